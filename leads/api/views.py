@@ -1,0 +1,166 @@
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from ltc.core.api import FORBIDDEN, REFUSED
+from ltc.core.errors import NotAllowed
+from ltc.org.models import Role
+
+from .. import services
+from ..filters import LeadFilter
+from ..models import Campaign, Lead
+from .serializers import (
+    ActivitySerializer,
+    AssignSerializer,
+    CampaignSerializer,
+    DisqualifySerializer,
+    FollowUpSerializer,
+    LeadSerializer,
+    MergeSerializer,
+    ReasonSerializer,
+    ValidateSerializer,
+)
+
+ACTION_RESPONSES = {200: LeadSerializer, 400: OpenApiResponse(description="Invalid input"),
+                    403: FORBIDDEN, 404: OpenApiResponse(description="Not visible"), 409: REFUSED}
+
+
+class LeadViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Leads the caller may see. State changes only through the actions below."""
+
+    serializer_class = LeadSerializer
+    queryset = Lead.objects.none()  # the schema's model; requests use get_queryset
+    filterset_class = LeadFilter
+    ordering_fields = ["score", "created_at", "follow_up_due_at", "estimated_amount", "id"]
+    ordering = ["-score", "-id"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        return Lead.objects.visible_to(self.request.user).for_list().order_by("-score", "-id")
+
+    def _lead(self) -> Lead:
+        return get_object_or_404(Lead.objects.visible_to(self.request.user).select_related("pool", "owner"),
+                                 pk=self.kwargs["pk"])
+
+    def _answer(self, lead: Lead, code=status.HTTP_200_OK) -> Response:
+        lead = Lead.objects.for_list().get(pk=lead.pk)
+        return Response(LeadSerializer(lead, context=self.get_serializer_context()).data, status=code)
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        serializer.instance = services.create_lead(by=self.request.user, **data)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        if "pool" in data:
+            raise NotAllowed(_("A lead moves to another pool only by being released or reassigned."))
+        serializer.instance = services.update_lead(lead=serializer.instance, by=self.request.user, **data)
+
+    @extend_schema(summary="Leads in the caller's pools, best score first")
+    @action(detail=False, methods=["get"])
+    def pool(self, request):
+        qs = self.filter_queryset(Lead.objects.in_pool_of(request.user).for_list().order_by("-score", "-id"))
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(request=None, responses=ACTION_RESPONSES, summary="Claim a lead from the pool")
+    @action(detail=True, methods=["post"])
+    def claim(self, request, pk=None):
+        return self._answer(services.claim_lead(lead=self._lead(), user=request.user))
+
+    @extend_schema(request=AssignSerializer, responses=ACTION_RESPONSES, summary="Assign a lead (manager, marketing)")
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        lead = self._lead()
+        body = AssignSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._answer(services.assign_lead(lead=lead, owner=body.validated_data["owner"], by=request.user))
+
+    @extend_schema(request=ReasonSerializer, responses=ACTION_RESPONSES, summary="Release a lead back to the pool")
+    @action(detail=True, methods=["post"])
+    def release(self, request, pk=None):
+        lead = self._lead()
+        body = ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._answer(services.release_lead(lead=lead, user=request.user, reason=body.validated_data["reason"]))
+
+    @extend_schema(request=FollowUpSerializer, responses={201: ActivitySerializer, 403: FORBIDDEN, 409: REFUSED},
+                   summary="Log a follow-up (resets the clock)")
+    @action(detail=True, methods=["post"], url_path="follow-up")
+    def follow_up(self, request, pk=None):
+        lead = self._lead()
+        body = FollowUpSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        activity = services.log_follow_up(lead=lead, user=request.user, **body.validated_data)
+        return Response(ActivitySerializer(activity).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: ActivitySerializer(many=True)}, summary="The lead's follow-ups")
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def activities(self, request, pk=None):
+        from ltc.activity.services import activities_of
+
+        return Response(ActivitySerializer(activities_of(self._lead())[:200], many=True).data)
+
+    @extend_schema(request=ValidateSerializer, responses=ACTION_RESPONSES, summary="Validate a lead")
+    @action(detail=True, methods=["post"])
+    def validate(self, request, pk=None):
+        lead = self._lead()
+        body = ValidateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._answer(services.validate_lead(lead=lead, user=request.user, **body.validated_data))
+
+    @extend_schema(request=DisqualifySerializer, responses=ACTION_RESPONSES, summary="Disqualify a lead")
+    @action(detail=True, methods=["post"])
+    def disqualify(self, request, pk=None):
+        lead = self._lead()
+        body = DisqualifySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._answer(services.disqualify_lead(lead=lead, user=request.user, **body.validated_data))
+
+    @extend_schema(request=MergeSerializer, responses=ACTION_RESPONSES, summary="Merge this duplicate into another lead")
+    @action(detail=True, methods=["post"])
+    def merge(self, request, pk=None):
+        lead = self._lead()
+        body = MergeSerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        return self._answer(services.merge_leads(duplicate=lead, into=body.validated_data["into"], user=request.user))
+
+
+class CampaignViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Marketing campaigns; every colleague may read them, marketing and admins write them."""
+
+    serializer_class = CampaignSerializer
+    queryset = Campaign.objects.select_related("owner").order_by("-starts_on", "name")
+    filterset_fields = ["source"]
+    ordering_fields = ["starts_on", "name", "id"]
+
+    def _check_writer(self):
+        user = self.request.user
+        if not (user.is_superuser or user.role in {Role.MARKETING, Role.ADMIN, Role.INTEGRATION}):
+            raise NotAllowed(_("Only marketing manages campaigns."))
+
+    def get_queryset(self):
+        if self.request.user.role == Role.FINANCE:
+            return Campaign.objects.none()
+        return super().get_queryset()
+
+    def perform_create(self, serializer):
+        self._check_writer()
+        serializer.save(owner=self.request.user)
+
+    def perform_update(self, serializer):
+        self._check_writer()
+        serializer.save()

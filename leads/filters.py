@@ -1,0 +1,45 @@
+"""One filterset for the pool and lead lists, shared by the UI and the API."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import Campaign, Lead, LeadState, Pool, Source
+
+
+class LeadFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    state = django_filters.MultipleChoiceFilter(choices=LeadState.choices, label=_("State"))
+    source = django_filters.MultipleChoiceFilter(choices=Source.choices, label=_("Source"))
+    pool = django_filters.ModelChoiceFilter(queryset=Pool.objects.none(), label=_("Pool"))
+    campaign = django_filters.ModelChoiceFilter(queryset=Campaign.objects.none(), label=_("Campaign"))
+    owner = django_filters.NumberFilter(field_name="owner_id", label=_("Owner (user id)"))
+    duplicate = django_filters.BooleanFilter(field_name="duplicate_of", lookup_expr="isnull", exclude=True,
+                                             label=_("Possible duplicates only"))
+    min_score = django_filters.NumberFilter(field_name="score", lookup_expr="gte", label=_("Score at least"))
+    due_before = django_filters.IsoDateTimeFilter(field_name="follow_up_due_at", lookup_expr="lte",
+                                                  label=_("Follow-up due before"))
+
+    class Meta:
+        model = Lead
+        fields = ["q", "state", "source", "pool", "campaign", "owner", "duplicate", "min_score", "due_before"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = kwargs.get("request")
+        user = user or getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            self.filters["pool"].queryset = Pool.objects.visible_to(user)
+        self.filters["campaign"].queryset = Campaign.objects.all()
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(title__icontains=value)
+            | Q(company_name__icontains=value)
+            | Q(contact_name__icontains=value)
+            | Q(phone__icontains=value)
+            | Q(email__icontains=value)
+        )

@@ -1,0 +1,364 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from ltc.core.fsm import requirement
+from ltc.core.money import currency_field, money_field
+
+from .querysets import LeadQuerySet, PoolQuerySet
+
+
+class Source(models.TextChoices):
+    CAMPAIGN = "campaign", _("Marketing campaign")
+    TRADE_SHOW = "trade_show", _("Trade show")
+    WEBSITE = "website", _("Website")
+    INBOUND_CALL = "inbound_call", _("Inbound call")
+    PARTNER = "partner", _("Partner or agent")
+    REFERRAL = "referral", _("Customer referral")
+    EMPLOYEE = "employee", _("Employee")
+    SOCIAL = "social", _("Social media")
+
+
+class LeadState(models.TextChoices):
+    NEW = "new", _("New (in the pool)")
+    ASSIGNED = "assigned", _("Assigned")
+    VALIDATED = "validated", _("Validated")
+    CONVERTED = "converted", _("Converted")
+    DISQUALIFIED = "disqualified", _("Disqualified")
+
+
+OPEN_STATES = (LeadState.NEW, LeadState.ASSIGNED, LeadState.VALIDATED)
+
+
+class DisqualifyReason(models.TextChoices):
+    NO_NEED = "no_need", _("No real need")
+    NO_BUDGET = "no_budget", _("No budget")
+    UNREACHABLE = "unreachable", _("Contact unreachable")
+    COMPETITOR = "competitor", _("Already with a competitor")
+    DUPLICATE = "duplicate", _("Duplicate")
+    INVALID = "invalid", _("Invalid or spam")
+    OTHER = "other", _("Other")
+
+
+class Pool(models.Model):
+    """A lead pool (公海池) of a region or team, or the company's default pool, with its rules."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    team = models.OneToOneField(
+        "org.Team",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        related_name="pool",
+        on_delete=models.PROTECT,
+    )
+    is_default = models.BooleanField(_("default pool"), default=False)
+    first_follow_up_days = models.PositiveSmallIntegerField(
+        _("first follow-up within (days)"), default=2, validators=[MinValueValidator(1)]
+    )
+    follow_up_interval_days = models.PositiveSmallIntegerField(
+        _("follow up at least every (days)"), default=7, validators=[MinValueValidator(1)]
+    )
+    max_held = models.PositiveSmallIntegerField(
+        _("most leads a rep may hold"), default=50, validators=[MinValueValidator(1)]
+    )
+    max_daily_claims = models.PositiveSmallIntegerField(
+        _("most claims a rep may make a day"), default=20, validators=[MinValueValidator(1)]
+    )
+    reclaim_cooldown_days = models.PositiveSmallIntegerField(
+        _("days before a rep may re-claim a lead taken from them"), default=7
+    )
+    warning_hours = models.PositiveSmallIntegerField(
+        _("warn the owner this many hours before recovery"),
+        default=24,
+        validators=[MaxValueValidator(24 * 14)],
+    )
+
+    objects = PoolQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("lead pool")
+        verbose_name_plural = _("lead pools")
+        ordering = ["-is_default", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=models.Q(is_default=True), name="one_default_pool"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def first_follow_up(self) -> timedelta:
+        return timedelta(days=self.first_follow_up_days)
+
+    @property
+    def follow_up_interval(self) -> timedelta:
+        return timedelta(days=self.follow_up_interval_days)
+
+
+class Campaign(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.CAMPAIGN)
+    starts_on = models.DateField(_("starts on"), null=True, blank=True)
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    budget = money_field(verbose_name=_("budget"), null=True, blank=True)
+    currency = currency_field()
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        related_name="campaigns",
+        on_delete=models.SET_NULL,
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-starts_on", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(starts_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
+                name="campaign_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(budget__isnull=True) | models.Q(budget__gte=0),
+                name="campaign_budget_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# Conditions of the lead's transitions: each names the requirement it checks.
+@requirement("follow_up_logged", _("At least one follow-up logged (the contact was reached)"))
+def has_follow_up(lead: Lead) -> bool:
+    return lead.follow_up_count > 0
+
+
+@requirement("need", _("The customer's need is described"))
+def has_need(lead: Lead) -> bool:
+    return bool((lead.need or "").strip())
+
+
+@requirement("budget_confirmed", _("The budget is confirmed"))
+def has_budget_confirmed(lead: Lead) -> bool:
+    return lead.budget_confirmed
+
+
+@requirement("reason", _("A disqualification reason is given"))
+def has_disqualify_reason(lead: Lead) -> bool:
+    return bool(lead.disqualify_reason)
+
+
+@requirement("owner", _("The lead has an owner"))
+def has_owner(lead: Lead) -> bool:
+    return lead.owner_id is not None
+
+
+@requirement("unowned", _("The lead is in the pool without an owner"))
+def has_no_owner(lead: Lead) -> bool:
+    return lead.owner_id is None
+
+
+class Lead(FSMModelMixin, models.Model):
+    title = models.CharField(_("title"), max_length=200)
+    company_name = models.CharField(_("company"), max_length=200)
+    contact_name = models.CharField(_("contact"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("campaign"),
+        null=True,
+        blank=True,
+        related_name="leads",
+        on_delete=models.PROTECT,
+    )
+    estimated_amount = money_field(verbose_name=_("estimated amount"), null=True, blank=True)
+    currency = currency_field()
+    need = models.TextField(_("need"), blank=True, max_length=5000)
+    budget_confirmed = models.BooleanField(_("budget confirmed"), default=False)
+    notes = models.TextField(_("notes"), blank=True, max_length=5000)
+
+    pool = models.ForeignKey(Pool, verbose_name=_("pool"), related_name="leads", on_delete=models.PROTECT)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        related_name="leads",
+        on_delete=models.PROTECT,
+    )
+    state = FSMField(
+        _("state"), default=LeadState.NEW, choices=LeadState.choices, protected=True, db_index=True
+    )
+
+    assigned_at = models.DateTimeField(_("assigned"), null=True, blank=True)
+    last_follow_up_at = models.DateTimeField(_("last follow-up"), null=True, blank=True)
+    follow_up_due_at = models.DateTimeField(_("follow-up due"), null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    follow_up_count = models.PositiveIntegerField(_("follow-ups"), default=0, editable=False)
+    recovery_count = models.PositiveIntegerField(_("times recovered"), default=0, editable=False)
+    disqualify_reason = models.CharField(
+        _("disqualification reason"), max_length=20, choices=DisqualifyReason.choices, blank=True
+    )
+    disqualify_note = models.TextField(_("disqualification note"), blank=True, max_length=2000)
+
+    phone_key = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
+    email_key = models.CharField(max_length=254, blank=True, db_index=True, editable=False)
+    company_key = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("possible duplicate of"),
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        on_delete=models.SET_NULL,
+    )
+
+    score = models.SmallIntegerField(_("score"), default=0, editable=False)
+    score_reasons = models.JSONField(default=list, blank=True, editable=False)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    validated_at = models.DateTimeField(_("validated"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    objects = LeadQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("lead")
+        verbose_name_plural = _("leads")
+        ordering = ["-score", "-id"]
+        indexes = [
+            models.Index(fields=["pool", "state", "-score", "-id"], name="lead_pool_score_idx"),
+            models.Index(fields=["owner", "state", "follow_up_due_at"], name="lead_owner_due_idx"),
+            models.Index(fields=["state", "follow_up_due_at"], name="lead_state_due_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(estimated_amount__isnull=True) | models.Q(estimated_amount__gte=0),
+                name="lead_amount_not_negative",
+            ),
+            # An owned lead is never in the pool, and a pool lead never has an owner.
+            models.CheckConstraint(
+                condition=~models.Q(state="new", owner__isnull=False)
+                & ~models.Q(state__in=["assigned", "validated"], owner__isnull=True),
+                name="lead_owner_matches_state",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    # Transitions. The service checks who may act and the pool's limits; the model knows the
+    # states and the requirements of the record itself.
+    @transition(field=state, source=LeadState.NEW, target=LeadState.ASSIGNED, conditions=[has_no_owner])
+    def claim(self, *, by, at) -> None:
+        self._take(by, at)
+
+    @transition(
+        field=state, source=[LeadState.NEW, LeadState.ASSIGNED], target=LeadState.ASSIGNED
+    )
+    def assign(self, *, to, at) -> None:
+        self._take(to, at)
+
+    @transition(field=state, source=LeadState.ASSIGNED, target=LeadState.NEW, conditions=[has_owner])
+    def release(self, *, at) -> None:
+        self._return_to_pool()
+
+    @transition(field=state, source=LeadState.ASSIGNED, target=LeadState.NEW, conditions=[has_owner])
+    def recover(self, *, at) -> None:
+        """The single-row form of ``services.recover_overdue_leads``' bulk update."""
+        self._return_to_pool()
+        self.recovery_count += 1
+
+    @transition(
+        field=state,
+        source=LeadState.ASSIGNED,
+        target=LeadState.VALIDATED,
+        conditions=[has_follow_up, has_need, has_budget_confirmed],
+    )
+    def validate(self, *, at) -> None:
+        self.validated_at = at
+        self.follow_up_due_at = None
+        self.warned_at = None
+
+    @transition(
+        field=state,
+        source=[LeadState.NEW, LeadState.ASSIGNED, LeadState.VALIDATED],
+        target=LeadState.DISQUALIFIED,
+        conditions=[has_disqualify_reason],
+    )
+    def disqualify(self, *, at) -> None:
+        self.closed_at = at
+        self.follow_up_due_at = None
+        self.warned_at = None
+
+    @transition(field=state, source=LeadState.VALIDATED, target=LeadState.CONVERTED, conditions=[has_owner])
+    def convert(self, *, at) -> None:
+        self.closed_at = at
+
+    def _take(self, user, at) -> None:
+        self.owner = user
+        self.assigned_at = at
+        self.follow_up_due_at = at + self.pool.first_follow_up
+        self.warned_at = None
+
+    def _return_to_pool(self) -> None:
+        self.owner = None
+        self.assigned_at = None
+        self.follow_up_due_at = None
+        self.warned_at = None
+
+
+class LeadRecovery(models.Model):
+    """A lead taken back from its owner: by the recovery task or released by hand."""
+
+    class Kind(models.TextChoices):
+        RECOVERED = "recovered", _("Recovered: follow-up overdue")
+        RELEASED = "released", _("Released by hand")
+
+    lead = models.ForeignKey(Lead, verbose_name=_("lead"), related_name="recoveries", on_delete=models.CASCADE)
+    former_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("former owner"), related_name="+", on_delete=models.PROTECT
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    reason = models.TextField(_("reason"), max_length=2000)
+    due_at = models.DateTimeField(_("follow-up was due"), null=True, blank=True)
+    at = models.DateTimeField(_("when"))
+
+    class Meta:
+        verbose_name = _("lead recovery")
+        verbose_name_plural = _("lead recoveries")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["former_owner", "lead", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.lead_id} ← {self.former_owner_id}"

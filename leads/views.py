@@ -1,0 +1,225 @@
+"""The leads pages. Same services and scoping as the API; views only translate errors."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ltc.activity.services import activities_of, transitions_of
+from ltc.core.errors import DomainError
+from ltc.core.views import flash_refusal
+from ltc.org.models import Role
+from ltc.org.scoping import managed_users, visible_users
+
+from . import importing, services
+from .filters import LeadFilter
+from .forms import AssignForm, DisqualifyForm, FollowUpForm, ImportForm, LeadForm, MergeForm, ReleaseForm, ValidateForm
+from .models import Lead, LeadState
+from .scoring import reason_label
+
+PAGE_SIZE = 50
+
+
+def _page(request, qs):
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _list(request, qs, template: str, title: str, **extra):
+    lead_filter = LeadFilter(request.GET or None, queryset=qs, request=request)
+    page = _page(request, lead_filter.qs)
+    return render(request, template, {"filter": lead_filter, "page": page, "title": title, "now": timezone.now(), **extra})
+
+
+@login_required
+def pool(request):
+    qs = Lead.objects.in_pool_of(request.user).for_list().order_by("-score", "-id")
+    return _list(request, qs, "leads/pool.html", _("Lead pool"))
+
+
+@login_required
+def mine(request):
+    qs = (
+        Lead.objects.filter(owner=request.user, state__in=[LeadState.ASSIGNED, LeadState.VALIDATED])
+        .for_list()
+        .order_by("follow_up_due_at", "-score")
+    )
+    return _list(request, qs, "leads/mine.html", _("My leads"))
+
+
+@login_required
+def lead_list(request):
+    qs = Lead.objects.visible_to(request.user).for_list().order_by("-created_at", "-id")
+    return _list(request, qs, "leads/list.html", _("All leads"))
+
+
+def _assignable_users(user):
+    if user.is_superuser or user.role in {Role.ADMIN, Role.MARKETING}:
+        return visible_users(user)
+    return managed_users(user) | type(user).objects.filter(pk=user.pk)
+
+
+@login_required
+def detail(request, pk: int):
+    lead = get_object_or_404(Lead.objects.visible_to(request.user).select_related("pool", "owner", "campaign", "duplicate_of", "created_by"), pk=pk)
+    timeline = sorted(
+        [("activity", a.occurred_at, a) for a in activities_of(lead)[:100]]
+        + [("transition", t.at, t) for t in transitions_of(lead)[:100]],
+        key=lambda item: item[1],
+        reverse=True,
+    )
+    user = request.user
+    can_work = services.works_on(user, lead)
+    context = {
+        "lead": lead,
+        "timeline": timeline,
+        "reasons": [(reason_label(r), r["points"]) for r in lead.score_reasons],
+        "can_claim": lead.state == LeadState.NEW and (user.role in services.CLAIMERS),
+        "can_assign": lead.state in (LeadState.NEW, LeadState.ASSIGNED) and (user.is_superuser or user.role in services.ASSIGNERS),
+        "can_work": can_work,
+        "can_edit": lead.is_open and services.may_edit(user, lead),
+        "can_disqualify": lead.is_open and services.may_disqualify(user, lead),
+        "follow_up_form": FollowUpForm(),
+        "validate_form": ValidateForm(initial={"need": lead.need, "budget_confirmed": lead.budget_confirmed}),
+        "disqualify_form": DisqualifyForm(),
+        "release_form": ReleaseForm(),
+        "assign_form": AssignForm(users=_assignable_users(user)),
+        "merge_form": MergeForm(initial={"into": lead.duplicate_of_id}),
+        "validate_missing": services.unmet_for_validation(lead) if lead.state == LeadState.ASSIGNED else [],
+        "now": timezone.now(),
+    }
+    return render(request, "leads/detail.html", context)
+
+
+@login_required
+def create(request):
+    form = LeadForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            lead = services.create_lead(by=request.user, **{f: form.cleaned_data[f] for f in form.Meta.fields})
+        except DomainError as exc:
+            flash_refusal(request, exc)
+        else:
+            messages.success(request, _("Lead “%(title)s” created in %(pool)s.") % {"title": lead.title, "pool": lead.pool})
+            if lead.duplicate_of_id:
+                messages.warning(request, _("It looks like a duplicate of lead #%(id)s.") % {"id": lead.duplicate_of_id})
+            return redirect("leads:detail", pk=lead.pk)
+    return render(request, "leads/form.html", {"form": form, "title": _("New lead")})
+
+
+@login_required
+def edit(request, pk: int):
+    lead = get_object_or_404(Lead.objects.visible_to(request.user), pk=pk)
+    form = LeadForm(request.POST or None, instance=Lead.objects.get(pk=lead.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_lead(lead=lead, by=request.user, **{f: form.cleaned_data[f] for f in form.Meta.fields})
+        except DomainError as exc:
+            flash_refusal(request, exc)
+        else:
+            messages.success(request, _("Lead saved."))
+            return redirect("leads:detail", pk=lead.pk)
+    return render(request, "leads/form.html", {"form": form, "title": _("Edit lead"), "lead": lead})
+
+
+@login_required
+def import_leads(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    results = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            records = importing.parse_upload(form.cleaned_data["file"])
+            results = importing.import_rows(records=records, by=request.user)
+        except DomainError as exc:
+            flash_refusal(request, exc)
+        else:
+            created = sum(1 for r in results if r.ok)
+            messages.success(request, _("%(created)s leads imported, %(refused)s rows refused.") % {
+                "created": created, "refused": len(results) - created})
+    return render(request, "leads/import.html", {"form": form, "results": results, "title": _("Import leads")})
+
+
+# Actions: POST only, a flash message after each, back to the lead (or where the user came from).
+def _action(request, pk: int, run, success: str, form_class=None, to_detail=True):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    lead = get_object_or_404(Lead.objects.visible_to(request.user).select_related("pool", "owner"), pk=pk)
+    data = {}
+    if form_class is not None:
+        form = form_class(request.POST, **({"users": _assignable_users(request.user)} if form_class is AssignForm else {}))
+        if not form.is_valid():
+            for field, errors in form.errors.items():
+                label = form.fields[field].label if field in form.fields else field
+                messages.error(request, f"{label}: {' '.join(errors)}")
+            return redirect("leads:detail", pk=lead.pk)
+        data = form.cleaned_data
+    try:
+        result = run(lead, data)
+    except DomainError as exc:
+        flash_refusal(request, exc)
+    else:
+        messages.success(request, success)
+        if isinstance(result, Lead) and result.pk != lead.pk:  # a merge lands on the lead kept
+            return redirect("leads:detail", pk=result.pk)
+    target = request.POST.get("next")
+    if target and target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    if not to_detail or not Lead.objects.visible_to(request.user).filter(pk=lead.pk).exists():
+        return redirect("leads:pool")
+    return redirect("leads:detail", pk=lead.pk)
+
+
+@login_required
+@require_POST
+def claim(request, pk):
+    return _action(request, pk, lambda lead, d: services.claim_lead(lead=lead, user=request.user), _("Lead claimed: it is yours now."))
+
+
+@login_required
+@require_POST
+def assign(request, pk):
+    return _action(request, pk, lambda lead, d: services.assign_lead(lead=lead, owner=d["owner"], by=request.user),
+                   _("Lead assigned."), AssignForm)
+
+
+@login_required
+@require_POST
+def release(request, pk):
+    return _action(request, pk, lambda lead, d: services.release_lead(lead=lead, user=request.user, reason=d["reason"]),
+                   _("Lead released to the pool."), ReleaseForm)
+
+
+@login_required
+@require_POST
+def follow_up(request, pk):
+    return _action(request, pk, lambda lead, d: services.log_follow_up(lead=lead, user=request.user, **d),
+                   _("Follow-up logged; the clock starts again."), FollowUpForm)
+
+
+@login_required
+@require_POST
+def validate(request, pk):
+    return _action(request, pk, lambda lead, d: services.validate_lead(lead=lead, user=request.user, **d),
+                   _("Lead validated."), ValidateForm)
+
+
+@login_required
+@require_POST
+def disqualify(request, pk):
+    return _action(request, pk, lambda lead, d: services.disqualify_lead(lead=lead, user=request.user, **d),
+                   _("Lead disqualified."), DisqualifyForm)
+
+
+@login_required
+@require_POST
+def merge(request, pk):
+    def run(lead, data):
+        into = get_object_or_404(Lead.objects.visible_to(request.user), pk=data["into"])
+        return services.merge_leads(duplicate=lead, into=into, user=request.user)
+
+    return _action(request, pk, run, _("Leads merged."), MergeForm)

@@ -1,0 +1,109 @@
+"""Activities (follow-ups), the one transition log, and in-app notifications.
+
+All three attach to any record through a content type, so leads now and opportunities, contracts
+and invoices later share them without this app importing any of them.
+"""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ActivityKind(models.TextChoices):
+    CALL = "call", _("Call")
+    VISIT = "visit", _("Visit")
+    EMAIL = "email", _("E-mail")
+    MEETING = "meeting", _("Meeting")
+
+
+class Activity(models.Model):
+    kind = models.CharField(_("kind"), max_length=20, choices=ActivityKind.choices)
+    note = models.TextField(_("note"), max_length=5000)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), related_name="activities", on_delete=models.PROTECT
+    )
+    occurred_at = models.DateTimeField(_("when"))
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    subject = GenericForeignKey("content_type", "object_id")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "-occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"
+
+
+class TransitionLog(models.Model):
+    """Every state change of every record: who, when, from, to, and an optional comment."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    subject = GenericForeignKey("content_type", "object_id")
+    transition = models.CharField(_("transition"), max_length=50)
+    source = models.CharField(_("from"), max_length=50)
+    target = models.CharField(_("to"), max_length=50)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        related_name="transitions",
+        on_delete=models.PROTECT,
+    )
+    at = models.DateTimeField(_("when"), db_index=True)
+    comment = models.TextField(_("comment"), blank=True, max_length=5000)
+
+    class Meta:
+        verbose_name = _("transition")
+        verbose_name_plural = _("transition log")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "-at"]),
+            models.Index(fields=["actor", "transition", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.transition}: {self.source} → {self.target}"
+
+
+class Notification(models.Model):
+    """A message to one user. The text is built at display time from ``kind`` and ``params`` so
+    each reader gets it in their own language."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        related_name="notifications",
+        on_delete=models.CASCADE,
+    )
+    kind = models.CharField(_("kind"), max_length=50)
+    params = models.JSONField(default=dict, blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), db_index=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            models.Index(fields=["emailed_at"], name="notification_unsent_idx", condition=models.Q(emailed_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def text(self) -> str:
+        from .notices import render
+
+        return render(self.kind, self.params)

@@ -1,0 +1,31 @@
+from rest_framework import serializers
+
+from ..models import Contact, Customer
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    owner_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Customer
+        fields = ["id", "name", "industry", "region", "address", "website", "owner", "owner_name", "team",
+                  "created_at", "updated_at"]
+        read_only_fields = ["id", "owner", "owner_name", "team", "created_at", "updated_at"]
+
+    def get_owner_name(self, customer) -> str | None:
+        return str(customer.owner) if customer.owner_id else None
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.none())
+
+    class Meta:
+        model = Contact
+        fields = ["id", "customer", "name", "title", "phone", "email", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            self.fields["customer"].queryset = Customer.objects.visible_to(request.user)

@@ -1,0 +1,30 @@
+from django.db import models
+from django.db.models import Q
+
+from ltc.org.models import Role
+from ltc.org.scoping import managed_team_ids, managed_users
+
+# Roles that work across the company's customers: marketing (campaigns), finance (billing),
+# admin and integrations.
+ALL_CUSTOMERS = {Role.ADMIN, Role.INTEGRATION, Role.MARKETING, Role.FINANCE}
+
+
+def customer_scope(user, prefix: str = "") -> Q:
+    """The Q that keeps the customers ``user`` may see; ``prefix`` reaches them via a relation."""
+    if user.is_superuser or user.role in ALL_CUSTOMERS:
+        return Q()
+    q = Q(**{f"{prefix}owner": user})
+    team_ids = managed_team_ids(user)
+    if team_ids:
+        q |= Q(**{f"{prefix}team_id__in": team_ids}) | Q(**{f"{prefix}owner__in": managed_users(user)})
+    return q
+
+
+class CustomerQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(customer_scope(user))
+
+
+class ContactQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(customer_scope(user, prefix="customer__"))

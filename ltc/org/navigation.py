@@ -1,0 +1,33 @@
+"""The role-aware menu: which pages each role works in. URL names only; no chain imports."""
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from .models import Role
+
+ALL = {r.value for r in Role}
+SALES = {Role.REP, Role.MANAGER, Role.ADMIN}
+
+MENU = [
+    ("home", _("Workbench"), ALL - {Role.INTEGRATION}),
+    ("leads:pool", _("Lead pool"), SALES | {Role.MARKETING}),
+    ("leads:mine", _("My leads"), SALES),
+    ("leads:list", _("All leads"), {Role.MANAGER, Role.MARKETING, Role.ADMIN}),
+    ("leads:create", _("New lead"), SALES | {Role.MARKETING}),
+    ("leads:import", _("Import leads"), {Role.MARKETING, Role.MANAGER, Role.ADMIN}),
+    ("customers:list", _("Customers"), ALL - {Role.INTEGRATION}),
+]
+
+
+def menu_for(user, current: str = "") -> list[dict]:
+    role = Role.ADMIN if user.is_superuser else user.role
+    items = []
+    for name, label, roles in MENU:
+        if role not in roles:
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        items.append({"url": url, "label": label, "active": current == url})
+    return items

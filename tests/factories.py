@@ -1,0 +1,106 @@
+"""Factories for every model the tests build. Demo-like defaults; override what a test is about."""
+
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from leads.models import Campaign, Lead, Pool, Source
+from ltc.customers.models import Contact, Customer
+from ltc.org.models import Role, Team, User
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    role = Role.REP
+    password = factory.PostGenerationMethodCall("set_password", "demo1234")
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class PoolFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Pool
+
+    name = factory.Sequence(lambda n: f"Pool {n}")
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Campaign
+
+    name = factory.Sequence(lambda n: f"Campaign {n}")
+    source = Source.CAMPAIGN
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    name = factory.Sequence(lambda n: f"Customer {n} Co., Ltd.")
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    customer = factory.SubFactory(CustomerFactory)
+    name = factory.Sequence(lambda n: f"Contact {n}")
+
+
+class LeadFactory(factory.django.DjangoModelFactory):
+    """A lead in the pool. Use ``held_lead`` for one with an owner (state set as a fixture would)."""
+
+    class Meta:
+        model = Lead
+
+    title = factory.Sequence(lambda n: f"Lead {n}")
+    company_name = factory.Sequence(lambda n: f"Company {n}")
+    contact_name = "Zhang San"
+    phone = factory.Sequence(lambda n: f"138{n:08d}")
+    email = factory.Sequence(lambda n: f"lead{n}@example.com")
+    source = Source.WEBSITE
+    estimated_amount = Decimal("300000.00")
+    pool = factory.SubFactory(PoolFactory)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Fixtures may place a lead in any state (the FSM protects the field on loaded instances).
+        state = kwargs.pop("state", "new")
+        lead = model_class(*args, **kwargs)
+        lead.__dict__["state"] = state
+        from leads.scoring import rescore
+        from ltc.core.normalize import company_key, email_key, phone_key
+
+        lead.phone_key, lead.email_key = phone_key(lead.phone), email_key(lead.email)
+        lead.company_key = company_key(lead.company_name)
+        rescore(lead)
+        lead.save()
+        return lead
+
+
+def held_lead(owner, *, state="assigned", due_in=None, **kwargs) -> Lead:
+    """A lead held by ``owner``; ``due_in`` is a timedelta from now for the follow-up deadline."""
+    now = timezone.now()
+    return LeadFactory(
+        owner=owner,
+        state=state,
+        assigned_at=now,
+        follow_up_due_at=(now + due_in) if due_in is not None else now + timezone.timedelta(days=2),
+        **kwargs,
+    )
