@@ -51,6 +51,15 @@ class LeadQuerySet(models.QuerySet):
             return self.none()
         return self.filter(state="new", owner__isnull=True, pool__in=Pool.objects.filter(pool_scope(user)))
 
+    def claimable_by(self, user):
+        """Where a claim looks a lead up: what the user sees plus every lead of their pools, so
+        that a lead someone else just took answers "no longer in the pool" (409), not 404."""
+        from .models import Pool
+
+        if not (user.is_superuser or user.role in POOL_ROLES):
+            return self.visible_to(user)
+        return self.filter(Q(pk__in=self.visible_to(user).values("pk")) | Q(pool__in=Pool.objects.filter(pool_scope(user))))
+
     def open(self):
         return self.filter(state__in=["new", "assigned", "validated"])
 

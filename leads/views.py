@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,7 +17,7 @@ from django.views.decorators.http import require_POST
 from ltc.activity.services import activities_of, transitions_of
 from ltc.core.errors import DomainError
 from ltc.core.views import flash_refusal
-from ltc.org.models import Role
+from ltc.org.models import Role, User
 from ltc.org.scoping import managed_users, visible_users
 
 from . import importing, services
@@ -33,13 +36,15 @@ def _page(request, qs):
 def _list(request, qs, template: str, title: str, **extra):
     lead_filter = LeadFilter(request.GET or None, queryset=qs, request=request)
     page = _page(request, lead_filter.qs)
-    return render(request, template, {"filter": lead_filter, "page": page, "title": title, "now": timezone.now(), **extra})
+    now = timezone.now()
+    context = {"filter": lead_filter, "page": page, "title": title, "now": now, "soon": now + timedelta(days=1)}
+    return render(request, template, {**context, **extra})
 
 
 @login_required
 def pool(request):
     qs = Lead.objects.in_pool_of(request.user).for_list().order_by("-score", "-id")
-    return _list(request, qs, "leads/pool.html", _("Lead pool"))
+    return _list(request, qs, "leads/pool.html", _("Lead pool"), can_claim=request.user.role in services.CLAIMERS)
 
 
 @login_required
@@ -61,7 +66,7 @@ def lead_list(request):
 def _assignable_users(user):
     if user.is_superuser or user.role in {Role.ADMIN, Role.MARKETING}:
         return visible_users(user)
-    return managed_users(user) | type(user).objects.filter(pk=user.pk)
+    return User.objects.filter(Q(pk__in=managed_users(user)) | Q(pk=user.pk))
 
 
 @login_required
@@ -92,6 +97,7 @@ def detail(request, pk: int):
         "merge_form": MergeForm(initial={"into": lead.duplicate_of_id}),
         "validate_missing": services.unmet_for_validation(lead) if lead.state == LeadState.ASSIGNED else [],
         "now": timezone.now(),
+        "soon": timezone.now() + timedelta(days=1),
     }
     return render(request, "leads/detail.html", context)
 
@@ -145,10 +151,11 @@ def import_leads(request):
 
 
 # Actions: POST only, a flash message after each, back to the lead (or where the user came from).
-def _action(request, pk: int, run, success: str, form_class=None, to_detail=True):
+def _action(request, pk: int, run, success: str, form_class=None, to_detail=True, scope=None):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    lead = get_object_or_404(Lead.objects.visible_to(request.user).select_related("pool", "owner"), pk=pk)
+    scope = scope if scope is not None else Lead.objects.visible_to(request.user)
+    lead = get_object_or_404(scope.select_related("pool", "owner"), pk=pk)
     data = {}
     if form_class is not None:
         form = form_class(request.POST, **({"users": _assignable_users(request.user)} if form_class is AssignForm else {}))
@@ -177,7 +184,8 @@ def _action(request, pk: int, run, success: str, form_class=None, to_detail=True
 @login_required
 @require_POST
 def claim(request, pk):
-    return _action(request, pk, lambda lead, d: services.claim_lead(lead=lead, user=request.user), _("Lead claimed: it is yours now."))
+    return _action(request, pk, lambda lead, d: services.claim_lead(lead=lead, user=request.user),
+                   _("Lead claimed: it is yours now."), scope=Lead.objects.claimable_by(request.user))
 
 
 @login_required

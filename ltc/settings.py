@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "contracts",
     "delivery",
     "billing",
+    "ltc.demo",
 ]
 
 MIDDLEWARE = [
@@ -158,6 +159,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

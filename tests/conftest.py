@@ -101,3 +101,95 @@ def browser_as(client, org):
         return client
 
     return make
+
+
+# --- Added for the leads test suite -------------------------------------------------------------
+# Celery's pytest plugin: ``celery_app`` / ``celery_worker`` (an embedded worker in a thread).
+pytest_plugins = ("celery.contrib.pytest",)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Users are created by the dozen per test; the production hasher would dominate the run."""
+    from django.test import override_settings
+
+    override = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    override.enable()
+    yield
+    override.disable()
+
+
+@pytest.fixture
+def celery_broker_url():
+    """The broker of the embedded test worker: Redis when REDIS_URL is set, else in-memory.
+    A test (module or class) may override this fixture to pin one broker."""
+    return os.environ.get("REDIS_URL") or "memory://"
+
+
+@pytest.fixture
+def celery_config(celery_broker_url):
+    return {
+        "broker_url": celery_broker_url,
+        "broker_transport_options": {"socket_connect_timeout": 2}
+        if celery_broker_url.startswith("redis")
+        else {"polling_interval": 0.05},
+        "result_backend": "cache+memory://",
+        "task_always_eager": False,
+    }
+
+
+@pytest.fixture
+def celery_worker_parameters():
+    # The ping check needs stored results, which the project turns off (task_ignore_result).
+    return {"perform_ping_check": False, "shutdown_timeout": 20.0}
+
+
+@pytest.fixture
+def celery_app(celery_config):
+    """The project's own Celery app (``ltc.celery.app``) pointed at the test broker."""
+    from ltc.celery import app
+
+    # The app reads Django settings with the CELERY_ namespace, so its keys carry the prefix.
+    config = {f"CELERY_{key.upper()}": value for key, value in celery_config.items()}
+    saved = {key: app.conf.get(key) for key in config}
+
+    def reset_connections():
+        # The producer pool is cached with the broker it was first built for.
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    app.conf.update(config)
+    reset_connections()
+    app.set_current()
+    app.set_default()
+    import leads.tasks  # noqa: F401 - register the tasks under test
+    import ltc.activity.tasks  # noqa: F401
+
+    yield app
+    app.conf.update(saved)
+    reset_connections()
+
+
+@pytest.fixture
+def sqlite_real_param_limit():
+    """Django 5.2 assumes SQLite's old 999-parameter limit and splits bulk inserts accordingly;
+    use the limit of the SQLite actually running, as PostgreSQL's bulk inserts are one statement."""
+    from django.db import connection as conn
+
+    if conn.vendor != "sqlite":
+        yield
+        return
+    import sqlite3
+
+    conn.ensure_connection()
+    limit = conn.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    saved = conn.features.max_query_params
+    conn.features.max_query_params = limit
+    yield
+    conn.features.max_query_params = saved
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    # The demo users' passwords are hashed in every test; PBKDF2 would dominate the suite's time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,8 +1,8 @@
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404  # a malformed id is a 404, not a 500
 from rest_framework.response import Response
 
 from ltc.core.api import FORBIDDEN, REFUSED
@@ -11,7 +11,7 @@ from ltc.org.models import Role
 
 from .. import services
 from ..filters import LeadFilter
-from ..models import Campaign, Lead
+from ..models import Campaign, Lead, Pool
 from .serializers import (
     ActivitySerializer,
     AssignSerializer,
@@ -48,9 +48,9 @@ class LeadViewSet(
             return self.queryset
         return Lead.objects.visible_to(self.request.user).for_list().order_by("-score", "-id")
 
-    def _lead(self) -> Lead:
-        return get_object_or_404(Lead.objects.visible_to(self.request.user).select_related("pool", "owner"),
-                                 pk=self.kwargs["pk"])
+    def _lead(self, queryset=None) -> Lead:
+        queryset = Lead.objects.visible_to(self.request.user) if queryset is None else queryset
+        return get_object_or_404(queryset.select_related("pool", "owner"), pk=self.kwargs["pk"])
 
     def _answer(self, lead: Lead, code=status.HTTP_200_OK) -> Response:
         lead = Lead.objects.for_list().get(pk=lead.pk)
@@ -76,7 +76,12 @@ class LeadViewSet(
     @extend_schema(request=None, responses=ACTION_RESPONSES, summary="Claim a lead from the pool")
     @action(detail=True, methods=["post"])
     def claim(self, request, pk=None):
-        return self._answer(services.claim_lead(lead=self._lead(), user=request.user))
+        # A lead just taken from one of the caller's pools is no longer visible to them, but the
+        # answer is "taken" (409), not "not found": the losers of a race must get a clear refusal.
+        user = request.user
+        in_my_pools = Lead.objects.filter(pool__in=Pool.objects.visible_to(user))
+        claimable = Lead.objects.visible_to(user) | in_my_pools
+        return self._answer(services.claim_lead(lead=self._lead(claimable), user=user))
 
     @extend_schema(request=AssignSerializer, responses=ACTION_RESPONSES, summary="Assign a lead (manager, marketing)")
     @action(detail=True, methods=["post"])

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
@@ -20,4 +22,6 @@ def home(request):
     """The workbench: what needs the user's attention now. Each chain app contributes panels."""
     from ltc.core.workbench import panels_for
 
-    return render(request, "home.html", {"panels": panels_for(request.user), "now": timezone.now()})
+    now = timezone.now()
+    context = {"panels": panels_for(request.user), "now": now, "soon": now + timedelta(days=1)}
+    return render(request, "home.html", context)
