@@ -225,12 +225,13 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "celery" / "broker"
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "data_folder_processed": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 else:
@@ -260,6 +261,10 @@ CELERY_BEAT_SCHEDULE = {
     "warn-leads-due-soon": {
         "task": "leads.tasks.warn_leads_due_soon",
         "schedule": crontab(minute="*/15"),
+    },
+    "notify-missed-cadence": {
+        "task": "opportunities.tasks.notify_missed_cadence",
+        "schedule": crontab(minute=0, hour="*/6"),
     },
     "deliver-notification-emails": {
         "task": "ltc.activity.tasks.deliver_notification_emails",

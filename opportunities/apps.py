@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class OpportunitiesConfig(AppConfig):
     name = "opportunities"
     verbose_name = _("Opportunities")
+
+    def ready(self):
+        from ltc.customers.querysets import register_scope
+
+        from . import notices, workbench  # noqa: F401  register texts and workbench panels
+        from .models import Opportunity
+
+        # Customers of the deals whose iron triangle (or team) the user is in are theirs to see.
+        register_scope(lambda user: Opportunity.objects.visible_to(user).values("customer_id"))

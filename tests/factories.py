@@ -104,3 +104,22 @@ def held_lead(owner, *, state="assigned", due_in=None, **kwargs) -> Lead:
         follow_up_due_at=(now + due_in) if due_in is not None else now + timezone.timedelta(days=2),
         **kwargs,
     )
+
+
+def opportunity(owner, *, amount=Decimal("300000"), customer=None, partner="", stage_code=None, **fields):
+    """An opportunity opened through the service (so grade, process, stage history and tasks are
+    real); ``stage_code`` then places it in that stage directly, as a fixture would."""
+    from opportunities import services
+    from opportunities.models import Opportunity, Stage
+
+    customer = customer or CustomerFactory(owner=owner, team=owner.team)
+    opp = services.create_opportunity(
+        by=owner, customer=customer, name=fields.pop("name", f"Deal for {customer.name}"), amount=amount,
+        expected_close_date=fields.pop("expected_close_date", timezone.localdate() + timezone.timedelta(days=90)),
+        partner=partner, **fields,
+    )
+    if stage_code:
+        stage = Stage.objects.get(process=opp.process, code=stage_code)
+        Opportunity.objects.filter(pk=opp.pk).update(stage=stage, probability=stage.probability)
+        opp.refresh_from_db()
+    return opp

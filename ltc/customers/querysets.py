@@ -9,11 +9,23 @@ from ltc.org.scoping import managed_team_ids, managed_users
 ALL_CUSTOMERS = {Role.ADMIN, Role.INTEGRATION, Role.MARKETING, Role.FINANCE}
 
 
+# Downstream apps widen the scope without this app importing them (e.g. opportunities: the
+# customers of the deals whose iron triangle the user is in). Each is ``fn(user) -> QuerySet of ids``.
+_EXTRA_SCOPES = []
+
+
+def register_scope(fn):
+    _EXTRA_SCOPES.append(fn)
+    return fn
+
+
 def customer_scope(user, prefix: str = "") -> Q:
     """The Q that keeps the customers ``user`` may see; ``prefix`` reaches them via a relation."""
     if user.is_superuser or user.role in ALL_CUSTOMERS:
         return Q()
     q = Q(**{f"{prefix}owner": user})
+    for extra in _EXTRA_SCOPES:
+        q |= Q(**{f"{prefix}pk__in": extra(user)})
     team_ids = managed_team_ids(user)
     if team_ids:
         q |= Q(**{f"{prefix}team_id__in": team_ids}) | Q(**{f"{prefix}owner__in": managed_users(user)})
