@@ -1,0 +1,61 @@
+# LTC: `make run` starts everything on this machine, `make test` runs the suite.
+# PYTHON picks the interpreter the virtualenv is built from (3.11 or newer).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: help venv run test lint format messages migrate seed clean
+
+help:
+	@echo "make run       start LTC with demo data at http://127.0.0.1:8000/ (Ctrl-C stops it)"
+	@echo "make test      run the tests (PYTEST_ARGS=\"-k pool -x\" to pass options to pytest)"
+	@echo "make lint      ruff check and ruff format --check"
+	@echo "make format    ruff format and ruff check --fix"
+	@echo "make messages  update locale/zh_Hans and compile the translations"
+	@echo "make migrate   apply database migrations"
+	@echo "make seed      create the demo data (idempotent)"
+	@echo "make clean     remove caches, logs, broker files and the test database (keeps var/ltc.sqlite3)"
+
+venv: $(STAMP)
+
+# Reinstall only when pyproject.toml changed since the last install.
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+run: venv
+	./scripts/run.sh
+
+# pytest's exit code 5 means "no tests collected": a broken test path or import, never a pass.
+test: venv
+	@$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then \
+		echo "make test: pytest collected no tests (exit code 5); that is a failure, not a pass." >&2; \
+	fi; \
+	exit $$status
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+messages: venv
+	@mkdir -p locale
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=tests
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=var
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+clean:
+	rm -rf .pytest_cache .ruff_cache *.egg-info var/staticfiles var/celery var/log var/test_ltc.sqlite3*
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +

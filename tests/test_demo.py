@@ -1,0 +1,74 @@
+"""The demo seed: it runs, it is idempotent, and every demo user can log in."""
+
+import io
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.utils import timezone
+
+from leads.models import Lead, LeadRecovery, LeadState
+from ltc.activity.models import Notification
+from ltc.demo import data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fast_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _seed() -> None:
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+def _counts() -> dict[str, int]:
+    return {
+        model._meta.label: model.objects.count()
+        for app_label in ("org", "customers", "activity", "leads")
+        for model in apps.get_app_config(app_label).get_models()
+    }
+
+
+def test_seed_demo_twice_creates_nothing_the_second_time():
+    _seed()
+    first = _counts()
+    _seed()
+    assert _counts() == first
+    assert first["leads.Lead"] == len(data.LEADS)
+
+
+def test_every_demo_user_can_log_in_with_the_demo_password(client):
+    _seed()
+    for username in data.USERS:
+        assert client.login(username=username, password=data.PASSWORD), username
+        client.logout()
+
+
+def test_demo_leads_show_every_situation_of_the_pool():
+    _seed()
+    now = timezone.now()
+    leads = Lead.objects.all()
+    states = set(leads.values_list("state", flat=True))
+    assert {
+        LeadState.NEW,
+        LeadState.ASSIGNED,
+        LeadState.VALIDATED,
+        LeadState.DISQUALIFIED,
+    } <= states
+    assert set(leads.values_list("owner__username", flat=True)) >= {"rep1", "rep2", "rep3"}
+    held = leads.filter(state=LeadState.ASSIGNED)
+    assert held.filter(follow_up_due_at__lt=now).count() in (1, 2, 3)
+    assert held.filter(
+        follow_up_due_at__gte=now, follow_up_due_at__lte=now + timezone.timedelta(days=1)
+    ).exists()
+    assert leads.filter(duplicate_of__isnull=False).exists()
+    assert leads.filter(recovery_count__gt=0, state=LeadState.NEW).exists()
+    assert LeadRecovery.objects.filter(kind=LeadRecovery.Kind.RELEASED).exists()
+    assert Notification.objects.filter(kind="lead_recovered", recipient__username="rep2").exists()
+    assert Notification.objects.filter(
+        kind="lead_recovered_team", recipient__username="manager"
+    ).exists()
+    assert leads.filter(state=LeadState.DISQUALIFIED).exclude(disqualify_reason="").count() == 5
+    assert len(set(leads.filter(state=LeadState.NEW).values_list("score", flat=True))) > 3
