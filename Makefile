@@ -45,10 +45,9 @@ format: venv
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Extract, merge django-filter's strings, drop obsolete entries, compile; lists what is untranslated.
 messages: venv
-	@mkdir -p locale
-	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=tests
-	$(PY) manage.py compilemessages --ignore=.venv --ignore=var
+	./locale/build.sh
 
 migrate: venv
 	$(PY) manage.py migrate --noinput
