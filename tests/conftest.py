@@ -193,3 +193,14 @@ def sqlite_real_param_limit():
 def _fast_password_hasher(settings):
     # The demo users' passwords are hashed in every test; PBKDF2 would dominate the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_collection_modifyitems(items):
+    """Mark every test that asks for a service, so a run on SQLite alone can deselect them
+    (``-m "not postgres and not redis"``) while CI's PostgreSQL run takes them all."""
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        if "postgres" in names:
+            item.add_marker(pytest.mark.postgres)
+        if "redis_url" in names:
+            item.add_marker(pytest.mark.redis)
