@@ -23,6 +23,7 @@ from ltc.customers.services import create_customer, save_contact
 from ltc.org.models import Team, User
 
 from . import data
+from .pipeline import seed_pipeline
 
 
 @dataclass
@@ -46,6 +47,7 @@ def seed_demo(*, now: datetime | None = None) -> SeedResult:
     _seed_customers(users, result)
     if not Lead.objects.filter(title__in=data.MARKER_TITLES).exists():
         _seed_leads(users, pools, campaigns, now, result)
+    seed_pipeline(users, now, result)
     return result
 
 
@@ -218,7 +220,10 @@ def summary() -> dict[str, int]:
     from ltc.activity.models import Activity, Notification
     from ltc.customers.models import Contact
 
+    from opportunities.models import Opportunity
+
     states = Counter(Lead.objects.values_list("state", flat=True))
+    opp_states = Counter(Opportunity.objects.values_list("state", flat=True))
     return {
         "users": User.objects.count(),
         "teams": Team.objects.count(),
@@ -228,6 +233,8 @@ def summary() -> dict[str, int]:
         "contacts": Contact.objects.count(),
         "leads": sum(states.values()),
         **{f"leads {state}": count for state, count in sorted(states.items())},
-        "follow-ups": Activity.objects.count(),
+        "opportunities": Opportunity.objects.count(),
+        **{f"opportunities {state}": count for state, count in sorted(opp_states.items())},
+        "activities": Activity.objects.count(),
         "notifications": Notification.objects.count(),
     }

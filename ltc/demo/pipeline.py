@@ -1,0 +1,257 @@
+"""The demo pipeline: opportunities at every stage, played through the opportunities services so
+their gates, tasks, reviews, stage history and grade history are the real ones."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from leads.models import Lead, LeadState
+from ltc.customers.models import Contact, Customer
+from ltc.customers.services import save_contact
+from opportunities import services
+from opportunities.models import Opportunity, Stage
+
+MARKER = "恒拓重工 智能产线改造"
+
+# name, customer, owner, amount, partner, stage to reach, days ago opened, days per stage, ending
+DEALS = [
+    (MARKER, "苏州恒拓重工机械有限公司", "rep1", "6800000", "", "bid_preparation", 120, 18, None),
+    (
+        "博远信息 数据中心扩容",
+        "上海博远信息技术有限公司",
+        "rep1",
+        "2300000",
+        "",
+        "approval",
+        40,
+        12,
+        "review",
+    ),
+    (
+        "恒拓重工 备件年度框架",
+        "苏州恒拓重工机械有限公司",
+        "rep2",
+        "450000",
+        "",
+        "negotiation",
+        30,
+        10,
+        "jump",
+    ),
+    (
+        "博远信息 机房巡检服务",
+        "上海博远信息技术有限公司",
+        "rep2",
+        "150000",
+        "",
+        "verify",
+        50,
+        0,
+        None,
+    ),
+    (
+        "伙伴报备 园区安防集成",
+        "苏州恒拓重工机械有限公司",
+        "rep1",
+        "900000",
+        "智联安防(合作伙伴)",
+        "approved",
+        35,
+        9,
+        None,
+    ),
+    (
+        "博远信息 存储替换",
+        "上海博远信息技术有限公司",
+        "rep1",
+        "1200000",
+        "",
+        "needs_analysis",
+        90,
+        15,
+        "lost",
+    ),
+    (
+        "恒拓重工 旧线搬迁",
+        "苏州恒拓重工机械有限公司",
+        "rep2",
+        "260000",
+        "",
+        "verify",
+        70,
+        0,
+        "abandoned",
+    ),
+]
+COMPETITORS = [("西门子", "品牌认可度高", "交付周期长"), ("本地集成商", "价格低", "缺少行业案例")]
+NEEDS = "产线自动化率低,换型时间长;希望一年内完成两条产线改造并接入 MES。"
+VALUE = "模块化产线方案:换型时间缩短 60%,两年回收投资,本地 7×24 小时服务。"
+
+
+def seed_pipeline(users, now: datetime, result) -> None:
+    if Opportunity.objects.filter(name=MARKER).exists():
+        return
+    _convert_validated_leads(users, now, result)
+    for name, customer_name, owner, amount, partner, stage, opened, per_stage, ending in DEALS:
+        customer = Customer.objects.filter(name=customer_name).first()
+        if customer is None:
+            continue
+        when = now - timedelta(days=opened)
+        opp = services.create_opportunity(
+            by=users[owner],
+            customer=customer,
+            name=name,
+            amount=Decimal(amount),
+            expected_close_date=timezone.localdate() + timedelta(days=60 + opened),
+            partner=partner,
+            now=when,
+        )
+        Opportunity.objects.filter(pk=opp.pk).update(created_at=when, last_visit_at=when)
+        opp = _drive(opp, stage, users, when, per_stage, jump=(ending == "jump"))
+        if ending == "review":
+            services.request_review(
+                opportunity=opp,
+                user=users[owner],
+                kind="project_approval",
+                relationship_assessment="与信息中心主任关系良好,决策链已摸清。",
+                now=now - timedelta(days=2),
+            )
+        elif ending in ("lost", "abandoned"):
+            services.close_lost(
+                opportunity=opp,
+                user=users[owner],
+                reason="price" if ending == "lost" else "cancelled",
+                competitor="本地集成商" if ending == "lost" else "",
+                lessons="报价前未摸清预算上限,价值呈现太晚。"
+                if ending == "lost"
+                else "客户项目取消。",
+                abandon=(ending == "abandoned"),
+                now=now - timedelta(days=3),
+            )
+        result.add("opportunities")
+
+
+def _convert_validated_leads(users, now: datetime, result) -> None:
+    for lead in (
+        Lead.objects.filter(state=LeadState.VALIDATED).select_related("owner").order_by("id")[:2]
+    ):
+        services.convert_lead(
+            lead=lead,
+            user=lead.owner,
+            opportunity_name=f"{lead.company_name} {lead.title}"[:200],
+            amount=lead.estimated_amount or Decimal("300000"),
+            expected_close_date=timezone.localdate() + timedelta(days=120),
+            now=now - timedelta(days=5),
+        )
+        result.add("converted leads")
+
+
+def _drive(
+    opp: Opportunity, target_code: str, users, start: datetime, per_stage: int, jump: bool
+) -> Opportunity:
+    target = Stage.objects.get(process=opp.process, code=target_code)
+    when = start
+    while opp.stage.order < target.order:
+        when = when + timedelta(days=per_stage)
+        to_stage = target.code if jump else None
+        _, _items, missing = services.gate(opp, to_stage)
+        for item in missing:
+            _satisfy(opp, item.code, users, when)
+        opp = services.advance(opportunity=opp, user=opp.owner, to_stage=to_stage, now=when)
+    return opp
+
+
+def _satisfy(opp: Opportunity, code: str, users, when: datetime) -> None:
+    owner = opp.owner
+    manager = users["manager"] if owner.team_id == users["manager"].team_id else users["admin"]
+    opp.refresh_from_db()
+    if code in {"decision_chain", "decision_maker", "supporter"}:
+        contact = Contact.objects.filter(customer=opp.customer).order_by(
+            "id"
+        ).first() or save_contact(
+            by=owner, customer=opp.customer, name="项目负责人", title="总经理"
+        )
+        services.add_decision_maker(
+            opportunity=opp,
+            user=owner,
+            contact=contact,
+            role="decision_maker",
+            attitude="supporter",
+            note="项目发起人",
+        )
+    elif code in {"solution_owner", "fulfillment_owner"}:
+        services.update_opportunity(
+            opportunity=opp,
+            by=owner,
+            solution_owner=users["solution"],
+            fulfillment_owner=users["delivery"],
+        )
+    elif code == "competitors":
+        for name, strengths, weaknesses in COMPETITORS:
+            services.add_competitor(
+                opportunity=opp, user=owner, name=name, strengths=strengths, weaknesses=weaknesses
+            )
+    elif code == "needs":
+        services.update_opportunity(opportunity=opp, by=owner, needs=NEEDS)
+    elif code == "value_proposition":
+        services.update_opportunity(opportunity=opp, by=owner, value_proposition=VALUE)
+    elif code == "bid_date":
+        services.update_opportunity(
+            opportunity=opp, by=owner, bid_date=timezone.localdate() + timedelta(days=20)
+        )
+    elif code in {"project_approval", "registration"}:
+        review = services.request_review(
+            opportunity=opp,
+            user=owner,
+            kind=code,
+            now=when - timedelta(days=3),
+            relationship_assessment="客户高层认可,决策链清晰。",
+        )
+        if code == "project_approval":
+            services.update_opportunity(
+                opportunity=opp,
+                by=owner,
+                solution_owner=users["solution"],
+                fulfillment_owner=users["delivery"],
+            )
+            services.assess_review(
+                review=review, user=users["solution"], solution_assessment="方案成熟,竞争优势明显。"
+            )
+            services.assess_review(
+                review=review, user=users["delivery"], delivery_assessment="可按期交付,风险可控。"
+            )
+        else:
+            services.assess_review(
+                review=review,
+                user=manager,
+                solution_assessment="伙伴具备资质。",
+                delivery_assessment="由伙伴交付。",
+            )
+        services.decide_review(
+            review=review, user=manager, approve=True, comment="同意", now=when - timedelta(days=1)
+        )
+    else:  # a task of the gate, done by the role that owns it
+        from opportunities.models import StageRequirement
+
+        req = StageRequirement.objects.filter(
+            stage__process=opp.process, kind="task", code=code
+        ).first()
+        if req is None:
+            return
+        opp.refresh_from_db()
+        doer = {"sr": opp.solution_owner, "fr": opp.fulfillment_owner}.get(req.role) or owner
+        if doer is None:
+            services.update_opportunity(
+                opportunity=opp,
+                by=owner,
+                solution_owner=users["solution"],
+                fulfillment_owner=users["delivery"],
+            )
+            opp.refresh_from_db()
+            doer = {"sr": opp.solution_owner, "fr": opp.fulfillment_owner}.get(req.role) or owner
+        services.complete_task(
+            opportunity=opp, code=code, user=doer, note="已完成", now=when - timedelta(days=1)
+        )
