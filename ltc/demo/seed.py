@@ -219,7 +219,6 @@ def summary() -> dict[str, int]:
 
     from ltc.activity.models import Activity, Notification
     from ltc.customers.models import Contact
-
     from opportunities.models import Opportunity
 
     states = Counter(Lead.objects.values_list("state", flat=True))
