@@ -13,6 +13,7 @@ urlpatterns = [
     path("notifications/", include("ltc.activity.urls")),
     path("customers/", include("ltc.customers.urls")),
     path("leads/", include("leads.urls")),
+    path("opportunities/", include("opportunities.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("ltc.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -7,6 +7,7 @@ from .models import Role
 
 ALL = {r.value for r in Role}
 SALES = {Role.REP, Role.MANAGER, Role.ADMIN}
+TRIANGLE = SALES | {Role.SOLUTION, Role.DELIVERY}
 
 MENU = [
     ("home", _("Workbench"), ALL - {Role.INTEGRATION}),
@@ -15,6 +16,9 @@ MENU = [
     ("leads:list", _("All leads"), {Role.MANAGER, Role.MARKETING, Role.ADMIN}),
     ("leads:create", _("New lead"), SALES | {Role.MARKETING}),
     ("leads:import", _("Import leads"), {Role.MARKETING, Role.MANAGER, Role.ADMIN}),
+    ("opportunities:board", _("Pipeline board"), TRIANGLE),
+    ("opportunities:list", _("Opportunities"), TRIANGLE),
+    ("opportunities:reviews", _("Reviews to decide"), {Role.MANAGER, Role.ADMIN}),
     ("customers:list", _("Customers"), ALL - {Role.INTEGRATION}),
 ]
 

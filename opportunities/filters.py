@@ -1,0 +1,57 @@
+"""One filterset per list of the opportunities app, shared by the UI and the API."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import Grade, Opportunity, OpportunityState, Review, ReviewKind, ReviewState
+
+
+class OpportunityFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    state = django_filters.MultipleChoiceFilter(choices=OpportunityState.choices, label=_("State"))
+    stage = django_filters.CharFilter(field_name="stage__code", label=_("Stage (code)"))
+    grade = django_filters.MultipleChoiceFilter(choices=Grade.choices, label=_("Grade"))
+    owner = django_filters.NumberFilter(field_name="owner_id", label=_("AR (user id)"))
+    customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer (id)"))
+    team = django_filters.NumberFilter(field_name="team_id", label=_("Team (id)"))
+    expected_close_date = django_filters.DateFromToRangeFilter(label=_("Expected close between"))
+
+    class Meta:
+        model = Opportunity
+        fields = [
+            "q",
+            "state",
+            "stage",
+            "grade",
+            "owner",
+            "customer",
+            "team",
+            "expected_close_date",
+        ]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(customer__name__icontains=value))
+
+
+class ReviewFilter(django_filters.FilterSet):
+    state = django_filters.MultipleChoiceFilter(choices=ReviewState.choices, label=_("State"))
+    kind = django_filters.MultipleChoiceFilter(choices=ReviewKind.choices, label=_("Kind"))
+    opportunity = django_filters.NumberFilter(
+        field_name="opportunity_id", label=_("Opportunity (id)")
+    )
+    to_decide = django_filters.BooleanFilter(
+        method="filter_to_decide", label=_("Waiting for my decision")
+    )
+
+    class Meta:
+        model = Review
+        fields = ["state", "kind", "opportunity", "to_decide"]
+
+    def filter_to_decide(self, queryset, name, value):
+        if not value or self.request is None:
+            return queryset
+        return queryset.to_decide_by(self.request.user)

@@ -1,0 +1,702 @@
+"""The opportunity pages. Same services and scoping as the API; views only translate errors."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from leads.models import Lead, LeadState
+from leads.services import works_on as works_on_lead
+from ltc.activity.services import activities_of, transitions_of
+from ltc.core.errors import DomainError
+from ltc.core.normalize import company_key
+from ltc.core.views import flash_refusal
+from ltc.customers.models import Customer
+from ltc.customers.services import save_contact
+from ltc.org.models import Role, Team
+from ltc.org.scoping import visible_users
+
+from . import services
+from .filters import OpportunityFilter
+from .forms import (
+    ActivityForm,
+    AdvanceForm,
+    AssessForm,
+    CompetitorForm,
+    ConvertForm,
+    DecideForm,
+    DecisionChainForm,
+    LoseForm,
+    OpportunityCreateForm,
+    OpportunityEditForm,
+    RegradeForm,
+    ReviewRequestForm,
+    TaskCompleteForm,
+)
+from .models import Grade, Opportunity, Process, Review, ReviewKind, ReviewState, Stage
+
+PAGE_SIZE = 50
+RECENT_REVIEW_DAYS = 30
+AR_ROLES = [Role.REP, Role.MANAGER]
+
+
+def _scope(request):
+    return Opportunity.objects.visible_to(request.user)
+
+
+def _get(request, pk: int) -> Opportunity:
+    related = (
+        "customer",
+        "owner",
+        "solution_owner",
+        "fulfillment_owner",
+        "stage",
+        "process",
+        "team",
+        "lead",
+    )
+    return get_object_or_404(_scope(request).select_related(*related), pk=pk)
+
+
+def _safe_next(request) -> str | None:
+    target = request.POST.get("next") or ""
+    if target.startswith("/") and not target.startswith("//"):
+        return target
+    return None
+
+
+def _flash_form_errors(request, form) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+
+
+def _post(request, back: str, run, success: str, form=None):
+    """Run one service call from a POST: form errors and refusals become flash messages listing
+    every missing item; then back to the page (or where the user came from)."""
+    data = {}
+    if form is not None:
+        if not form.is_valid():
+            _flash_form_errors(request, form)
+            return redirect(back)
+        data = form.cleaned_data
+    try:
+        result = run(data)
+    except DomainError as exc:
+        flash_refusal(request, exc)
+    else:
+        messages.success(request, result if isinstance(result, str) else success)
+    return redirect(_safe_next(request) or back)
+
+
+def _detail_url(opportunity) -> str:
+    return reverse("opportunities:detail", args=[opportunity.pk])
+
+
+def _choice_widget(choices) -> forms.Select:
+    return forms.Select(choices=[("", "—"), *choices])
+
+
+def _owner_choices(user) -> list[tuple[int, str]]:
+    return [
+        (u.pk, str(u)) for u in visible_users(user).filter(role__in=AR_ROLES).order_by("username")
+    ]
+
+
+def _team_choices(user) -> list[tuple[int, str]]:
+    team_ids = visible_users(user).exclude(team_id=None).values("team_id")
+    return [(t.pk, t.name) for t in Team.objects.filter(pk__in=team_ids).order_by("name")]
+
+
+def _int_param(request, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+# Lists ---------------------------------------------------------------------------------------
+@login_required
+def opportunity_list(request):
+    user = request.user
+    qs = _scope(request).for_list().order_by("-created_at", "-id")
+    opportunity_filter = OpportunityFilter(request.GET or None, queryset=qs, request=request)
+    fields = opportunity_filter.form.fields
+    # Pick owners, teams and stages by name rather than by id: only those the user may see.
+    fields["owner"].widget = _choice_widget(_owner_choices(user))
+    fields["team"].widget = _choice_widget(_team_choices(user))
+    stages = Stage.objects.select_related("process").order_by("process__for_partner_deals", "order")
+    fields["stage"].widget = _choice_widget([(s.code, f"{s.order} {s.name}") for s in stages])
+    page = Paginator(opportunity_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "opportunities/list.html",
+        {
+            "filter": opportunity_filter,
+            "page": page,
+            "title": _("Opportunities"),
+            "now": timezone.now(),
+        },
+    )
+
+
+def default_process() -> Process | None:
+    return (
+        Process.objects.filter(for_partner_deals=False).order_by("-is_default", "id").first()
+        or Process.objects.order_by("-is_default", "id").first()
+    )
+
+
+@login_required
+def board(request):
+    """The pipeline of the default process: one column per stage, one card per open deal. Two
+    queries for the board itself (stages, cards) whatever the number of deals."""
+    user = request.user
+    process = default_process()
+    stages = list(Stage.objects.filter(process=process).order_by("order")) if process else []
+    owner_id, team_id = _int_param(request, "owner"), _int_param(request, "team")
+    cards = (
+        _scope(request)
+        .open()
+        .filter(process=process)
+        .select_related("customer", "owner")
+        .order_by("stage_entered_at", "id")
+    )
+    if owner_id:
+        cards = cards.filter(owner_id=owner_id)
+    if team_id:
+        cards = cards.filter(team_id=team_id)
+    now = timezone.now()
+    columns = {stage.pk: {"stage": stage, "cards": [], "later": []} for stage in stages}
+    for index, stage in enumerate(stages):
+        columns[stage.pk]["later"] = stages[index + 1 :]
+    for card in cards:
+        column = columns.get(card.stage_id)
+        if column is not None:
+            card.days_in_stage = max(0, (now - card.stage_entered_at).days)
+            column["cards"].append(card)
+    return render(
+        request,
+        "opportunities/board.html",
+        {
+            "title": _("Pipeline board"),
+            "process": process,
+            "columns": list(columns.values()),
+            "owners": _owner_choices(user),
+            "teams": _team_choices(user),
+            "owner_id": owner_id,
+            "team_id": team_id,
+        },
+    )
+
+
+# One opportunity -------------------------------------------------------------------------------
+def _gate_view(opportunity, to_stage=None) -> dict:
+    """What a move needs, for the page: the target, its checklist, and every unmet item."""
+    try:
+        target, items, missing = services.gate(opportunity, to_stage)
+    except DomainError as exc:
+        return {"error": exc, "target": None, "items": [], "missing": []}
+    checklist_codes = {item.code for item in items if not item.met}
+    return {
+        "target": target,
+        "items": items,
+        "missing": missing,
+        "other_missing": [m for m in missing if m.code not in checklist_codes],
+    }
+
+
+def _my_missing_assessments(user, review: Review) -> list[str]:
+    """The assessments the user writes as a member of the triangle and has not written yet."""
+    if review.state != ReviewState.PENDING:
+        return []
+    opportunity = review.opportunity
+    return [
+        field
+        for role, field in services.ASSESSMENT_BY_ROLE.items()
+        if services.role_user_id(opportunity, role) == user.pk
+        and not getattr(review, field).strip()
+    ]
+
+
+def _review_kinds(opportunity) -> list[str]:
+    if opportunity.grade == Grade.E:
+        return [ReviewKind.REGISTRATION]
+    return [ReviewKind.PROJECT_APPROVAL, ReviewKind.CONTRACT]
+
+
+@login_required
+def detail(request, pk: int):
+    user = request.user
+    opportunity = _get(request, pk)
+    now = timezone.now()
+    is_open = opportunity.is_open
+    gates = []
+    if is_open:
+        gates.append(_gate_view(opportunity))
+        first = services.first_stage(opportunity.process)
+        if opportunity.is_fast_track and opportunity.stage.order == first.order:
+            signing = Stage.objects.filter(
+                process_id=opportunity.process_id, is_signing=True
+            ).first()
+            if signing and signing.order > opportunity.stage.order + 1:
+                gates.append(_gate_view(opportunity, signing.code))
+    history = list(
+        opportunity.stage_history.select_related("stage", "entered_by").order_by("entered_at", "id")
+    )
+    for row in history:
+        row.duration = (row.exited_at or now) - row.entered_at
+    timeline = sorted(
+        [("activity", a.occurred_at, a) for a in activities_of(opportunity)[:100]]
+        + [("transition", t.at, t) for t in transitions_of(opportunity)[:100]],
+        key=lambda item: item[1],
+        reverse=True,
+    )
+    tasks = list(opportunity.tasks.select_related("assignee", "done_by"))
+    can_steer = services.may_steer(user, opportunity)
+    manages = services.manages_deal(user, opportunity)
+    for task in tasks:
+        task.can_complete = (
+            is_open
+            and not task.done_at
+            and (user.pk == services.role_user_id(opportunity, task.role) or manages)
+        )
+    my_assessments = [
+        field
+        for role, field in services.ASSESSMENT_BY_ROLE.items()
+        if services.role_user_id(opportunity, role) == user.pk
+    ]
+    context = {
+        "opportunity": opportunity,
+        "title": opportunity.name,
+        "gates": gates,
+        "history": history,
+        "grade_changes": opportunity.grade_changes.select_related("by").order_by("at", "id"),
+        "chain": opportunity.decision_chain.select_related("contact").order_by("id"),
+        "competitors": opportunity.competitors.order_by("id"),
+        "open_tasks": [t for t in tasks if not t.done_at],
+        "done_tasks": [t for t in tasks if t.done_at],
+        "reviews": opportunity.reviews.select_related("requested_by", "decided_by").order_by(
+            "-requested_at"
+        ),
+        "timeline": timeline,
+        "can_work": is_open and services.works_on(user, opportunity),
+        "can_steer": is_open and can_steer,
+        "can_regrade": is_open and manages and opportunity.grade != Grade.E,
+        "can_win": is_open and can_steer and opportunity.grade == Grade.E,
+        # Several forms on one page: distinct ids keep every label tied to its own field.
+        "chain_form": DecisionChainForm(customer=opportunity.customer, auto_id="chain-%s"),
+        "competitor_form": CompetitorForm(auto_id="competitor-%s"),
+        "activity_form": ActivityForm(auto_id="activity-%s"),
+        "lose_form": LoseForm(auto_id="lose-%s"),
+        "regrade_form": RegradeForm(auto_id="regrade-%s"),
+        "review_form": ReviewRequestForm(
+            kinds=_review_kinds(opportunity), assessments=my_assessments, auto_id="review-%s"
+        ),
+        "win_missing": services.win_missing(opportunity)
+        if opportunity.grade == Grade.E and is_open
+        else [],
+    }
+    return render(request, "opportunities/detail.html", context)
+
+
+@login_required
+def move(request, pk: int):
+    """What moving the deal to ``?to_stage=`` still needs; the confirm button only when nothing is
+    missing. An htmx partial for the board's dialog, a full page without JavaScript."""
+    opportunity = _get(request, pk)
+    context = {
+        "opportunity": opportunity,
+        "title": _("Move “%(name)s”") % {"name": opportunity.name},
+        "can_steer": services.may_steer(request.user, opportunity),
+        "next": request.GET.get("next") or "",
+    }
+    if opportunity.is_open:
+        gate = _gate_view(opportunity, request.GET.get("to_stage") or None)
+        context.update(gate, gate=gate)
+    if not context["next"].startswith("/") or context["next"].startswith("//"):
+        context["next"] = ""
+    template = "opportunities/_move.html" if request.htmx else "opportunities/move.html"
+    return render(request, template, context)
+
+
+@login_required
+def create(request):
+    form = OpportunityCreateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            opportunity = services.create_opportunity(by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            flash_refusal(request, exc)
+        else:
+            messages.success(
+                request,
+                _("Opportunity “%(name)s” opened as grade %(grade)s.")
+                % {"name": opportunity.name, "grade": opportunity.grade},
+            )
+            return redirect(_detail_url(opportunity))
+    return render(request, "opportunities/form.html", {"form": form, "title": _("New opportunity")})
+
+
+@login_required
+def convert(request, lead_id: int):
+    user = request.user
+    lead = get_object_or_404(Lead.objects.visible_to(user).select_related("owner"), pk=lead_id)
+    if lead.state == LeadState.CONVERTED:
+        existing = _scope(request).filter(lead=lead).first()
+        messages.info(request, _("This lead is already converted."))
+        return redirect(
+            _detail_url(existing) if existing else reverse("leads:detail", args=[lead.pk])
+        )
+    match = (
+        Customer.objects.visible_to(user)
+        .filter(name_key=company_key(lead.company_name))
+        .order_by("id")
+        .first()
+    )
+    initial = {
+        "opportunity_name": lead.title,
+        "amount": lead.estimated_amount,
+        "customer": match,
+        "expected_close_date": timezone.localdate() + timedelta(days=90),
+    }
+    form = ConvertForm(request.POST or None, user=user, lead=lead, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            opportunity = services.convert_lead(lead=lead, user=user, **form.cleaned_data)
+        except DomainError as exc:
+            flash_refusal(request, exc)
+        else:
+            messages.success(
+                request,
+                _("Lead converted: opportunity “%(name)s” opened as grade %(grade)s.")
+                % {"name": opportunity.name, "grade": opportunity.grade},
+            )
+            return redirect(_detail_url(opportunity))
+    return render(
+        request,
+        "opportunities/convert.html",
+        {
+            "form": form,
+            "lead": lead,
+            "title": _("Convert to an opportunity"),
+            "convertible": lead.state == LeadState.VALIDATED and works_on_lead(user, lead),
+        },
+    )
+
+
+@login_required
+def edit(request, pk: int):
+    opportunity = _get(request, pk)
+    may_form_triangle = services.may_steer(request.user, opportunity)
+    instance = Opportunity.objects.get(pk=opportunity.pk)  # the form writes to its own copy
+    form = OpportunityEditForm(
+        request.POST or None,
+        instance=instance,
+        user=request.user,
+        may_form_triangle=may_form_triangle,
+    )
+    if request.method == "POST" and form.is_valid():
+        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        try:
+            if changed:
+                services.update_opportunity(opportunity=opportunity, by=request.user, **changed)
+        except DomainError as exc:
+            flash_refusal(request, exc)
+        else:
+            messages.success(request, _("Opportunity saved."))
+            return redirect(_detail_url(opportunity))
+    return render(
+        request,
+        "opportunities/form.html",
+        {
+            "form": form,
+            "title": _("Edit opportunity"),
+            "opportunity": opportunity,
+        },
+    )
+
+
+# Actions: POST only, a flash message after each, back to the deal. ----------------------------
+@login_required
+@require_POST
+def advance(request, pk: int):
+    opportunity = _get(request, pk)
+
+    def run(data) -> str:
+        moved = services.advance(
+            opportunity=opportunity, user=request.user, to_stage=data["to_stage"] or None
+        )
+        return _("Gate passed: “%(name)s” is now in stage “%(stage)s”.") % {
+            "name": moved.name,
+            "stage": moved.stage.name,
+        }
+
+    return _post(request, _detail_url(opportunity), run, "", AdvanceForm(request.POST))
+
+
+@login_required
+@require_POST
+def task_complete(request, pk: int, code: str):
+    opportunity = _get(request, pk)
+    return _post(
+        request,
+        _detail_url(opportunity),
+        lambda d: services.complete_task(
+            opportunity=opportunity, code=code, user=request.user, **d
+        ),
+        _("Task done."),
+        TaskCompleteForm(request.POST),
+    )
+
+
+@login_required
+@require_POST
+def review_request(request, pk: int):
+    opportunity = _get(request, pk)
+    my_assessments = [
+        field
+        for role, field in services.ASSESSMENT_BY_ROLE.items()
+        if services.role_user_id(opportunity, role) == request.user.pk
+    ]
+    form = ReviewRequestForm(
+        request.POST, kinds=_review_kinds(opportunity), assessments=my_assessments
+    )
+    return _post(
+        request,
+        _detail_url(opportunity),
+        lambda d: services.request_review(opportunity=opportunity, user=request.user, **d),
+        _("Review requested: the managers are told."),
+        form,
+    )
+
+
+@login_required
+@require_POST
+def lose(request, pk: int):
+    opportunity = _get(request, pk)
+
+    def run(data):
+        services.close_lost(
+            opportunity=opportunity,
+            user=request.user,
+            reason=data["reason"],
+            lessons=data["lessons"],
+            competitor=data["competitor"],
+            abandon=data["outcome"] == "abandoned",
+        )
+
+    return _post(
+        request,
+        _detail_url(opportunity),
+        run,
+        _("The opportunity is closed; the loss review is kept."),
+        LoseForm(request.POST),
+    )
+
+
+@login_required
+@require_POST
+def win(request, pk: int):
+    opportunity = _get(request, pk)
+    return _post(
+        request,
+        _detail_url(opportunity),
+        lambda d: services.win_partner_deal(opportunity=opportunity, user=request.user),
+        _("The partner-led deal is won."),
+    )
+
+
+@login_required
+@require_POST
+def regrade(request, pk: int):
+    opportunity = _get(request, pk)
+    return _post(
+        request,
+        _detail_url(opportunity),
+        lambda d: services.regrade(opportunity=opportunity, user=request.user, **d),
+        _("Grade raised."),
+        RegradeForm(request.POST),
+    )
+
+
+@login_required
+@require_POST
+def chain_add(request, pk: int):
+    opportunity = _get(request, pk)
+    form = DecisionChainForm(request.POST, customer=opportunity.customer)
+
+    @transaction.atomic
+    def run(data):
+        contact = data["contact"]
+        if contact is None:
+            contact = save_contact(
+                by=request.user,
+                customer=opportunity.customer,
+                name=data["new_name"].strip(),
+                title=data["new_title"],
+                phone=data["new_phone"],
+                email=data["new_email"],
+            )
+        services.add_decision_maker(
+            opportunity=opportunity,
+            user=request.user,
+            contact=contact,
+            role=data["role"],
+            attitude=data["attitude"],
+            note=data["note"],
+        )
+
+    return _post(request, _detail_url(opportunity), run, _("Decision chain updated."), form)
+
+
+@login_required
+@require_POST
+def competitor_add(request, pk: int):
+    opportunity = _get(request, pk)
+    return _post(
+        request,
+        _detail_url(opportunity),
+        lambda d: services.add_competitor(opportunity=opportunity, user=request.user, **d),
+        _("Competitor recorded."),
+        CompetitorForm(request.POST),
+    )
+
+
+@login_required
+@require_POST
+def activity_add(request, pk: int):
+    opportunity = _get(request, pk)
+    return _post(
+        request,
+        _detail_url(opportunity),
+        lambda d: services.log_activity(opportunity=opportunity, user=request.user, **d),
+        _("Activity logged."),
+        ActivityForm(request.POST),
+    )
+
+
+# Reviews --------------------------------------------------------------------------------------
+def _get_review(request, pk: int) -> Review:
+    related = (
+        "opportunity",
+        "opportunity__owner",
+        "opportunity__customer",
+        "requested_by",
+        "decided_by",
+    )
+    return get_object_or_404(
+        Review.objects.visible_to(request.user).select_related(*related), pk=pk
+    )
+
+
+@login_required
+def reviews(request):
+    user = request.user
+    related = (
+        "opportunity",
+        "opportunity__owner",
+        "opportunity__customer",
+        "requested_by",
+        "decided_by",
+    )
+    pending = (
+        Review.objects.to_decide_by(user)
+        .select_related(*related)
+        .order_by("requested_at", "id")[:200]
+    )
+    since = timezone.now() - timedelta(days=RECENT_REVIEW_DAYS)
+    decided = (
+        Review.objects.visible_to(user)
+        .exclude(state=ReviewState.PENDING)
+        .filter(decided_at__gte=since)
+        .select_related(*related)
+        .order_by("-decided_at", "-id")[:50]
+    )
+    return render(
+        request,
+        "opportunities/reviews.html",
+        {
+            "pending": pending,
+            "decided": decided,
+            "title": _("Reviews to decide"),
+            "days": RECENT_REVIEW_DAYS,
+        },
+    )
+
+
+@login_required
+def review(request, pk: int):
+    user = request.user
+    item = _get_review(request, pk)
+    opportunity = item.opportunity
+    missing_assessments = [
+        (field, label)
+        for field, label in (
+            ("relationship_assessment", _("AR: customer relationship and decision chain")),
+            ("solution_assessment", _("SR: solution and competition")),
+            ("delivery_assessment", _("FR: deliverability and risk")),
+        )
+        if not getattr(item, field).strip()
+    ]
+    pending = item.state == ReviewState.PENDING
+    can_decide = (
+        pending and services.manages_deal(user, opportunity) and user.pk != opportunity.owner_id
+    )
+    mine = _my_missing_assessments(user, item)
+    return render(
+        request,
+        "opportunities/review.html",
+        {
+            "review": item,
+            "opportunity": opportunity,
+            "title": item.get_kind_display(),
+            "missing_assessments": missing_assessments,
+            "assess_form": AssessForm(assessments=mine) if mine else None,
+            "can_decide": can_decide,
+            "can_approve": can_decide and not missing_assessments,
+        },
+    )
+
+
+@login_required
+@require_POST
+def review_assess(request, pk: int):
+    item = _get_review(request, pk)
+    back = reverse("opportunities:review", args=[item.pk])
+    form = AssessForm(request.POST, assessments=list(services.ASSESSMENT_BY_ROLE.values()))
+    return _post(
+        request,
+        back,
+        lambda d: services.assess_review(
+            review=item, user=request.user, **{k: v for k, v in d.items() if v.strip()}
+        ),
+        _("Assessment saved."),
+        form,
+    )
+
+
+@login_required
+@require_POST
+def review_decide(request, pk: int):
+    item = _get_review(request, pk)
+    back = reverse("opportunities:review", args=[item.pk])
+    form = DecideForm(request.POST)
+
+    def run(data):
+        services.decide_review(
+            review=item,
+            user=request.user,
+            approve=data["decision"] == "approve",
+            comment=data["comment"],
+        )
+
+    return _post(request, back, run, _("Decision recorded; the AR is told."), form)
