@@ -14,6 +14,7 @@ router.register("contacts", ContactViewSet, basename="contact")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
+    path("", include("opportunities.api.urls")),  # first: it routes leads/<id>/convert/
     path("", include("leads.api.urls")),
     path("", include(router.urls)),
 ]

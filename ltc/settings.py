@@ -217,6 +217,14 @@ SPECTACULAR_SETTINGS = {
         "SourceEnum": "leads.models.Source",
         "CurrencyEnum": "ltc.core.money.Currency",
         "RoleEnum": "ltc.org.models.Role",
+        "ActivityKindEnum": "ltc.activity.models.ActivityKind",
+        "ReviewKindEnum": "opportunities.models.ReviewKind",
+        "RequirementKindEnum": "opportunities.models.RequirementKind",
+        "TaskRoleEnum": "opportunities.models.TaskRole",
+        "DecisionRoleEnum": "opportunities.models.DecisionRole",
+        "LossReasonEnum": "opportunities.models.LossReason",
+        "OpportunityStateEnum": "opportunities.models.OpportunityState",
+        "ReviewStateEnum": "opportunities.models.ReviewState",
     },
 }
 
