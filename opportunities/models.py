@@ -364,12 +364,13 @@ def has_relationship_assessment(review: Review) -> bool:
 
 @requirement("solution_assessment", _("SR assessed the solution and the competition"))
 def has_solution_assessment(review: Review) -> bool:
-    return bool(review.solution_assessment.strip())
+    # Partner registrations have no SR/FR: the partner brings solution and delivery.
+    return review.kind == ReviewKind.REGISTRATION or bool(review.solution_assessment.strip())
 
 
 @requirement("delivery_assessment", _("FR assessed deliverability and risk"))
 def has_delivery_assessment(review: Review) -> bool:
-    return bool(review.delivery_assessment.strip())
+    return review.kind == ReviewKind.REGISTRATION or bool(review.delivery_assessment.strip())
 
 
 class Review(FSMModelMixin, models.Model):

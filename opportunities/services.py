@@ -247,8 +247,9 @@ def update_opportunity(*, opportunity: Opportunity, by, **fields) -> Opportunity
         raise InvalidInput(_("A deal moves between the partner track and our own tracks only by a new opportunity."), "partner")
     _check_triangle_member(fields.get("solution_owner"), "SR", "solution_owner")
     _check_triangle_member(fields.get("fulfillment_owner"), "FR", "fulfillment_owner")
-    newly = [(f, fields[f]) for f in ("solution_owner", "fulfillment_owner")
-             if f in fields and fields[f] is not None and getattr(opportunity, f"{f}_id") != fields[f].pk]
+    changed = [f for f in ("solution_owner", "fulfillment_owner")
+               if f in fields and getattr(opportunity, f"{f}_id") != getattr(fields[f], "pk", None)]
+    newly = [(f, fields[f]) for f in changed if fields[f] is not None]
     for name, value in fields.items():
         setattr(opportunity, name, value)
     if "amount" in fields:
@@ -260,12 +261,12 @@ def update_opportunity(*, opportunity: Opportunity, by, **fields) -> Opportunity
             if not opportunity.grade_raised or GRADE_RANK[computed] > GRADE_RANK[opportunity.grade]:
                 _set_grade(opportunity, computed, str(_("Amount changed")), by)
     opportunity.save()
+    for field, role in (("solution_owner", TaskRole.SR), ("fulfillment_owner", TaskRole.FR)):
+        if field in changed:
+            # The role's open tasks follow its holder (a new SR takes over the old one's tasks).
+            OpportunityTask.objects.filter(opportunity=opportunity, role=role, done_at__isnull=True).update(
+                assignee=getattr(opportunity, field))
     if newly:
-        # Tasks of the gate ahead now have someone to do them.
-        OpportunityTask.objects.filter(opportunity=opportunity, role=TaskRole.SR, assignee__isnull=True).update(
-            assignee=opportunity.solution_owner)
-        OpportunityTask.objects.filter(opportunity=opportunity, role=TaskRole.FR, assignee__isnull=True).update(
-            assignee=opportunity.fulfillment_owner)
         labels = {"solution_owner": "SR", "fulfillment_owner": "FR"}
         notify_many((user, "opportunity_assigned", {"role": labels[f], "name": opportunity.name},
                      f"/opportunities/{opportunity.pk}/") for f, user in newly)
@@ -325,12 +326,15 @@ def track_missing(opportunity: Opportunity, target: Stage) -> list[Missing]:
     """A jump over stages is the fast track's privilege: C/D, from the first stage, to signing."""
     if target.order == opportunity.stage.order + 1:
         return []
+    if (opportunity.is_fast_track and target.is_signing
+            and opportunity.stage.order == first_stage(opportunity.process).order):
+        return []
+    if target == next_stage(opportunity):  # next after a gap in the orders (stages are data)
+        return []
     if not opportunity.is_fast_track:
         return [Missing("track", _("Grade %(grade)s deals go stage by stage; the next stage comes first.")
                         % {"grade": opportunity.grade})]
-    if opportunity.stage.order != first_stage(opportunity.process).order or not target.is_signing:
-        return [Missing("track", _("The fast track jumps only from the first stage to the signing stage."))]
-    return []
+    return [Missing("track", _("The fast track jumps only from the first stage to the signing stage."))]
 
 
 def gate(opportunity: Opportunity, to_stage: str | None = None) -> tuple[Stage, list[requirements.Item], list[Missing]]:
