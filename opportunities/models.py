@@ -331,6 +331,7 @@ class OpportunityTask(models.Model):
     opportunity = models.ForeignKey(Opportunity, related_name="tasks", on_delete=models.CASCADE)
     code = models.SlugField(max_length=40)
     label = models.CharField(_("task"), max_length=200)
+    label_zh = models.CharField(_("task (Chinese)"), max_length=200, blank=True)
     role = models.CharField(_("done by"), max_length=2, choices=TaskRole.choices)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, related_name="opportunity_tasks",
                                  on_delete=models.SET_NULL)
@@ -348,6 +349,13 @@ class OpportunityTask(models.Model):
         indexes = [models.Index(fields=["assignee", "done_at"])]
 
     def __str__(self) -> str:
+        return self.display_label
+
+    @property
+    def display_label(self) -> str:
+        """The task in the reader's language (the requirement's two labels are copied here)."""
+        if (get_language() or "").startswith("zh") and self.label_zh:
+            return self.label_zh
         return self.label
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from leads.models import Lead, LeadState
 from leads.services import works_on as works_on_lead
+from ltc.activity.models import ActivityKind
 from ltc.activity.services import log_transition, notify, notify_many, record_activity
 from ltc.core.errors import InvalidInput, Missing, NotAllowed, TransitionRefused
 from ltc.core.fsm import ensure_can
@@ -139,11 +140,12 @@ def _open_tasks(opportunity: Opportunity) -> None:
         if req.code in existing:
             continue
         existing.add(req.code)
-        rows.append(OpportunityTask(opportunity=opportunity, code=req.code, label=req.label, role=req.role or TaskRole.AR,
+        rows.append(OpportunityTask(opportunity=opportunity, code=req.code, label=req.label_en or req.label,
+                                    label_zh=req.label_zh, role=req.role or TaskRole.AR,
                                     assignee_id=role_user_id(opportunity, req.role or TaskRole.AR)))
     OpportunityTask.objects.bulk_create(rows)
     notify_many(
-        (row.assignee_id, "task_assigned", {"name": opportunity.name, "task": row.label}, f"/opportunities/{opportunity.pk}/")
+        (row.assignee_id, "task_assigned", {"name": opportunity.name, "task": row.display_label}, f"/opportunities/{opportunity.pk}/")
         for row in rows if row.assignee_id
     )
 
@@ -204,6 +206,8 @@ def convert_lead(
     now = now or timezone.now()
     lead = Lead.objects.select_for_update(of=("self",)).select_related("pool", "owner").get(pk=lead.pk)
     _require(works_on_lead(user, lead), _("Only the owner of the lead or their manager converts it."))
+    if customer is not None and not Customer.objects.visible_to(user).filter(pk=customer.pk).exists():
+        raise InvalidInput(_("Choose a customer you can see."), "customer")
     if lead.state != LeadState.VALIDATED:
         raise TransitionRefused(
             _("Only a validated lead can be converted."),
@@ -285,11 +289,11 @@ def _set_grade(opportunity: Opportunity, grade: str, reason: str, by, raised: bo
 @transaction.atomic
 def regrade(*, opportunity: Opportunity, user, grade: str, reason: str) -> Opportunity:
     """A manager raises the grade by hand (a flagship project); A/B then go stage by stage."""
-    if not (reason or "").strip():
-        raise InvalidInput(_("Say why the grade changes."), "reason")
     opportunity = _locked(opportunity.pk)
     _require(manages_deal(user, opportunity), _("Only a manager above the deal changes its grade."))
     _require_open(opportunity)
+    if not (reason or "").strip():
+        raise InvalidInput(_("Say why the grade changes."), "reason")
     if grade not in GRADE_RANK:
         raise InvalidInput(_("Choose grade A, B, C or D."), "grade")
     if opportunity.grade == Grade.E:
@@ -381,7 +385,8 @@ def complete_task(*, opportunity: Opportunity, code: str, user, note: str = "", 
     role = req.role or TaskRole.AR
     task, _created = OpportunityTask.objects.get_or_create(
         opportunity=opportunity, code=code,
-        defaults={"label": req.label, "role": role, "assignee_id": role_user_id(opportunity, role)},
+        defaults={"label": req.label_en or req.label, "label_zh": req.label_zh, "role": role,
+                  "assignee_id": role_user_id(opportunity, role)},
     )
     _require(user.pk == role_user_id(opportunity, role) or manages_deal(user, opportunity),
              _("This task belongs to the %(role)s of the deal.") % {"role": task.get_role_display()})
@@ -442,6 +447,7 @@ def request_review(*, opportunity: Opportunity, user, kind: str, now: datetime |
 @transaction.atomic
 def assess_review(*, review: Review, user, **assessments) -> Review:
     review = Review.objects.select_for_update(of=("self",)).select_related("opportunity").get(pk=review.pk)
+    _require(works_on(user, review.opportunity), _("Only the iron triangle and its managers assess a review."))
     if review.state != ReviewState.PENDING:
         raise TransitionRefused(_("The review is already decided."), [Missing("state", _("Review pending"))])
     _apply_assessments(review, user, review.opportunity, assessments)
@@ -541,6 +547,7 @@ def win_partner_deal(*, opportunity: Opportunity, user, now: datetime | None = N
 def add_decision_maker(*, opportunity: Opportunity, user, contact: Contact, role: str, attitude: str,
                        note: str = "") -> DecisionChainMember:
     _require(works_on(user, opportunity), _("Only the iron triangle and its managers edit the decision chain."))
+    _require_open(opportunity)
     if contact.customer_id != opportunity.customer_id:
         raise InvalidInput(_("The contact must belong to the opportunity's customer."), "contact")
     member, created = DecisionChainMember.objects.update_or_create(
@@ -552,6 +559,7 @@ def add_decision_maker(*, opportunity: Opportunity, user, contact: Contact, role
 @transaction.atomic
 def add_competitor(*, opportunity: Opportunity, user, name: str, strengths: str = "", weaknesses: str = "") -> Competitor:
     _require(works_on(user, opportunity), _("Only the iron triangle and its managers record competitors."))
+    _require_open(opportunity)
     if not (name or "").strip():
         raise InvalidInput(_("Name the competitor."), "name")
     competitor, _created = Competitor.objects.update_or_create(
@@ -564,6 +572,8 @@ def add_competitor(*, opportunity: Opportunity, user, name: str, strengths: str 
 def log_activity(*, opportunity: Opportunity, user, kind: str, note: str, now: datetime | None = None):
     """A call, e-mail, visit or meeting; visits and meetings reset the cadence clock."""
     now = now or timezone.now()
+    if kind not in ActivityKind.values:
+        raise InvalidInput(_("Choose call, visit, e-mail or meeting."), "kind")
     if not (note or "").strip():
         raise InvalidInput(_("Write what was said or agreed."), "note")
     opportunity = _locked(opportunity.pk)

@@ -20,7 +20,7 @@ def opportunity_panels(user) -> list[dict]:
                  .select_related("opportunity").order_by("created_at")[:ROWS])
         panels.append({
             "title": _("My open tasks"),
-            "items": [{"url": reverse("opportunities:detail", args=[t.opportunity_id]), "text": t.label,
+            "items": [{"url": reverse("opportunities:detail", args=[t.opportunity_id]), "text": t.display_label,
                        "note": t.opportunity.name} for t in tasks],
             "url": reverse("opportunities:list"),
             "empty": _("No task waits for you."),

@@ -204,3 +204,17 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.postgres)
         if "redis_url" in names:
             item.add_marker(pytest.mark.redis)
+
+
+@pytest.fixture(autouse=True)
+def _shipped_configuration(request):
+    """Transactional tests flush the database, data migrations included; put back what LTC ships
+    (the default sales processes and grading policy) so every test starts from the same place."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    from opportunities import defaults
+    from opportunities.models import GradingPolicy, Process, Stage, StageRequirement
+
+    defaults.install(Process, Stage, StageRequirement, GradingPolicy)

@@ -228,6 +228,7 @@ class AdvanceSerializer(serializers.Serializer):
 
 
 class TaskSerializer(serializers.ModelSerializer):
+    label = serializers.CharField(source="display_label", read_only=True)
     assignee_name = serializers.SerializerMethodField()
     done_by_name = serializers.SerializerMethodField()
 

@@ -102,7 +102,7 @@ def test_actions_accept_post_only(browser_as, deal):
 def test_the_workbench_shows_the_opportunity_panels(browser_as, deal, org):
     services.request_review(opportunity=deal, user=org.rep1, kind="project_approval")
     rep_page = browser_as("rep1").get(reverse("home")).content.decode()
-    assert deal.tasks.get(code="verify_need").label in rep_page
+    assert deal.tasks.get(code="verify_need").display_label in rep_page
     manager_page = browser_as("manager").get(reverse("home"), **EN).content.decode()
     assert reverse("opportunities:review", args=[Review.objects.get().pk]) in manager_page
 
