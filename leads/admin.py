@@ -8,8 +8,15 @@ class PoolAdmin(admin.ModelAdmin):
     """Pools and their rules: follow-up deadlines, holding and daily limits, cooldown, warning."""
 
     list_display = (
-        "name", "team", "is_default", "first_follow_up_days", "follow_up_interval_days",
-        "max_held", "max_daily_claims", "reclaim_cooldown_days", "warning_hours",
+        "name",
+        "team",
+        "is_default",
+        "first_follow_up_days",
+        "follow_up_interval_days",
+        "max_held",
+        "max_daily_claims",
+        "reclaim_cooldown_days",
+        "warning_hours",
     )
     list_select_related = ("team",)
 
@@ -25,13 +32,31 @@ class CampaignAdmin(admin.ModelAdmin):
 class LeadAdmin(admin.ModelAdmin):
     """Leads can be corrected here, but the state and the owner only move through transitions."""
 
-    list_display = ("title", "company_name", "source", "state", "owner", "pool", "score", "follow_up_due_at")
+    list_display = (
+        "title",
+        "company_name",
+        "source",
+        "state",
+        "owner",
+        "pool",
+        "score",
+        "follow_up_due_at",
+    )
     list_filter = ("state", "source", "pool")
     list_select_related = ("owner", "pool")
     search_fields = ("title", "company_name", "phone", "email")
     readonly_fields = (
-        "state", "owner", "assigned_at", "last_follow_up_at", "follow_up_due_at", "follow_up_count",
-        "recovery_count", "disqualify_reason", "score", "duplicate_of", "created_by",
+        "state",
+        "owner",
+        "assigned_at",
+        "last_follow_up_at",
+        "follow_up_due_at",
+        "follow_up_count",
+        "recovery_count",
+        "disqualify_reason",
+        "score",
+        "duplicate_of",
+        "created_by",
     )
     raw_id_fields = ("campaign",)
 

@@ -12,17 +12,36 @@ class LeadFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=LeadState.choices, label=_("State"))
     source = django_filters.MultipleChoiceFilter(choices=Source.choices, label=_("Source"))
     pool = django_filters.ModelChoiceFilter(queryset=Pool.objects.none(), label=_("Pool"))
-    campaign = django_filters.ModelChoiceFilter(queryset=Campaign.objects.none(), label=_("Campaign"))
+    campaign = django_filters.ModelChoiceFilter(
+        queryset=Campaign.objects.none(), label=_("Campaign")
+    )
     owner = django_filters.NumberFilter(field_name="owner_id", label=_("Owner (user id)"))
-    duplicate = django_filters.BooleanFilter(field_name="duplicate_of", lookup_expr="isnull", exclude=True,
-                                             label=_("Possible duplicates only"))
-    min_score = django_filters.NumberFilter(field_name="score", lookup_expr="gte", label=_("Score at least"))
-    due_before = django_filters.IsoDateTimeFilter(field_name="follow_up_due_at", lookup_expr="lte",
-                                                  label=_("Follow-up due before"))
+    duplicate = django_filters.BooleanFilter(
+        field_name="duplicate_of",
+        lookup_expr="isnull",
+        exclude=True,
+        label=_("Possible duplicates only"),
+    )
+    min_score = django_filters.NumberFilter(
+        field_name="score", lookup_expr="gte", label=_("Score at least")
+    )
+    due_before = django_filters.IsoDateTimeFilter(
+        field_name="follow_up_due_at", lookup_expr="lte", label=_("Follow-up due before")
+    )
 
     class Meta:
         model = Lead
-        fields = ["q", "state", "source", "pool", "campaign", "owner", "duplicate", "min_score", "due_before"]
+        fields = [
+            "q",
+            "state",
+            "source",
+            "pool",
+            "campaign",
+            "owner",
+            "duplicate",
+            "min_score",
+            "due_before",
+        ]
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -7,8 +7,18 @@ from ltc.org.models import Role, User
 from .models import DisqualifyReason, Lead
 
 LEAD_FORM_FIELDS = [
-    "title", "company_name", "contact_name", "phone", "email", "source", "campaign",
-    "estimated_amount", "currency", "need", "budget_confirmed", "notes",
+    "title",
+    "company_name",
+    "contact_name",
+    "phone",
+    "email",
+    "source",
+    "campaign",
+    "estimated_amount",
+    "currency",
+    "need",
+    "budget_confirmed",
+    "notes",
 ]
 
 
@@ -18,7 +28,10 @@ class LeadForm(forms.ModelForm):
     class Meta:
         model = Lead
         fields = LEAD_FORM_FIELDS
-        widgets = {"need": forms.Textarea(attrs={"rows": 3}), "notes": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "need": forms.Textarea(attrs={"rows": 3}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
 
     def clean_estimated_amount(self):
         amount = self.cleaned_data.get("estimated_amount")
@@ -29,11 +42,15 @@ class LeadForm(forms.ModelForm):
 
 class FollowUpForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices)
-    note = forms.CharField(label=_("Note"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ValidateForm(forms.Form):
-    need = forms.CharField(label=_("Need"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    need = forms.CharField(
+        label=_("Need"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     budget_confirmed = forms.BooleanField(label=_("Budget confirmed"), required=False)
 
 
@@ -62,5 +79,7 @@ class MergeForm(forms.Form):
 class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("CSV or Excel file"),
-        help_text=_("Columns: title, company_name, contact_name, phone, email, source, estimated_amount, currency, need. Chinese headers are accepted too."),
+        help_text=_(
+            "Columns: title, company_name, contact_name, phone, email, source, estimated_amount, currency, need. Chinese headers are accepted too."
+        ),
     )

@@ -14,16 +14,36 @@ MAX_ROWS = 5000
 MAX_BYTES = 5 * 1024 * 1024
 
 HEADER_ALIASES = {
-    "title": "title", "标题": "title", "线索": "title", "线索标题": "title",
-    "company_name": "company_name", "company": "company_name", "公司": "company_name", "公司名称": "company_name",
-    "contact_name": "contact_name", "contact": "contact_name", "联系人": "contact_name",
-    "phone": "phone", "电话": "phone", "手机": "phone",
-    "email": "email", "e-mail": "email", "邮箱": "email", "电子邮件": "email",
-    "source": "source", "来源": "source",
-    "estimated_amount": "estimated_amount", "amount": "estimated_amount", "预计金额": "estimated_amount", "金额": "estimated_amount",
-    "currency": "currency", "币种": "currency",
-    "need": "need", "需求": "need",
-    "notes": "notes", "备注": "notes",
+    "title": "title",
+    "标题": "title",
+    "线索": "title",
+    "线索标题": "title",
+    "company_name": "company_name",
+    "company": "company_name",
+    "公司": "company_name",
+    "公司名称": "company_name",
+    "contact_name": "contact_name",
+    "contact": "contact_name",
+    "联系人": "contact_name",
+    "phone": "phone",
+    "电话": "phone",
+    "手机": "phone",
+    "email": "email",
+    "e-mail": "email",
+    "邮箱": "email",
+    "电子邮件": "email",
+    "source": "source",
+    "来源": "source",
+    "estimated_amount": "estimated_amount",
+    "amount": "estimated_amount",
+    "预计金额": "estimated_amount",
+    "金额": "estimated_amount",
+    "currency": "currency",
+    "币种": "currency",
+    "need": "need",
+    "需求": "need",
+    "notes": "notes",
+    "备注": "notes",
 }
 
 
@@ -55,7 +75,12 @@ def parse_upload(upload) -> list[dict]:
         raise ImportRefused(_("Upload a .csv or .xlsx file."))
     if not rows:
         raise ImportRefused(_("The file has no header row."))
-    header = [HEADER_ALIASES.get(str(h or "").strip().lower(), HEADER_ALIASES.get(str(h or "").strip(), "")) for h in rows[0]]
+    header = [
+        HEADER_ALIASES.get(
+            str(h or "").strip().lower(), HEADER_ALIASES.get(str(h or "").strip(), "")
+        )
+        for h in rows[0]
+    ]
     if "title" not in header or "company_name" not in header:
         raise ImportRefused(_("The header must name at least the title and company_name columns."))
     body = rows[1:]
@@ -66,7 +91,13 @@ def parse_upload(upload) -> list[dict]:
         if not any(str(v or "").strip() for v in values):
             records.append(None)
             continue
-        records.append({key: ("" if v is None else str(v).strip()) for key, v in zip(header, values, strict=False) if key})
+        records.append(
+            {
+                key: ("" if v is None else str(v).strip())
+                for key, v in zip(header, values, strict=False)
+                if key
+            }
+        )
     return records
 
 
@@ -103,8 +134,8 @@ def _xlsx_rows(raw: bytes) -> list[list]:
 
 def import_rows(*, records: list[dict | None], by) -> list[RowResult]:
     """Create a lead per valid row (each row its own transaction); refuse the others with why."""
-    from .api.serializers import LeadSerializer
     from . import services
+    from .api.serializers import LeadSerializer
 
     results = []
     for number, record in enumerate(records, start=2):
@@ -112,15 +143,32 @@ def import_rows(*, records: list[dict | None], by) -> list[RowResult]:
             continue
         serializer = LeadSerializer(data=record)
         if not serializer.is_valid():
-            errors = [f"{name}: {' '.join(str(m) for m in messages)}" for name, messages in serializer.errors.items()]
-            results.append(RowResult(row=number, ok=False, title=record.get("title", ""), errors=errors))
+            errors = [
+                f"{name}: {' '.join(str(m) for m in messages)}"
+                for name, messages in serializer.errors.items()
+            ]
+            results.append(
+                RowResult(row=number, ok=False, title=record.get("title", ""), errors=errors)
+            )
             continue
         data = dict(serializer.validated_data)
         data.pop("pool", None)
         try:
             lead = services.create_lead(by=by, **data)
         except DomainError as exc:
-            results.append(RowResult(row=number, ok=False, title=record.get("title", ""), errors=[str(exc.detail)]))
+            results.append(
+                RowResult(
+                    row=number, ok=False, title=record.get("title", ""), errors=[str(exc.detail)]
+                )
+            )
             continue
-        results.append(RowResult(row=number, ok=True, lead_id=lead.pk, title=lead.title, duplicate_of=lead.duplicate_of_id))
+        results.append(
+            RowResult(
+                row=number,
+                ok=True,
+                lead_id=lead.pk,
+                title=lead.title,
+                duplicate_of=lead.duplicate_of_id,
+            )
+        )
     return results

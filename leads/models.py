@@ -106,7 +106,9 @@ class Pool(models.Model):
 
 class Campaign(models.Model):
     name = models.CharField(_("name"), max_length=200)
-    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.CAMPAIGN)
+    source = models.CharField(
+        _("source"), max_length=20, choices=Source.choices, default=Source.CAMPAIGN
+    )
     starts_on = models.DateField(_("starts on"), null=True, blank=True)
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
     budget = money_field(verbose_name=_("budget"), null=True, blank=True)
@@ -194,7 +196,9 @@ class Lead(FSMModelMixin, models.Model):
     budget_confirmed = models.BooleanField(_("budget confirmed"), default=False)
     notes = models.TextField(_("notes"), blank=True, max_length=5000)
 
-    pool = models.ForeignKey(Pool, verbose_name=_("pool"), related_name="leads", on_delete=models.PROTECT)
+    pool = models.ForeignKey(
+        Pool, verbose_name=_("pool"), related_name="leads", on_delete=models.PROTECT
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
@@ -259,7 +263,8 @@ class Lead(FSMModelMixin, models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(estimated_amount__isnull=True) | models.Q(estimated_amount__gte=0),
+                condition=models.Q(estimated_amount__isnull=True)
+                | models.Q(estimated_amount__gte=0),
                 name="lead_amount_not_negative",
             ),
             # An owned lead is never in the pool, and a pool lead never has an owner.
@@ -279,21 +284,25 @@ class Lead(FSMModelMixin, models.Model):
 
     # Transitions. The service checks who may act and the pool's limits; the model knows the
     # states and the requirements of the record itself.
-    @transition(field=state, source=LeadState.NEW, target=LeadState.ASSIGNED, conditions=[has_no_owner])
+    @transition(
+        field=state, source=LeadState.NEW, target=LeadState.ASSIGNED, conditions=[has_no_owner]
+    )
     def claim(self, *, by, at) -> None:
         self._take(by, at)
 
-    @transition(
-        field=state, source=[LeadState.NEW, LeadState.ASSIGNED], target=LeadState.ASSIGNED
-    )
+    @transition(field=state, source=[LeadState.NEW, LeadState.ASSIGNED], target=LeadState.ASSIGNED)
     def assign(self, *, to, at) -> None:
         self._take(to, at)
 
-    @transition(field=state, source=LeadState.ASSIGNED, target=LeadState.NEW, conditions=[has_owner])
+    @transition(
+        field=state, source=LeadState.ASSIGNED, target=LeadState.NEW, conditions=[has_owner]
+    )
     def release(self, *, at) -> None:
         self._return_to_pool()
 
-    @transition(field=state, source=LeadState.ASSIGNED, target=LeadState.NEW, conditions=[has_owner])
+    @transition(
+        field=state, source=LeadState.ASSIGNED, target=LeadState.NEW, conditions=[has_owner]
+    )
     def recover(self, *, at) -> None:
         """The single-row form of ``services.recover_overdue_leads``' bulk update."""
         self._return_to_pool()
@@ -321,7 +330,9 @@ class Lead(FSMModelMixin, models.Model):
         self.follow_up_due_at = None
         self.warned_at = None
 
-    @transition(field=state, source=LeadState.VALIDATED, target=LeadState.CONVERTED, conditions=[has_owner])
+    @transition(
+        field=state, source=LeadState.VALIDATED, target=LeadState.CONVERTED, conditions=[has_owner]
+    )
     def convert(self, *, at) -> None:
         self.closed_at = at
 
@@ -345,9 +356,14 @@ class LeadRecovery(models.Model):
         RECOVERED = "recovered", _("Recovered: follow-up overdue")
         RELEASED = "released", _("Released by hand")
 
-    lead = models.ForeignKey(Lead, verbose_name=_("lead"), related_name="recoveries", on_delete=models.CASCADE)
+    lead = models.ForeignKey(
+        Lead, verbose_name=_("lead"), related_name="recoveries", on_delete=models.CASCADE
+    )
     former_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("former owner"), related_name="+", on_delete=models.PROTECT
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("former owner"),
+        related_name="+",
+        on_delete=models.PROTECT,
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     reason = models.TextField(_("reason"), max_length=2000)

@@ -49,7 +49,9 @@ class LeadQuerySet(models.QuerySet):
 
         if not (user.is_superuser or user.role in POOL_ROLES):
             return self.none()
-        return self.filter(state="new", owner__isnull=True, pool__in=Pool.objects.filter(pool_scope(user)))
+        return self.filter(
+            state="new", owner__isnull=True, pool__in=Pool.objects.filter(pool_scope(user))
+        )
 
     def claimable_by(self, user):
         """Where a claim looks a lead up: what the user sees plus every lead of their pools, so
@@ -58,7 +60,10 @@ class LeadQuerySet(models.QuerySet):
 
         if not (user.is_superuser or user.role in POOL_ROLES):
             return self.visible_to(user)
-        return self.filter(Q(pk__in=self.visible_to(user).values("pk")) | Q(pool__in=Pool.objects.filter(pool_scope(user))))
+        return self.filter(
+            Q(pk__in=self.visible_to(user).values("pk"))
+            | Q(pool__in=Pool.objects.filter(pool_scope(user)))
+        )
 
     def open(self):
         return self.filter(state__in=["new", "assigned", "validated"])

@@ -11,7 +11,13 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from ltc.activity.models import Activity, TransitionLog
-from ltc.activity.services import log_transition, log_transitions_bulk, notify, notify_many, record_activity
+from ltc.activity.services import (
+    log_transition,
+    log_transitions_bulk,
+    notify,
+    notify_many,
+    record_activity,
+)
 from ltc.core.errors import InvalidInput, Missing, NotAllowed, TransitionRefused
 from ltc.core.fsm import ensure_can
 from ltc.core.normalize import company_key, email_key, phone_key
@@ -78,7 +84,9 @@ def _require(allowed: bool, detail) -> None:
 
 # Helpers ------------------------------------------------------------------------------------
 def _locked(lead_id: int) -> Lead:
-    return Lead.objects.select_for_update(of=("self",)).select_related("pool", "owner").get(pk=lead_id)
+    return (
+        Lead.objects.select_for_update(of=("self",)).select_related("pool", "owner").get(pk=lead_id)
+    )
 
 
 def _stamp(lead: Lead) -> None:
@@ -110,9 +118,13 @@ def default_pool_for(user) -> Pool:
             return pools[team_id]
     default = pools.get(None)
     if default is None:
-        default = Pool.objects.filter(is_default=True).first() or Pool.objects.order_by("id").first()
+        default = (
+            Pool.objects.filter(is_default=True).first() or Pool.objects.order_by("id").first()
+        )
     if default is None:
-        raise InvalidInput(_("No lead pool is configured; an administrator must create one."), "pool")
+        raise InvalidInput(
+            _("No lead pool is configured; an administrator must create one."), "pool"
+        )
     return default
 
 
@@ -139,7 +151,9 @@ def create_lead(*, by, pool: Pool | None = None, **fields) -> Lead:
 @transaction.atomic
 def update_lead(*, lead: Lead, by, **fields) -> Lead:
     lead = _locked(lead.pk)
-    _require(may_edit(by, lead), _("Only the owner, their manager or marketing may edit this lead."))
+    _require(
+        may_edit(by, lead), _("Only the owner, their manager or marketing may edit this lead.")
+    )
     if not lead.is_open:
         raise NotAllowed(_("A converted or disqualified lead cannot be edited."))
     unknown = set(fields) - set(EDITABLE_FIELDS)
@@ -160,10 +174,16 @@ def claim_limits(*, lead: Lead, user, now: datetime) -> list[Missing]:
     """The pool's limits on this user claiming this lead, every one that is exceeded."""
     pool = lead.pool
     missing: list[Missing] = []
-    held = Lead.objects.filter(owner=user, state__in=[LeadState.ASSIGNED, LeadState.VALIDATED]).count()
+    held = Lead.objects.filter(
+        owner=user, state__in=[LeadState.ASSIGNED, LeadState.VALIDATED]
+    ).count()
     if held >= pool.max_held:
         missing.append(
-            Missing("max_held", _("You hold %(held)s leads; the limit is %(limit)s.") % {"held": held, "limit": pool.max_held})
+            Missing(
+                "max_held",
+                _("You hold %(held)s leads; the limit is %(limit)s.")
+                % {"held": held, "limit": pool.max_held},
+            )
         )
     day_start = timezone.make_aware(datetime.combine(timezone.localdate(now), time.min))
     claimed_today = TransitionLog.objects.filter(
@@ -208,12 +228,30 @@ def claim_lead(*, lead: Lead, user, now: datetime | None = None) -> Lead:
         if lead.state != LeadState.NEW:
             raise TransitionRefused(
                 _("This lead is no longer in the pool."),
-                [Missing("state", _("The lead must be in the pool (it is “%(state)s”).") % {"state": lead.get_state_display()})],
+                [
+                    Missing(
+                        "state",
+                        _("The lead must be in the pool (it is “%(state)s”).")
+                        % {"state": lead.get_state_display()},
+                    )
+                ],
             )
-        ensure_can(lead, "claim", _("You cannot claim this lead."), claim_limits(lead=lead, user=user, now=now))
+        ensure_can(
+            lead,
+            "claim",
+            _("You cannot claim this lead."),
+            claim_limits(lead=lead, user=user, now=now),
+        )
         lead.claim(by=user, at=now)
         lead.save()
-        log_transition(obj=lead, transition="claim", source=LeadState.NEW, target=lead.state, actor=user, at=now)
+        log_transition(
+            obj=lead,
+            transition="claim",
+            source=LeadState.NEW,
+            target=lead.state,
+            actor=user,
+            at=now,
+        )
     return lead
 
 
@@ -234,9 +272,21 @@ def assign_lead(*, lead: Lead, owner, by, now: datetime | None = None) -> Lead:
     ensure_can(lead, "assign", _("This lead cannot be assigned."))
     lead.assign(to=owner, at=now)
     lead.save()
-    log_transition(obj=lead, transition="assign", source=source, target=lead.state, actor=by, at=now,
-                   comment=str(owner))
-    notify([owner], kind="lead_assigned", params={"title": lead.title, "by": str(by)}, url=f"/leads/{lead.pk}/")
+    log_transition(
+        obj=lead,
+        transition="assign",
+        source=source,
+        target=lead.state,
+        actor=by,
+        at=now,
+        comment=str(owner),
+    )
+    notify(
+        [owner],
+        kind="lead_assigned",
+        params={"title": lead.title, "by": str(by)},
+        url=f"/leads/{lead.pk}/",
+    )
     return lead
 
 
@@ -254,14 +304,23 @@ def release_lead(*, lead: Lead, user, reason: str, now: datetime | None = None) 
     LeadRecovery.objects.create(
         lead=lead, former_owner=former_owner, kind=LeadRecovery.Kind.RELEASED, reason=reason, at=now
     )
-    log_transition(obj=lead, transition="release", source=LeadState.ASSIGNED, target=lead.state,
-                   actor=user, at=now, comment=reason)
+    log_transition(
+        obj=lead,
+        transition="release",
+        source=LeadState.ASSIGNED,
+        target=lead.state,
+        actor=user,
+        at=now,
+        comment=reason,
+    )
     return lead
 
 
 # Working a lead ------------------------------------------------------------------------------
 @transaction.atomic
-def log_follow_up(*, lead: Lead, user, kind: str, note: str, now: datetime | None = None) -> Activity:
+def log_follow_up(
+    *, lead: Lead, user, kind: str, note: str, now: datetime | None = None
+) -> Activity:
     """A call, visit, e-mail or meeting. It resets the follow-up clock of an assigned lead."""
     now = now or timezone.now()
     if not (note or "").strip():
@@ -271,7 +330,13 @@ def log_follow_up(*, lead: Lead, user, kind: str, note: str, now: datetime | Non
     if lead.state not in (LeadState.ASSIGNED, LeadState.VALIDATED):
         raise TransitionRefused(
             _("Follow-ups are logged on leads someone is working."),
-            [Missing("state", _("The lead must be assigned or validated (it is “%(state)s”).") % {"state": lead.get_state_display()})],
+            [
+                Missing(
+                    "state",
+                    _("The lead must be assigned or validated (it is “%(state)s”).")
+                    % {"state": lead.get_state_display()},
+                )
+            ],
         )
     activity = record_activity(obj=lead, kind=kind, note=note, actor=user, occurred_at=now)
     lead.follow_up_count += 1
@@ -286,7 +351,11 @@ def log_follow_up(*, lead: Lead, user, kind: str, note: str, now: datetime | Non
 
 @transaction.atomic
 def validate_lead(
-    *, lead: Lead, user, need: str | None = None, budget_confirmed: bool | None = None,
+    *,
+    lead: Lead,
+    user,
+    need: str | None = None,
+    budget_confirmed: bool | None = None,
     now: datetime | None = None,
 ) -> Lead:
     now = now or timezone.now()
@@ -300,12 +369,21 @@ def validate_lead(
     lead.validate(at=now)
     rescore(lead)
     lead.save()
-    log_transition(obj=lead, transition="validate", source=LeadState.ASSIGNED, target=lead.state, actor=user, at=now)
+    log_transition(
+        obj=lead,
+        transition="validate",
+        source=LeadState.ASSIGNED,
+        target=lead.state,
+        actor=user,
+        at=now,
+    )
     return lead
 
 
 @transaction.atomic
-def disqualify_lead(*, lead: Lead, user, reason: str, note: str = "", now: datetime | None = None) -> Lead:
+def disqualify_lead(
+    *, lead: Lead, user, reason: str, note: str = "", now: datetime | None = None
+) -> Lead:
     now = now or timezone.now()
     if reason not in DisqualifyReason.values:
         raise InvalidInput(_("Choose one of the disqualification reasons."), "reason")
@@ -317,8 +395,15 @@ def disqualify_lead(*, lead: Lead, user, reason: str, note: str = "", now: datet
     ensure_can(lead, "disqualify", _("This lead cannot be disqualified."))
     lead.disqualify(at=now)
     lead.save()
-    log_transition(obj=lead, transition="disqualify", source=source, target=lead.state, actor=user, at=now,
-                   comment=note or lead.get_disqualify_reason_display())
+    log_transition(
+        obj=lead,
+        transition="disqualify",
+        source=source,
+        target=lead.state,
+        actor=user,
+        at=now,
+        comment=note or lead.get_disqualify_reason_display(),
+    )
     return lead
 
 
@@ -330,7 +415,12 @@ def merge_leads(*, duplicate: Lead, into: Lead, user, now: datetime | None = Non
     if duplicate.pk == into.pk:
         raise InvalidInput(_("A lead cannot be merged into itself."), "into")
     first, second = sorted([duplicate.pk, into.pk])
-    locked = {lead.pk: lead for lead in Lead.objects.select_for_update(of=("self",)).select_related("pool", "owner").filter(pk__in=[first, second])}
+    locked = {
+        lead.pk: lead
+        for lead in Lead.objects.select_for_update(of=("self",))
+        .select_related("pool", "owner")
+        .filter(pk__in=[first, second])
+    }
     duplicate, into = locked[duplicate.pk], locked[into.pk]
     _require(may_merge(user, duplicate, into), _("You may not merge these leads."))
     if not into.is_open:
@@ -339,7 +429,9 @@ def merge_leads(*, duplicate: Lead, into: Lead, user, now: datetime | None = Non
         if not getattr(into, name) and getattr(duplicate, name):
             setattr(into, name, getattr(duplicate, name))
     into.budget_confirmed = into.budget_confirmed or duplicate.budget_confirmed
-    moved = Activity.objects.filter(content_type__model="lead", content_type__app_label="leads", object_id=duplicate.pk).update(object_id=into.pk)
+    moved = Activity.objects.filter(
+        content_type__model="lead", content_type__app_label="leads", object_id=duplicate.pk
+    ).update(object_id=into.pk)
     into.follow_up_count += moved
     if into.duplicate_of_id == duplicate.pk:
         into.duplicate_of = None
@@ -353,8 +445,15 @@ def merge_leads(*, duplicate: Lead, into: Lead, user, now: datetime | None = Non
     ensure_can(duplicate, "disqualify", _("This lead cannot be merged."))
     duplicate.disqualify(at=now)
     duplicate.save()
-    log_transition(obj=duplicate, transition="merge", source=source, target=duplicate.state, actor=user,
-                   at=now, comment=duplicate.disqualify_note)
+    log_transition(
+        obj=duplicate,
+        transition="merge",
+        source=source,
+        target=duplicate.state,
+        actor=user,
+        at=now,
+        comment=duplicate.disqualify_note,
+    )
     return into
 
 
@@ -390,28 +489,51 @@ def recover_overdue_leads(*, now: datetime | None = None, batch_size: int = 2000
                 recovery_count=F("recovery_count") + 1,
                 updated_at=now,
             )
-            if moved != len(ids):  # a row changed under us (SQLite has no row locks): redo the batch
+            if moved != len(
+                ids
+            ):  # a row changed under us (SQLite has no row locks): redo the batch
                 transaction.set_rollback(True)
                 continue
             reason = str(_("No follow-up before the deadline"))
             LeadRecovery.objects.bulk_create(
                 [
-                    LeadRecovery(lead_id=lead_id, former_owner_id=owner_id, kind=LeadRecovery.Kind.RECOVERED,
-                                 reason=reason, due_at=due, at=now)
+                    LeadRecovery(
+                        lead_id=lead_id,
+                        former_owner_id=owner_id,
+                        kind=LeadRecovery.Kind.RECOVERED,
+                        reason=reason,
+                        due_at=due,
+                        at=now,
+                    )
                     for lead_id, owner_id, due, _title in rows
                 ],
                 batch_size=batch_size,
             )
-            log_transitions_bulk(model=Lead, object_ids=ids, transition="recover", source=LeadState.ASSIGNED,
-                                 target=LeadState.NEW, comment=reason, at=now)
+            log_transitions_bulk(
+                model=Lead,
+                object_ids=ids,
+                transition="recover",
+                source=LeadState.ASSIGNED,
+                target=LeadState.NEW,
+                comment=reason,
+                at=now,
+            )
             managers = managers_of(row[1] for row in rows)
-            owners = dict(User.objects.filter(pk__in={row[1] for row in rows}).values_list("id", "username"))
+            owners = dict(
+                User.objects.filter(pk__in={row[1] for row in rows}).values_list("id", "username")
+            )
             notices = []
             for lead_id, owner_id, due, title in rows:
-                params = {"title": title, "due": _local_text(due), "owner": owners.get(owner_id, "")}
+                params = {
+                    "title": title,
+                    "due": _local_text(due),
+                    "owner": owners.get(owner_id, ""),
+                }
                 url = f"/leads/{lead_id}/"
                 notices.append((owner_id, "lead_recovered", params, url))
-                notices.extend((m, "lead_recovered_team", params, url) for m in managers.get(owner_id, []))
+                notices.extend(
+                    (m, "lead_recovered_team", params, url) for m in managers.get(owner_id, [])
+                )
             notify_many(notices)
             total += moved
 
@@ -426,21 +548,31 @@ def warn_leads_due_soon(*, now: datetime | None = None) -> int:
         with transaction.atomic():
             rows = list(
                 Lead.objects.select_for_update(skip_locked=True)
-                .filter(pool=pool, state=LeadState.ASSIGNED, warned_at__isnull=True,
-                        follow_up_due_at__gte=now, follow_up_due_at__lte=window_end)
+                .filter(
+                    pool=pool,
+                    state=LeadState.ASSIGNED,
+                    warned_at__isnull=True,
+                    follow_up_due_at__gte=now,
+                    follow_up_due_at__lte=window_end,
+                )
                 .values_list("id", "owner_id", "follow_up_due_at", "title")
             )
             if not rows:
                 continue
-            Lead.objects.filter(pk__in=[r[0] for r in rows], warned_at__isnull=True).update(warned_at=now)
+            Lead.objects.filter(pk__in=[r[0] for r in rows], warned_at__isnull=True).update(
+                warned_at=now
+            )
             notify_many(
-                (owner_id, "lead_due_soon", {"title": title, "due": _local_text(due)}, f"/leads/{lead_id}/")
+                (
+                    owner_id,
+                    "lead_due_soon",
+                    {"title": title, "due": _local_text(due)},
+                    f"/leads/{lead_id}/",
+                )
                 for lead_id, owner_id, due, title in rows
             )
             total += len(rows)
     return total
-
-
 
 
 def unmet_for_validation(lead: Lead) -> list[Missing]:

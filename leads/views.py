@@ -22,7 +22,16 @@ from ltc.org.scoping import managed_users, visible_users
 
 from . import importing, services
 from .filters import LeadFilter
-from .forms import AssignForm, DisqualifyForm, FollowUpForm, ImportForm, LeadForm, MergeForm, ReleaseForm, ValidateForm
+from .forms import (
+    AssignForm,
+    DisqualifyForm,
+    FollowUpForm,
+    ImportForm,
+    LeadForm,
+    MergeForm,
+    ReleaseForm,
+    ValidateForm,
+)
 from .models import Lead, LeadState
 from .scoring import reason_label
 
@@ -37,14 +46,26 @@ def _list(request, qs, template: str, title: str, **extra):
     lead_filter = LeadFilter(request.GET or None, queryset=qs, request=request)
     page = _page(request, lead_filter.qs)
     now = timezone.now()
-    context = {"filter": lead_filter, "page": page, "title": title, "now": now, "soon": now + timedelta(days=1)}
+    context = {
+        "filter": lead_filter,
+        "page": page,
+        "title": title,
+        "now": now,
+        "soon": now + timedelta(days=1),
+    }
     return render(request, template, {**context, **extra})
 
 
 @login_required
 def pool(request):
     qs = Lead.objects.in_pool_of(request.user).for_list().order_by("-score", "-id")
-    return _list(request, qs, "leads/pool.html", _("Lead pool"), can_claim=request.user.role in services.CLAIMERS)
+    return _list(
+        request,
+        qs,
+        "leads/pool.html",
+        _("Lead pool"),
+        can_claim=request.user.role in services.CLAIMERS,
+    )
 
 
 @login_required
@@ -71,7 +92,12 @@ def _assignable_users(user):
 
 @login_required
 def detail(request, pk: int):
-    lead = get_object_or_404(Lead.objects.visible_to(request.user).select_related("pool", "owner", "campaign", "duplicate_of", "created_by"), pk=pk)
+    lead = get_object_or_404(
+        Lead.objects.visible_to(request.user).select_related(
+            "pool", "owner", "campaign", "duplicate_of", "created_by"
+        ),
+        pk=pk,
+    )
     timeline = sorted(
         [("activity", a.occurred_at, a) for a in activities_of(lead)[:100]]
         + [("transition", t.at, t) for t in transitions_of(lead)[:100]],
@@ -85,17 +111,22 @@ def detail(request, pk: int):
         "timeline": timeline,
         "reasons": [(reason_label(r), r["points"]) for r in lead.score_reasons],
         "can_claim": lead.state == LeadState.NEW and (user.role in services.CLAIMERS),
-        "can_assign": lead.state in (LeadState.NEW, LeadState.ASSIGNED) and (user.is_superuser or user.role in services.ASSIGNERS),
+        "can_assign": lead.state in (LeadState.NEW, LeadState.ASSIGNED)
+        and (user.is_superuser or user.role in services.ASSIGNERS),
         "can_work": can_work,
         "can_edit": lead.is_open and services.may_edit(user, lead),
         "can_disqualify": lead.is_open and services.may_disqualify(user, lead),
         "follow_up_form": FollowUpForm(),
-        "validate_form": ValidateForm(initial={"need": lead.need, "budget_confirmed": lead.budget_confirmed}),
+        "validate_form": ValidateForm(
+            initial={"need": lead.need, "budget_confirmed": lead.budget_confirmed}
+        ),
         "disqualify_form": DisqualifyForm(),
         "release_form": ReleaseForm(),
         "assign_form": AssignForm(users=_assignable_users(user)),
         "merge_form": MergeForm(initial={"into": lead.duplicate_of_id}),
-        "validate_missing": services.unmet_for_validation(lead) if lead.state == LeadState.ASSIGNED else [],
+        "validate_missing": services.unmet_for_validation(lead)
+        if lead.state == LeadState.ASSIGNED
+        else [],
         "now": timezone.now(),
         "soon": timezone.now() + timedelta(days=1),
     }
@@ -107,13 +138,22 @@ def create(request):
     form = LeadForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            lead = services.create_lead(by=request.user, **{f: form.cleaned_data[f] for f in form.Meta.fields})
+            lead = services.create_lead(
+                by=request.user, **{f: form.cleaned_data[f] for f in form.Meta.fields}
+            )
         except DomainError as exc:
             flash_refusal(request, exc)
         else:
-            messages.success(request, _("Lead “%(title)s” created in %(pool)s.") % {"title": lead.title, "pool": lead.pool})
+            messages.success(
+                request,
+                _("Lead “%(title)s” created in %(pool)s.")
+                % {"title": lead.title, "pool": lead.pool},
+            )
             if lead.duplicate_of_id:
-                messages.warning(request, _("It looks like a duplicate of lead #%(id)s.") % {"id": lead.duplicate_of_id})
+                messages.warning(
+                    request,
+                    _("It looks like a duplicate of lead #%(id)s.") % {"id": lead.duplicate_of_id},
+                )
             return redirect("leads:detail", pk=lead.pk)
     return render(request, "leads/form.html", {"form": form, "title": _("New lead")})
 
@@ -124,7 +164,9 @@ def edit(request, pk: int):
     form = LeadForm(request.POST or None, instance=Lead.objects.get(pk=lead.pk))
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_lead(lead=lead, by=request.user, **{f: form.cleaned_data[f] for f in form.Meta.fields})
+            services.update_lead(
+                lead=lead, by=request.user, **{f: form.cleaned_data[f] for f in form.Meta.fields}
+            )
         except DomainError as exc:
             flash_refusal(request, exc)
         else:
@@ -145,9 +187,14 @@ def import_leads(request):
             flash_refusal(request, exc)
         else:
             created = sum(1 for r in results if r.ok)
-            messages.success(request, _("%(created)s leads imported, %(refused)s rows refused.") % {
-                "created": created, "refused": len(results) - created})
-    return render(request, "leads/import.html", {"form": form, "results": results, "title": _("Import leads")})
+            messages.success(
+                request,
+                _("%(created)s leads imported, %(refused)s rows refused.")
+                % {"created": created, "refused": len(results) - created},
+            )
+    return render(
+        request, "leads/import.html", {"form": form, "results": results, "title": _("Import leads")}
+    )
 
 
 # Actions: POST only, a flash message after each, back to the lead (or where the user came from).
@@ -158,7 +205,10 @@ def _action(request, pk: int, run, success: str, form_class=None, to_detail=True
     lead = get_object_or_404(scope.select_related("pool", "owner"), pk=pk)
     data = {}
     if form_class is not None:
-        form = form_class(request.POST, **({"users": _assignable_users(request.user)} if form_class is AssignForm else {}))
+        form = form_class(
+            request.POST,
+            **({"users": _assignable_users(request.user)} if form_class is AssignForm else {}),
+        )
         if not form.is_valid():
             for field, errors in form.errors.items():
                 label = form.fields[field].label if field in form.fields else field
@@ -184,43 +234,73 @@ def _action(request, pk: int, run, success: str, form_class=None, to_detail=True
 @login_required
 @require_POST
 def claim(request, pk):
-    return _action(request, pk, lambda lead, d: services.claim_lead(lead=lead, user=request.user),
-                   _("Lead claimed: it is yours now."), scope=Lead.objects.claimable_by(request.user))
+    return _action(
+        request,
+        pk,
+        lambda lead, d: services.claim_lead(lead=lead, user=request.user),
+        _("Lead claimed: it is yours now."),
+        scope=Lead.objects.claimable_by(request.user),
+    )
 
 
 @login_required
 @require_POST
 def assign(request, pk):
-    return _action(request, pk, lambda lead, d: services.assign_lead(lead=lead, owner=d["owner"], by=request.user),
-                   _("Lead assigned."), AssignForm)
+    return _action(
+        request,
+        pk,
+        lambda lead, d: services.assign_lead(lead=lead, owner=d["owner"], by=request.user),
+        _("Lead assigned."),
+        AssignForm,
+    )
 
 
 @login_required
 @require_POST
 def release(request, pk):
-    return _action(request, pk, lambda lead, d: services.release_lead(lead=lead, user=request.user, reason=d["reason"]),
-                   _("Lead released to the pool."), ReleaseForm)
+    return _action(
+        request,
+        pk,
+        lambda lead, d: services.release_lead(lead=lead, user=request.user, reason=d["reason"]),
+        _("Lead released to the pool."),
+        ReleaseForm,
+    )
 
 
 @login_required
 @require_POST
 def follow_up(request, pk):
-    return _action(request, pk, lambda lead, d: services.log_follow_up(lead=lead, user=request.user, **d),
-                   _("Follow-up logged; the clock starts again."), FollowUpForm)
+    return _action(
+        request,
+        pk,
+        lambda lead, d: services.log_follow_up(lead=lead, user=request.user, **d),
+        _("Follow-up logged; the clock starts again."),
+        FollowUpForm,
+    )
 
 
 @login_required
 @require_POST
 def validate(request, pk):
-    return _action(request, pk, lambda lead, d: services.validate_lead(lead=lead, user=request.user, **d),
-                   _("Lead validated."), ValidateForm)
+    return _action(
+        request,
+        pk,
+        lambda lead, d: services.validate_lead(lead=lead, user=request.user, **d),
+        _("Lead validated."),
+        ValidateForm,
+    )
 
 
 @login_required
 @require_POST
 def disqualify(request, pk):
-    return _action(request, pk, lambda lead, d: services.disqualify_lead(lead=lead, user=request.user, **d),
-                   _("Lead disqualified."), DisqualifyForm)
+    return _action(
+        request,
+        pk,
+        lambda lead, d: services.disqualify_lead(lead=lead, user=request.user, **d),
+        _("Lead disqualified."),
+        DisqualifyForm,
+    )
 
 
 @login_required

@@ -16,7 +16,16 @@ from .models import (
 class StageInline(admin.TabularInline):
     model = Stage
     extra = 0
-    fields = ("order", "code", "name_en", "name_zh", "probability", "cadence_days", "roles", "is_signing")
+    fields = (
+        "order",
+        "code",
+        "name_en",
+        "name_zh",
+        "probability",
+        "cadence_days",
+        "roles",
+        "is_signing",
+    )
     show_change_link = True
 
 
@@ -36,7 +45,16 @@ class RequirementInline(admin.TabularInline):
 
 @admin.register(Stage)
 class StageAdmin(admin.ModelAdmin):
-    list_display = ("process", "order", "code", "name_en", "name_zh", "probability", "cadence_days", "is_signing")
+    list_display = (
+        "process",
+        "order",
+        "code",
+        "name_en",
+        "name_zh",
+        "probability",
+        "cadence_days",
+        "is_signing",
+    )
     list_filter = ("process",)
     inlines = [RequirementInline]
 
@@ -65,8 +83,17 @@ class OpportunityAdmin(admin.ModelAdmin):
     list_filter = ("state", "grade", "process")
     list_select_related = ("customer", "stage", "owner")
     search_fields = ("name", "customer__name")
-    readonly_fields = ("state", "stage", "process", "grade", "probability", "stage_entered_at", "lead", "closed_at",
-                       "last_visit_at")
+    readonly_fields = (
+        "state",
+        "stage",
+        "process",
+        "grade",
+        "probability",
+        "stage_entered_at",
+        "lead",
+        "closed_at",
+        "last_visit_at",
+    )
     raw_id_fields = ("customer", "owner", "solution_owner", "fulfillment_owner", "team")
     inlines = [DecisionChainInline, CompetitorInline]
 
@@ -81,8 +108,15 @@ class OpportunityAdmin(admin.ModelAdmin):
 class ReviewAdmin(admin.ModelAdmin):
     list_display = ("opportunity", "kind", "state", "requested_at", "decided_at", "decided_by")
     list_filter = ("kind", "state")
-    readonly_fields = ("state", "opportunity", "requested_by", "requested_at", "decided_by", "decided_at",
-                       "duration_seconds")
+    readonly_fields = (
+        "state",
+        "opportunity",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+        "decided_at",
+        "duration_seconds",
+    )
 
     def has_add_permission(self, request):
         return False

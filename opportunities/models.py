@@ -96,7 +96,9 @@ class Process(models.Model):
 
 
 class Stage(models.Model):
-    process = models.ForeignKey(Process, verbose_name=_("process"), related_name="stages", on_delete=models.CASCADE)
+    process = models.ForeignKey(
+        Process, verbose_name=_("process"), related_name="stages", on_delete=models.CASCADE
+    )
     order = models.PositiveSmallIntegerField(_("order"))
     code = models.SlugField(_("code"), max_length=40)
     name_en = models.CharField(_("name (English)"), max_length=100)
@@ -107,9 +109,13 @@ class Stage(models.Model):
     cadence_days = models.PositiveSmallIntegerField(
         _("visit the account at least every (days)"), default=30, validators=[MinValueValidator(1)]
     )
-    roles = models.CharField(_("roles involved"), max_length=100, blank=True, help_text=_("e.g. AR, SR, FR"))
+    roles = models.CharField(
+        _("roles involved"), max_length=100, blank=True, help_text=_("e.g. AR, SR, FR")
+    )
     is_signing = models.BooleanField(
-        _("signing stage"), default=False, help_text=_("Fast-track deals (C, D) may jump here from the first stage.")
+        _("signing stage"),
+        default=False,
+        help_text=_("Fast-track deals (C, D) may jump here from the first stage."),
     )
 
     class Meta:
@@ -117,8 +123,12 @@ class Stage(models.Model):
         verbose_name_plural = _("stages")
         ordering = ["process", "order"]
         constraints = [
-            models.UniqueConstraint(fields=["process", "code"], name="stage_code_unique_in_process"),
-            models.UniqueConstraint(fields=["process", "order"], name="stage_order_unique_in_process"),
+            models.UniqueConstraint(
+                fields=["process", "code"], name="stage_code_unique_in_process"
+            ),
+            models.UniqueConstraint(
+                fields=["process", "order"], name="stage_order_unique_in_process"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -133,7 +143,9 @@ class StageRequirement(models.Model):
     """One item of a stage's gate: what must be true to ENTER the stage. ``fast_track`` marks the
     items still demanded of a fast-track deal that jumps over this stage."""
 
-    stage = models.ForeignKey(Stage, verbose_name=_("stage"), related_name="requirements", on_delete=models.CASCADE)
+    stage = models.ForeignKey(
+        Stage, verbose_name=_("stage"), related_name="requirements", on_delete=models.CASCADE
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=RequirementKind.choices)
     code = models.SlugField(
         _("code"), max_length=40, help_text=_("A field check code, a task code, or a review kind.")
@@ -141,7 +153,9 @@ class StageRequirement(models.Model):
     label_en = models.CharField(_("label (English)"), max_length=200, blank=True)
     label_zh = models.CharField(_("label (Chinese)"), max_length=200, blank=True)
     role = models.CharField(_("done by"), max_length=2, choices=TaskRole.choices, blank=True)
-    fast_track = models.BooleanField(_("also demanded when a fast-track deal skips this stage"), default=False)
+    fast_track = models.BooleanField(
+        _("also demanded when a fast-track deal skips this stage"), default=False
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -149,7 +163,9 @@ class StageRequirement(models.Model):
         verbose_name_plural = _("stage requirements")
         ordering = ["stage", "order", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["stage", "kind", "code"], name="requirement_unique_in_stage")
+            models.UniqueConstraint(
+                fields=["stage", "kind", "code"], name="requirement_unique_in_stage"
+            )
         ]
 
     def __str__(self) -> str:
@@ -196,41 +212,84 @@ def has_lessons(opportunity: Opportunity) -> bool:
 
 @requirement("partner_approved", _("The partner registration is approved"))
 def has_approved_registration(opportunity: Opportunity) -> bool:
-    return opportunity.grade == Grade.E and bool(opportunity.stage_id) and opportunity.stage.code == "approved"
+    return (
+        opportunity.grade == Grade.E
+        and bool(opportunity.stage_id)
+        and opportunity.stage.code == "approved"
+    )
 
 
 class Opportunity(FSMModelMixin, models.Model):
     name = models.CharField(_("name"), max_length=200)
     customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("customer"), related_name="opportunities", on_delete=models.PROTECT
+        "customers.Customer",
+        verbose_name=_("customer"),
+        related_name="opportunities",
+        on_delete=models.PROTECT,
     )
     amount = money_field(verbose_name=_("amount"), validators=[MinValueValidator(Decimal("0.01"))])
     currency = currency_field()
     expected_close_date = models.DateField(_("expected close date"))
     grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices)
-    grade_raised = models.BooleanField(_("grade raised by a manager"), default=False, editable=False)
-    process = models.ForeignKey(Process, verbose_name=_("process"), related_name="+", on_delete=models.PROTECT)
-    stage = models.ForeignKey(Stage, verbose_name=_("stage"), related_name="+", on_delete=models.PROTECT)
-    state = FSMField(_("state"), default=OpportunityState.OPEN, choices=OpportunityState.choices, protected=True, db_index=True)
-    probability = models.PositiveSmallIntegerField(_("win probability (%)"), validators=[MaxValueValidator(100)])
+    grade_raised = models.BooleanField(
+        _("grade raised by a manager"), default=False, editable=False
+    )
+    process = models.ForeignKey(
+        Process, verbose_name=_("process"), related_name="+", on_delete=models.PROTECT
+    )
+    stage = models.ForeignKey(
+        Stage, verbose_name=_("stage"), related_name="+", on_delete=models.PROTECT
+    )
+    state = FSMField(
+        _("state"),
+        default=OpportunityState.OPEN,
+        choices=OpportunityState.choices,
+        protected=True,
+        db_index=True,
+    )
+    probability = models.PositiveSmallIntegerField(
+        _("win probability (%)"), validators=[MaxValueValidator(100)]
+    )
 
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("account responsible (AR)"), related_name="opportunities",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account responsible (AR)"),
+        related_name="opportunities",
         on_delete=models.PROTECT,
     )
     solution_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("solution responsible (SR)"), related_name="solution_opportunities",
-        null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("solution responsible (SR)"),
+        related_name="solution_opportunities",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
     )
     fulfillment_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("fulfillment responsible (FR)"),
-        related_name="fulfillment_opportunities", null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("fulfillment responsible (FR)"),
+        related_name="fulfillment_opportunities",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
     )
-    team = models.ForeignKey("org.Team", verbose_name=_("team"), null=True, blank=True, related_name="+",
-                             on_delete=models.SET_NULL)
+    team = models.ForeignKey(
+        "org.Team",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
     partner = models.CharField(_("partner (grade E)"), max_length=200, blank=True)
-    lead = models.OneToOneField("leads.Lead", verbose_name=_("lead"), null=True, blank=True,
-                                related_name="opportunity", on_delete=models.PROTECT)
+    lead = models.OneToOneField(
+        "leads.Lead",
+        verbose_name=_("lead"),
+        null=True,
+        blank=True,
+        related_name="opportunity",
+        on_delete=models.PROTECT,
+    )
 
     needs = models.TextField(_("customer needs"), blank=True, max_length=10000)
     value_proposition = models.TextField(_("value proposition"), blank=True, max_length=10000)
@@ -240,7 +299,9 @@ class Opportunity(FSMModelMixin, models.Model):
     last_visit_at = models.DateTimeField(_("last visit"), null=True, blank=True)
     cadence_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    loss_reason = models.CharField(_("loss reason"), max_length=20, choices=LossReason.choices, blank=True)
+    loss_reason = models.CharField(
+        _("loss reason"), max_length=20, choices=LossReason.choices, blank=True
+    )
     loss_competitor = models.CharField(_("winning competitor"), max_length=200, blank=True)
     loss_lessons = models.TextField(_("lessons learned"), blank=True, max_length=10000)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
@@ -260,8 +321,12 @@ class Opportunity(FSMModelMixin, models.Model):
             models.Index(fields=["state", "expected_close_date"], name="opp_state_close_idx"),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(amount__gt=0), name="opportunity_amount_positive"),
-            models.CheckConstraint(condition=models.Q(probability__lte=100), name="opportunity_probability_max"),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="opportunity_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(probability__lte=100), name="opportunity_probability_max"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -280,14 +345,22 @@ class Opportunity(FSMModelMixin, models.Model):
         self.probability = 100
         self.closed_at = at
 
-    @transition(field=state, source=OpportunityState.OPEN, target=OpportunityState.LOST,
-                conditions=[has_loss_reason, has_lessons])
+    @transition(
+        field=state,
+        source=OpportunityState.OPEN,
+        target=OpportunityState.LOST,
+        conditions=[has_loss_reason, has_lessons],
+    )
     def lose(self, *, at) -> None:
         self.probability = 0
         self.closed_at = at
 
-    @transition(field=state, source=OpportunityState.OPEN, target=OpportunityState.ABANDONED,
-                conditions=[has_loss_reason, has_lessons])
+    @transition(
+        field=state,
+        source=OpportunityState.OPEN,
+        target=OpportunityState.ABANDONED,
+        conditions=[has_loss_reason, has_lessons],
+    )
     def abandon(self, *, at) -> None:
         self.probability = 0
         self.closed_at = at
@@ -296,12 +369,15 @@ class Opportunity(FSMModelMixin, models.Model):
 class StageHistory(models.Model):
     """Entry and exit of each stage, with who passed the gate and the evidence they passed it on."""
 
-    opportunity = models.ForeignKey(Opportunity, related_name="stage_history", on_delete=models.CASCADE)
+    opportunity = models.ForeignKey(
+        Opportunity, related_name="stage_history", on_delete=models.CASCADE
+    )
     stage = models.ForeignKey(Stage, related_name="+", on_delete=models.PROTECT)
     entered_at = models.DateTimeField(_("entered"))
     exited_at = models.DateTimeField(_("left"), null=True, blank=True)
-    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+",
-                                   on_delete=models.PROTECT)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.PROTECT
+    )
     evidence = models.JSONField(_("evidence"), default=list, blank=True)
 
     class Meta:
@@ -310,19 +386,29 @@ class StageHistory(models.Model):
         ordering = ["entered_at", "id"]
         indexes = [models.Index(fields=["stage", "entered_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.opportunity_id}: {self.stage_id} {self.entered_at:%Y-%m-%d}"
+
 
 class GradeChange(models.Model):
-    opportunity = models.ForeignKey(Opportunity, related_name="grade_changes", on_delete=models.CASCADE)
+    opportunity = models.ForeignKey(
+        Opportunity, related_name="grade_changes", on_delete=models.CASCADE
+    )
     from_grade = models.CharField(_("from"), max_length=1, blank=True)
     to_grade = models.CharField(_("to"), max_length=1)
     reason = models.TextField(_("reason"), max_length=2000)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.PROTECT)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.PROTECT
+    )
     at = models.DateTimeField(_("when"))
 
     class Meta:
         verbose_name = _("grade change")
         verbose_name_plural = _("grade history")
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_grade or '∅'} → {self.to_grade}"
 
 
 class OpportunityTask(models.Model):
@@ -333,19 +419,29 @@ class OpportunityTask(models.Model):
     label = models.CharField(_("task"), max_length=200)
     label_zh = models.CharField(_("task (Chinese)"), max_length=200, blank=True)
     role = models.CharField(_("done by"), max_length=2, choices=TaskRole.choices)
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, related_name="opportunity_tasks",
-                                 on_delete=models.SET_NULL)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        related_name="opportunity_tasks",
+        on_delete=models.SET_NULL,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     done_at = models.DateTimeField(_("done"), null=True, blank=True)
-    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+",
-                                on_delete=models.PROTECT)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.PROTECT
+    )
     note = models.TextField(_("note"), blank=True, max_length=5000)
 
     class Meta:
         verbose_name = _("task")
         verbose_name_plural = _("tasks")
         ordering = ["created_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["opportunity", "code"], name="task_code_unique_per_opportunity")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["opportunity", "code"], name="task_code_unique_per_opportunity"
+            )
+        ]
         indexes = [models.Index(fields=["assignee", "done_at"])]
 
     def __str__(self) -> str:
@@ -365,7 +461,9 @@ class ReviewState(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
-@requirement("relationship_assessment", _("AR assessed the customer relationship and decision chain"))
+@requirement(
+    "relationship_assessment", _("AR assessed the customer relationship and decision chain")
+)
 def has_relationship_assessment(review: Review) -> bool:
     return bool(review.relationship_assessment.strip())
 
@@ -387,17 +485,30 @@ class Review(FSMModelMixin, models.Model):
 
     opportunity = models.ForeignKey(Opportunity, related_name="reviews", on_delete=models.CASCADE)
     kind = models.CharField(_("kind"), max_length=20, choices=ReviewKind.choices)
-    state = FSMField(_("state"), default=ReviewState.PENDING, choices=ReviewState.choices, protected=True)
-    relationship_assessment = models.TextField(_("customer relationship and decision chain (AR)"), blank=True, max_length=5000)
-    solution_assessment = models.TextField(_("solution and competition (SR)"), blank=True, max_length=5000)
-    delivery_assessment = models.TextField(_("deliverability and risk (FR)"), blank=True, max_length=5000)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.PROTECT)
+    state = FSMField(
+        _("state"), default=ReviewState.PENDING, choices=ReviewState.choices, protected=True
+    )
+    relationship_assessment = models.TextField(
+        _("customer relationship and decision chain (AR)"), blank=True, max_length=5000
+    )
+    solution_assessment = models.TextField(
+        _("solution and competition (SR)"), blank=True, max_length=5000
+    )
+    delivery_assessment = models.TextField(
+        _("deliverability and risk (FR)"), blank=True, max_length=5000
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="+", on_delete=models.PROTECT
+    )
     requested_at = models.DateTimeField(_("requested"))
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+",
-                                   on_delete=models.PROTECT)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.PROTECT
+    )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     comment = models.TextField(_("decision comment"), blank=True, max_length=5000)
-    duration_seconds = models.PositiveIntegerField(_("duration (seconds)"), null=True, blank=True, editable=False)
+    duration_seconds = models.PositiveIntegerField(
+        _("duration (seconds)"), null=True, blank=True, editable=False
+    )
     details = models.JSONField(default=dict, blank=True)
 
     objects = ReviewQuerySet.as_manager()
@@ -408,8 +519,11 @@ class Review(FSMModelMixin, models.Model):
         ordering = ["-requested_at", "-id"]
         indexes = [models.Index(fields=["state", "kind"])]
         constraints = [
-            models.UniqueConstraint(fields=["opportunity", "kind"], condition=models.Q(state="pending"),
-                                    name="one_pending_review_per_kind")
+            models.UniqueConstraint(
+                fields=["opportunity", "kind"],
+                condition=models.Q(state="pending"),
+                name="one_pending_review_per_kind",
+            )
         ]
 
     def __str__(self) -> str:
@@ -421,8 +535,12 @@ class Review(FSMModelMixin, models.Model):
         self.comment = comment or ""
         self.duration_seconds = max(0, int((at - self.requested_at).total_seconds()))
 
-    @transition(field=state, source=ReviewState.PENDING, target=ReviewState.APPROVED,
-                conditions=[has_relationship_assessment, has_solution_assessment, has_delivery_assessment])
+    @transition(
+        field=state,
+        source=ReviewState.PENDING,
+        target=ReviewState.APPROVED,
+        conditions=[has_relationship_assessment, has_solution_assessment, has_delivery_assessment],
+    )
     def approve(self, *, by, at, comment="") -> None:
         self._decide(by, at, comment)
 
@@ -446,21 +564,36 @@ class Attitude(models.TextChoices):
 
 
 class DecisionChainMember(models.Model):
-    opportunity = models.ForeignKey(Opportunity, related_name="decision_chain", on_delete=models.CASCADE)
-    contact = models.ForeignKey("customers.Contact", verbose_name=_("contact"), related_name="+", on_delete=models.PROTECT)
+    opportunity = models.ForeignKey(
+        Opportunity, related_name="decision_chain", on_delete=models.CASCADE
+    )
+    contact = models.ForeignKey(
+        "customers.Contact", verbose_name=_("contact"), related_name="+", on_delete=models.PROTECT
+    )
     role = models.CharField(_("role in the decision"), max_length=20, choices=DecisionRole.choices)
-    attitude = models.CharField(_("attitude"), max_length=20, choices=Attitude.choices, default=Attitude.NEUTRAL)
+    attitude = models.CharField(
+        _("attitude"), max_length=20, choices=Attitude.choices, default=Attitude.NEUTRAL
+    )
     note = models.CharField(_("note"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("decision-chain member")
         verbose_name_plural = _("decision chain")
         ordering = ["id"]
-        constraints = [models.UniqueConstraint(fields=["opportunity", "contact"], name="contact_once_per_chain")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["opportunity", "contact"], name="contact_once_per_chain"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} ({self.role}, {self.attitude})"
 
 
 class Competitor(models.Model):
-    opportunity = models.ForeignKey(Opportunity, related_name="competitors", on_delete=models.CASCADE)
+    opportunity = models.ForeignKey(
+        Opportunity, related_name="competitors", on_delete=models.CASCADE
+    )
     name = models.CharField(_("competitor"), max_length=200)
     strengths = models.TextField(_("strengths"), blank=True, max_length=2000)
     weaknesses = models.TextField(_("weaknesses"), blank=True, max_length=2000)
@@ -469,7 +602,11 @@ class Competitor(models.Model):
         verbose_name = _("competitor")
         verbose_name_plural = _("competitors")
         ordering = ["id"]
-        constraints = [models.UniqueConstraint(fields=["opportunity", "name"], name="competitor_once_per_opportunity")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["opportunity", "name"], name="competitor_once_per_opportunity"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

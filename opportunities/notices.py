@@ -4,11 +4,15 @@ from ltc.activity.notices import register
 
 register(
     "opportunity_cadence",
-    _("Opportunity “%(name)s” needs a visit: none for %(days)s days, stage %(stage)s expects one every %(cadence)s days."),
+    _(
+        "Opportunity “%(name)s” needs a visit: none for %(days)s days, stage %(stage)s expects one every %(cadence)s days."
+    ),
 )
 register(
     "opportunity_cadence_team",
-    _("%(owner)s's opportunity “%(name)s” needs a visit: none for %(days)s days (every %(cadence)s days expected)."),
+    _(
+        "%(owner)s's opportunity “%(name)s” needs a visit: none for %(days)s days (every %(cadence)s days expected)."
+    ),
 )
 register("review_requested", _("%(by)s asks for your decision: %(review)s of “%(name)s”."))
 register("review_decided", _("%(review)s of “%(name)s” was %(decision)s by %(by)s."))

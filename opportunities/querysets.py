@@ -13,10 +13,16 @@ ALL_OPPORTUNITIES = {Role.ADMIN, Role.INTEGRATION}
 def opportunity_scope(user, prefix: str = "") -> Q:
     if user.is_superuser or user.role in ALL_OPPORTUNITIES:
         return Q()
-    q = Q(**{f"{prefix}owner": user}) | Q(**{f"{prefix}solution_owner": user}) | Q(**{f"{prefix}fulfillment_owner": user})
+    q = (
+        Q(**{f"{prefix}owner": user})
+        | Q(**{f"{prefix}solution_owner": user})
+        | Q(**{f"{prefix}fulfillment_owner": user})
+    )
     team_ids = managed_team_ids(user)
     if team_ids:
-        q |= Q(**{f"{prefix}team_id__in": team_ids}) | Q(**{f"{prefix}owner__in": managed_users(user)})
+        q |= Q(**{f"{prefix}team_id__in": team_ids}) | Q(
+            **{f"{prefix}owner__in": managed_users(user)}
+        )
     return q
 
 
@@ -28,7 +34,9 @@ class OpportunityQuerySet(models.QuerySet):
         return self.filter(state="open")
 
     def for_list(self):
-        return self.select_related("customer", "owner", "stage", "solution_owner", "fulfillment_owner")
+        return self.select_related(
+            "customer", "owner", "stage", "solution_owner", "fulfillment_owner"
+        )
 
 
 class ReviewQuerySet(models.QuerySet):
@@ -43,4 +51,6 @@ class ReviewQuerySet(models.QuerySet):
         if user.is_superuser or user.role == Role.ADMIN:
             return qs
         team_ids = managed_team_ids(user)
-        return qs.filter(Q(opportunity__team_id__in=team_ids) | Q(opportunity__owner__in=managed_users(user)))
+        return qs.filter(
+            Q(opportunity__team_id__in=team_ids) | Q(opportunity__owner__in=managed_users(user))
+        )

@@ -11,7 +11,15 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from .models import Opportunity, OpportunityTask, Review, ReviewKind, ReviewState, Stage, StageRequirement
+from .models import (
+    Opportunity,
+    OpportunityTask,
+    Review,
+    ReviewKind,
+    ReviewState,
+    Stage,
+    StageRequirement,
+)
 
 
 @dataclass(frozen=True)
@@ -24,8 +32,14 @@ class Item:
     role: str = ""
 
     def as_dict(self) -> dict:
-        return {"code": self.code, "label": str(self.label), "kind": self.kind, "met": self.met,
-                "stage": self.stage, "role": self.role}
+        return {
+            "code": self.code,
+            "label": str(self.label),
+            "kind": self.kind,
+            "met": self.met,
+            "stage": self.stage,
+            "role": self.role,
+        }
 
 
 class Facts:
@@ -39,26 +53,42 @@ class Facts:
         self.has_supporter = any(att == "supporter" for _r, att in chain)
         self.competitor_count = opportunity.competitors.count()
         self.done_tasks = set(
-            OpportunityTask.objects.filter(opportunity=opportunity, done_at__isnull=False).values_list("code", flat=True)
+            OpportunityTask.objects.filter(
+                opportunity=opportunity, done_at__isnull=False
+            ).values_list("code", flat=True)
         )
         self.approved_reviews = set(
-            Review.objects.filter(opportunity=opportunity, state=ReviewState.APPROVED).values_list("kind", flat=True)
+            Review.objects.filter(opportunity=opportunity, state=ReviewState.APPROVED).values_list(
+                "kind", flat=True
+            )
         )
 
 
 # Field checks: code → (label, check). "Any opportunity field, including related ones".
 FIELD_CHECKS: dict[str, tuple[str, Callable[[Facts], bool]]] = {
     "customer": (_("Customer recorded"), lambda f: f.opportunity.customer_id is not None),
-    "amount": (_("Amount estimated"), lambda f: bool(f.opportunity.amount and f.opportunity.amount > 0)),
-    "expected_close_date": (_("Expected close date set"), lambda f: f.opportunity.expected_close_date is not None),
+    "amount": (
+        _("Amount estimated"),
+        lambda f: bool(f.opportunity.amount and f.opportunity.amount > 0),
+    ),
+    "expected_close_date": (
+        _("Expected close date set"),
+        lambda f: f.opportunity.expected_close_date is not None,
+    ),
     "decision_chain": (_("At least one decision-chain contact"), lambda f: f.chain_size > 0),
     "decision_maker": (_("The decision maker is identified"), lambda f: f.has_decision_maker),
     "supporter": (_("A supporter (coach) in the decision chain"), lambda f: f.has_supporter),
     "solution_owner": (_("SR assigned"), lambda f: f.opportunity.solution_owner_id is not None),
-    "fulfillment_owner": (_("FR assigned"), lambda f: f.opportunity.fulfillment_owner_id is not None),
+    "fulfillment_owner": (
+        _("FR assigned"),
+        lambda f: f.opportunity.fulfillment_owner_id is not None,
+    ),
     "competitors": (_("Competitors recorded"), lambda f: f.competitor_count > 0),
     "needs": (_("Customer needs documented"), lambda f: bool(f.opportunity.needs.strip())),
-    "value_proposition": (_("Value proposition written"), lambda f: bool(f.opportunity.value_proposition.strip())),
+    "value_proposition": (
+        _("Value proposition written"),
+        lambda f: bool(f.opportunity.value_proposition.strip()),
+    ),
     "bid_date": (_("Tender deadline known"), lambda f: f.opportunity.bid_date is not None),
     "partner": (_("Partner named"), lambda f: bool(f.opportunity.partner.strip())),
 }
@@ -93,7 +123,9 @@ def requirements_for_move(opportunity: Opportunity, target: Stage) -> list[Stage
     if target.order > current.order + 1:
         reqs += list(
             StageRequirement.objects.filter(
-                stage__process=target.process, stage__order__gt=current.order, stage__order__lt=target.order,
+                stage__process=target.process,
+                stage__order__gt=current.order,
+                stage__order__lt=target.order,
                 fast_track=True,
             ).select_related("stage")
         )
@@ -108,8 +140,16 @@ def checklist(opportunity: Opportunity, target: Stage) -> list[Item]:
         if (req.kind, req.code) in seen:
             continue
         seen.add((req.kind, req.code))
-        items.append(Item(code=req.code, label=req.label, kind=req.kind, met=_met(req, facts),
-                          stage=req.stage.code, role=req.role))
+        items.append(
+            Item(
+                code=req.code,
+                label=req.label,
+                kind=req.kind,
+                met=_met(req, facts),
+                stage=req.stage.code,
+                role=req.role,
+            )
+        )
     return items
 
 

@@ -44,8 +44,16 @@ from .models import (
 )
 
 EDITABLE_FIELDS = (
-    "name", "amount", "currency", "expected_close_date", "solution_owner", "fulfillment_owner",
-    "needs", "value_proposition", "bid_date", "partner",
+    "name",
+    "amount",
+    "currency",
+    "expected_close_date",
+    "solution_owner",
+    "fulfillment_owner",
+    "needs",
+    "value_proposition",
+    "bid_date",
+    "partner",
 )
 VISIT_KINDS = {"visit", "meeting"}
 
@@ -56,13 +64,19 @@ def _is_admin(user) -> bool:
 
 
 def manages_deal(user, opportunity: Opportunity) -> bool:
-    return _is_admin(user) or manages(user, opportunity.owner) or (
-        opportunity.team_id is not None and opportunity.team_id in managed_team_ids(user)
+    return (
+        _is_admin(user)
+        or manages(user, opportunity.owner)
+        or (opportunity.team_id is not None and opportunity.team_id in managed_team_ids(user))
     )
 
 
 def in_triangle(user, opportunity: Opportunity) -> bool:
-    return user.pk in {opportunity.owner_id, opportunity.solution_owner_id, opportunity.fulfillment_owner_id}
+    return user.pk in {
+        opportunity.owner_id,
+        opportunity.solution_owner_id,
+        opportunity.fulfillment_owner_id,
+    }
 
 
 def works_on(user, opportunity: Opportunity) -> bool:
@@ -84,7 +98,13 @@ def _require_open(opportunity: Opportunity) -> None:
     if not opportunity.is_open:
         raise TransitionRefused(
             _("The opportunity is closed."),
-            [Missing("state", _("The opportunity must be open (it is “%(state)s”).") % {"state": opportunity.get_state_display()})],
+            [
+                Missing(
+                    "state",
+                    _("The opportunity must be open (it is “%(state)s”).")
+                    % {"state": opportunity.get_state_display()},
+                )
+            ],
         )
 
 
@@ -115,7 +135,10 @@ def process_for(grade: str) -> Process:
     qs = Process.objects.filter(for_partner_deals=(grade == Grade.E))
     process = qs.filter(is_default=True).first() or qs.order_by("id").first()
     if process is None:
-        raise InvalidInput(_("No sales process is configured for this grade; an administrator must create one."), "grade")
+        raise InvalidInput(
+            _("No sales process is configured for this grade; an administrator must create one."),
+            "grade",
+        )
     return process
 
 
@@ -129,9 +152,17 @@ def first_stage(process: Process) -> Stage:
 def _open_tasks(opportunity: Opportunity) -> None:
     """Create the task rows of the gate ahead (next stage; for a fast-track deal in its first
     stage, the signing stage too) and tell each assignee."""
-    stages = list(Stage.objects.filter(process=opportunity.process, order__gt=opportunity.stage.order).order_by("order"))
+    stages = list(
+        Stage.objects.filter(
+            process=opportunity.process, order__gt=opportunity.stage.order
+        ).order_by("order")
+    )
     targets = stages[:1]
-    if opportunity.is_fast_track and stages and opportunity.stage.order == first_stage(opportunity.process).order:
+    if (
+        opportunity.is_fast_track
+        and stages
+        and opportunity.stage.order == first_stage(opportunity.process).order
+    ):
         targets += [s for s in stages if s.is_signing and s not in targets]
     reqs = StageRequirement.objects.filter(stage__in=targets, kind="task")
     existing = set(opportunity.tasks.values_list("code", flat=True))
@@ -140,13 +171,26 @@ def _open_tasks(opportunity: Opportunity) -> None:
         if req.code in existing:
             continue
         existing.add(req.code)
-        rows.append(OpportunityTask(opportunity=opportunity, code=req.code, label=req.label_en or req.label,
-                                    label_zh=req.label_zh, role=req.role or TaskRole.AR,
-                                    assignee_id=role_user_id(opportunity, req.role or TaskRole.AR)))
+        rows.append(
+            OpportunityTask(
+                opportunity=opportunity,
+                code=req.code,
+                label=req.label_en or req.label,
+                label_zh=req.label_zh,
+                role=req.role or TaskRole.AR,
+                assignee_id=role_user_id(opportunity, req.role or TaskRole.AR),
+            )
+        )
     OpportunityTask.objects.bulk_create(rows)
     notify_many(
-        (row.assignee_id, "task_assigned", {"name": opportunity.name, "task": row.display_label}, f"/opportunities/{opportunity.pk}/")
-        for row in rows if row.assignee_id
+        (
+            row.assignee_id,
+            "task_assigned",
+            {"name": opportunity.name, "task": row.display_label},
+            f"/opportunities/{opportunity.pk}/",
+        )
+        for row in rows
+        if row.assignee_id
     )
 
 
@@ -154,16 +198,31 @@ def _open_tasks(opportunity: Opportunity) -> None:
 def _check_triangle_member(user: User | None, role: str, field: str) -> None:
     if user is None:
         return
-    expected = {"solution_owner": {Role.SOLUTION, Role.MANAGER}, "fulfillment_owner": {Role.DELIVERY, Role.MANAGER}}[field]
+    expected = {
+        "solution_owner": {Role.SOLUTION, Role.MANAGER},
+        "fulfillment_owner": {Role.DELIVERY, Role.MANAGER},
+    }[field]
     if not user.is_active or user.role not in expected:
-        raise InvalidInput(_("Choose an active user with the %(role)s role.") % {"role": role}, field)
+        raise InvalidInput(
+            _("Choose an active user with the %(role)s role.") % {"role": role}, field
+        )
 
 
 @transaction.atomic
 def create_opportunity(
-    *, by, customer: Customer, name: str, amount: Decimal, expected_close_date, currency: str = "CNY",
-    owner: User | None = None, partner: str = "", solution_owner: User | None = None,
-    fulfillment_owner: User | None = None, needs: str = "", lead: Lead | None = None,
+    *,
+    by,
+    customer: Customer,
+    name: str,
+    amount: Decimal,
+    expected_close_date,
+    currency: str = "CNY",
+    owner: User | None = None,
+    partner: str = "",
+    solution_owner: User | None = None,
+    fulfillment_owner: User | None = None,
+    needs: str = "",
+    lead: Lead | None = None,
     now: datetime | None = None,
 ) -> Opportunity:
     now = now or timezone.now()
@@ -171,7 +230,9 @@ def create_opportunity(
     if not (_is_admin(by) or by.role in {Role.REP, Role.MANAGER}):
         raise NotAllowed(_("Only sales reps and managers open opportunities."))
     if owner.role not in {Role.REP, Role.MANAGER} or not owner.is_active:
-        raise InvalidInput(_("The AR of an opportunity is an active sales rep or manager."), "owner")
+        raise InvalidInput(
+            _("The AR of an opportunity is an active sales rep or manager."), "owner"
+        )
     if owner.pk != by.pk and not (_is_admin(by) or manages(by, owner)):
         raise InvalidInput(_("You may only open opportunities for yourself or your team."), "owner")
     if amount is None or amount <= 0:
@@ -182,15 +243,36 @@ def create_opportunity(
     process = process_for(grade)
     stage = first_stage(process)
     opportunity = Opportunity.objects.create(
-        name=name, customer=customer, amount=amount, currency=currency, expected_close_date=expected_close_date,
-        grade=grade, process=process, stage=stage, probability=stage.probability, owner=owner,
-        solution_owner=solution_owner, fulfillment_owner=fulfillment_owner, team=owner.team, partner=partner or "",
-        lead=lead, needs=needs or "", stage_entered_at=now,
+        name=name,
+        customer=customer,
+        amount=amount,
+        currency=currency,
+        expected_close_date=expected_close_date,
+        grade=grade,
+        process=process,
+        stage=stage,
+        probability=stage.probability,
+        owner=owner,
+        solution_owner=solution_owner,
+        fulfillment_owner=fulfillment_owner,
+        team=owner.team,
+        partner=partner or "",
+        lead=lead,
+        needs=needs or "",
+        stage_entered_at=now,
     )
     StageHistory.objects.create(opportunity=opportunity, stage=stage, entered_at=now, entered_by=by)
-    GradeChange.objects.create(opportunity=opportunity, from_grade="", to_grade=grade,
-                               reason=str(_("Graded from the amount")), by=by, at=now)
-    log_transition(obj=opportunity, transition="create", source="", target=stage.code, actor=by, at=now)
+    GradeChange.objects.create(
+        opportunity=opportunity,
+        from_grade="",
+        to_grade=grade,
+        reason=str(_("Graded from the amount")),
+        by=by,
+        at=now,
+    )
+    log_transition(
+        obj=opportunity, transition="create", source="", target=stage.code, actor=by, at=now
+    )
     opportunity.stage = stage
     _open_tasks(opportunity)
     return opportunity
@@ -198,61 +280,113 @@ def create_opportunity(
 
 @transaction.atomic
 def convert_lead(
-    *, lead: Lead, user, opportunity_name: str, amount: Decimal, expected_close_date,
-    customer: Customer | None = None, now: datetime | None = None,
+    *,
+    lead: Lead,
+    user,
+    opportunity_name: str,
+    amount: Decimal,
+    expected_close_date,
+    customer: Customer | None = None,
+    now: datetime | None = None,
 ) -> Opportunity:
     """A validated lead becomes an opportunity: its customer (linked or created), a contact from
     the lead's person, and the opportunity that keeps the lead."""
     now = now or timezone.now()
-    lead = Lead.objects.select_for_update(of=("self",)).select_related("pool", "owner").get(pk=lead.pk)
-    _require(works_on_lead(user, lead), _("Only the owner of the lead or their manager converts it."))
-    if customer is not None and not Customer.objects.visible_to(user).filter(pk=customer.pk).exists():
+    lead = (
+        Lead.objects.select_for_update(of=("self",)).select_related("pool", "owner").get(pk=lead.pk)
+    )
+    _require(
+        works_on_lead(user, lead), _("Only the owner of the lead or their manager converts it.")
+    )
+    if (
+        customer is not None
+        and not Customer.objects.visible_to(user).filter(pk=customer.pk).exists()
+    ):
         raise InvalidInput(_("Choose a customer you can see."), "customer")
     if lead.state != LeadState.VALIDATED:
         raise TransitionRefused(
             _("Only a validated lead can be converted."),
-            [Missing("validated", _("The lead must be validated first (it is “%(state)s”).") % {"state": lead.get_state_display()})],
+            [
+                Missing(
+                    "validated",
+                    _("The lead must be validated first (it is “%(state)s”).")
+                    % {"state": lead.get_state_display()},
+                )
+            ],
         )
     ensure_can(lead, "convert", _("This lead cannot be converted."))
     owner = lead.owner
     if customer is None:
         customer = (
-            Customer.objects.visible_to(user).filter(name_key=company_key(lead.company_name)).order_by("id").first()
+            Customer.objects.visible_to(user)
+            .filter(name_key=company_key(lead.company_name))
+            .order_by("id")
+            .first()
         )
     if customer is None:
         customer = Customer.objects.create(name=lead.company_name, owner=owner, team=owner.team)
     if lead.contact_name:
         Contact.objects.get_or_create(
-            customer=customer, name=lead.contact_name, defaults={"phone": lead.phone, "email": lead.email}
+            customer=customer,
+            name=lead.contact_name,
+            defaults={"phone": lead.phone, "email": lead.email},
         )
     opportunity = create_opportunity(
-        by=user, customer=customer, name=opportunity_name, amount=amount, expected_close_date=expected_close_date,
-        currency=lead.currency, owner=owner, needs=lead.need, lead=lead, now=now,
+        by=user,
+        customer=customer,
+        name=opportunity_name,
+        amount=amount,
+        expected_close_date=expected_close_date,
+        currency=lead.currency,
+        owner=owner,
+        needs=lead.need,
+        lead=lead,
+        now=now,
         partner="",
     )
     lead.convert(at=now)
     lead.save()
-    log_transition(obj=lead, transition="convert", source=LeadState.VALIDATED, target=lead.state, actor=user, at=now,
-                   comment=f"#{opportunity.pk} {opportunity.name}")
+    log_transition(
+        obj=lead,
+        transition="convert",
+        source=LeadState.VALIDATED,
+        target=lead.state,
+        actor=user,
+        at=now,
+        comment=f"#{opportunity.pk} {opportunity.name}",
+    )
     return opportunity
 
 
 @transaction.atomic
 def update_opportunity(*, opportunity: Opportunity, by, **fields) -> Opportunity:
     opportunity = _locked(opportunity.pk)
-    _require(works_on(by, opportunity), _("Only the iron triangle and its managers edit this opportunity."))
+    _require(
+        works_on(by, opportunity),
+        _("Only the iron triangle and its managers edit this opportunity."),
+    )
     _require_open(opportunity)
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise InvalidInput(_("This field cannot be changed here."), sorted(unknown)[0])
-    if ("solution_owner" in fields or "fulfillment_owner" in fields) and not may_steer(by, opportunity):
+    if ("solution_owner" in fields or "fulfillment_owner" in fields) and not may_steer(
+        by, opportunity
+    ):
         raise NotAllowed(_("Only the AR or a manager forms the iron triangle."))
     if "partner" in fields and bool(fields["partner"].strip()) != (opportunity.grade == Grade.E):
-        raise InvalidInput(_("A deal moves between the partner track and our own tracks only by a new opportunity."), "partner")
+        raise InvalidInput(
+            _(
+                "A deal moves between the partner track and our own tracks only by a new opportunity."
+            ),
+            "partner",
+        )
     _check_triangle_member(fields.get("solution_owner"), "SR", "solution_owner")
     _check_triangle_member(fields.get("fulfillment_owner"), "FR", "fulfillment_owner")
-    changed = [f for f in ("solution_owner", "fulfillment_owner")
-               if f in fields and getattr(opportunity, f"{f}_id") != getattr(fields[f], "pk", None)]
+    changed = [
+        f
+        for f in ("solution_owner", "fulfillment_owner")
+        if f in fields and getattr(opportunity, f"{f}_id") != getattr(fields[f], "pk", None)
+    ]
     newly = [(f, fields[f]) for f in changed if fields[f] is not None]
     for name, value in fields.items():
         setattr(opportunity, name, value)
@@ -268,20 +402,34 @@ def update_opportunity(*, opportunity: Opportunity, by, **fields) -> Opportunity
     for field, role in (("solution_owner", TaskRole.SR), ("fulfillment_owner", TaskRole.FR)):
         if field in changed:
             # The role's open tasks follow its holder (a new SR takes over the old one's tasks).
-            OpportunityTask.objects.filter(opportunity=opportunity, role=role, done_at__isnull=True).update(
-                assignee=getattr(opportunity, field))
+            OpportunityTask.objects.filter(
+                opportunity=opportunity, role=role, done_at__isnull=True
+            ).update(assignee=getattr(opportunity, field))
     if newly:
         labels = {"solution_owner": "SR", "fulfillment_owner": "FR"}
-        notify_many((user, "opportunity_assigned", {"role": labels[f], "name": opportunity.name},
-                     f"/opportunities/{opportunity.pk}/") for f, user in newly)
+        notify_many(
+            (
+                user,
+                "opportunity_assigned",
+                {"role": labels[f], "name": opportunity.name},
+                f"/opportunities/{opportunity.pk}/",
+            )
+            for f, user in newly
+        )
     return opportunity
 
 
 def _set_grade(opportunity: Opportunity, grade: str, reason: str, by, raised: bool = False) -> None:
     if grade == opportunity.grade:
         return
-    GradeChange.objects.create(opportunity=opportunity, from_grade=opportunity.grade, to_grade=grade,
-                               reason=reason, by=by, at=timezone.now())
+    GradeChange.objects.create(
+        opportunity=opportunity,
+        from_grade=opportunity.grade,
+        to_grade=grade,
+        reason=reason,
+        by=by,
+        at=timezone.now(),
+    )
     opportunity.grade = grade
     opportunity.grade_raised = raised
 
@@ -299,28 +447,47 @@ def regrade(*, opportunity: Opportunity, user, grade: str, reason: str) -> Oppor
     if opportunity.grade == Grade.E:
         raise InvalidInput(_("A partner-led deal keeps grade E."), "grade")
     if GRADE_RANK[grade] <= GRADE_RANK[opportunity.grade]:
-        raise InvalidInput(_("A manager may only raise the grade (it is %(grade)s).") % {"grade": opportunity.grade}, "grade")
+        raise InvalidInput(
+            _("A manager may only raise the grade (it is %(grade)s).")
+            % {"grade": opportunity.grade},
+            "grade",
+        )
     _set_grade(opportunity, grade, reason, user, raised=True)
     opportunity.save()
-    log_transition(obj=opportunity, transition="regrade", source=opportunity.stage.code, target=opportunity.stage.code,
-                   actor=user, comment=f"{grade}: {reason}")
+    log_transition(
+        obj=opportunity,
+        transition="regrade",
+        source=opportunity.stage.code,
+        target=opportunity.stage.code,
+        actor=user,
+        comment=f"{grade}: {reason}",
+    )
     return opportunity
 
 
 # The gate ------------------------------------------------------------------------------------
 def next_stage(opportunity: Opportunity) -> Stage | None:
-    return Stage.objects.filter(process_id=opportunity.process_id, order__gt=opportunity.stage.order).order_by("order").first()
+    return (
+        Stage.objects.filter(process_id=opportunity.process_id, order__gt=opportunity.stage.order)
+        .order_by("order")
+        .first()
+    )
 
 
 def target_stage(opportunity: Opportunity, to_stage: str | None) -> Stage:
     if not to_stage:
         target = next_stage(opportunity)
         if target is None:
-            raise InvalidInput(_("The opportunity is in its last stage; it closes by winning or losing."), "to_stage")
+            raise InvalidInput(
+                _("The opportunity is in its last stage; it closes by winning or losing."),
+                "to_stage",
+            )
         return target
     target = Stage.objects.filter(process_id=opportunity.process_id, code=to_stage).first()
     if target is None:
-        raise InvalidInput(_("No stage “%(code)s” in this opportunity's process.") % {"code": to_stage}, "to_stage")
+        raise InvalidInput(
+            _("No stage “%(code)s” in this opportunity's process.") % {"code": to_stage}, "to_stage"
+        )
     if target.order <= opportunity.stage.order:
         raise InvalidInput(_("Opportunities move forward only."), "to_stage")
     return target
@@ -330,27 +497,43 @@ def track_missing(opportunity: Opportunity, target: Stage) -> list[Missing]:
     """A jump over stages is the fast track's privilege: C/D, from the first stage, to signing."""
     if target.order == opportunity.stage.order + 1:
         return []
-    if (opportunity.is_fast_track and target.is_signing
-            and opportunity.stage.order == first_stage(opportunity.process).order):
+    if (
+        opportunity.is_fast_track
+        and target.is_signing
+        and opportunity.stage.order == first_stage(opportunity.process).order
+    ):
         return []
     if target == next_stage(opportunity):  # next after a gap in the orders (stages are data)
         return []
     if not opportunity.is_fast_track:
-        return [Missing("track", _("Grade %(grade)s deals go stage by stage; the next stage comes first.")
-                        % {"grade": opportunity.grade})]
-    return [Missing("track", _("The fast track jumps only from the first stage to the signing stage."))]
+        return [
+            Missing(
+                "track",
+                _("Grade %(grade)s deals go stage by stage; the next stage comes first.")
+                % {"grade": opportunity.grade},
+            )
+        ]
+    return [
+        Missing("track", _("The fast track jumps only from the first stage to the signing stage."))
+    ]
 
 
-def gate(opportunity: Opportunity, to_stage: str | None = None) -> tuple[Stage, list[requirements.Item], list[Missing]]:
+def gate(
+    opportunity: Opportunity, to_stage: str | None = None
+) -> tuple[Stage, list[requirements.Item], list[Missing]]:
     """The move's target, its checklist, and every unmet item (track and requirements)."""
     target = target_stage(opportunity, to_stage)
     items = requirements.checklist(opportunity, target)
-    missing = track_missing(opportunity, target) + [Missing(i.code, i.label) for i in items if not i.met]
+    missing = track_missing(opportunity, target) + [
+        Missing(i.code, i.label) for i in items if not i.met
+    ]
     return target, items, missing
 
 
 @transaction.atomic
-def advance(*, opportunity: Opportunity, user, to_stage: str | None = None, now: datetime | None = None) -> Opportunity:
+def advance(
+    *, opportunity: Opportunity, user, to_stage: str | None = None, now: datetime | None = None
+) -> Opportunity:
     now = now or timezone.now()
     opportunity = _locked(opportunity.pk)
     _require(may_steer(user, opportunity), _("Only the AR or a manager moves the opportunity."))
@@ -361,54 +544,92 @@ def advance(*, opportunity: Opportunity, user, to_stage: str | None = None, now:
             _("The opportunity cannot move to “%(stage)s” yet.") % {"stage": target.name}, missing
         )
     source = opportunity.stage
-    StageHistory.objects.filter(opportunity=opportunity, exited_at__isnull=True).update(exited_at=now)
-    StageHistory.objects.create(opportunity=opportunity, stage=target, entered_at=now, entered_by=user,
-                                evidence=requirements.evidence(items))
+    StageHistory.objects.filter(opportunity=opportunity, exited_at__isnull=True).update(
+        exited_at=now
+    )
+    StageHistory.objects.create(
+        opportunity=opportunity,
+        stage=target,
+        entered_at=now,
+        entered_by=user,
+        evidence=requirements.evidence(items),
+    )
     opportunity.stage = target
     opportunity.probability = target.probability
     opportunity.stage_entered_at = now
     opportunity.cadence_warned_at = None
     opportunity.save()
-    log_transition(obj=opportunity, transition="advance", source=source.code, target=target.code, actor=user, at=now)
+    log_transition(
+        obj=opportunity,
+        transition="advance",
+        source=source.code,
+        target=target.code,
+        actor=user,
+        at=now,
+    )
     _open_tasks(opportunity)
     return opportunity
 
 
 @transaction.atomic
-def complete_task(*, opportunity: Opportunity, code: str, user, note: str = "", now: datetime | None = None) -> OpportunityTask:
+def complete_task(
+    *, opportunity: Opportunity, code: str, user, note: str = "", now: datetime | None = None
+) -> OpportunityTask:
     now = now or timezone.now()
     opportunity = _locked(opportunity.pk)
     _require_open(opportunity)
-    req = StageRequirement.objects.filter(stage__process_id=opportunity.process_id, kind="task", code=code).first()
+    req = StageRequirement.objects.filter(
+        stage__process_id=opportunity.process_id, kind="task", code=code
+    ).first()
     if req is None:
-        raise InvalidInput(_("No task “%(code)s” in this opportunity's process.") % {"code": code}, "code")
+        raise InvalidInput(
+            _("No task “%(code)s” in this opportunity's process.") % {"code": code}, "code"
+        )
     role = req.role or TaskRole.AR
     task, _created = OpportunityTask.objects.get_or_create(
-        opportunity=opportunity, code=code,
-        defaults={"label": req.label_en or req.label, "label_zh": req.label_zh, "role": role,
-                  "assignee_id": role_user_id(opportunity, role)},
+        opportunity=opportunity,
+        code=code,
+        defaults={
+            "label": req.label_en or req.label,
+            "label_zh": req.label_zh,
+            "role": role,
+            "assignee_id": role_user_id(opportunity, role),
+        },
     )
-    _require(user.pk == role_user_id(opportunity, role) or manages_deal(user, opportunity),
-             _("This task belongs to the %(role)s of the deal.") % {"role": task.get_role_display()})
+    _require(
+        user.pk == role_user_id(opportunity, role) or manages_deal(user, opportunity),
+        _("This task belongs to the %(role)s of the deal.") % {"role": task.get_role_display()},
+    )
     if task.done_at:
-        raise TransitionRefused(_("The task is already done."), [Missing("done", _("Task not yet done"))])
+        raise TransitionRefused(
+            _("The task is already done."), [Missing("done", _("Task not yet done"))]
+        )
     task.done_at = now
     task.done_by = user
     task.note = note or ""
     task.save()
-    log_transition(obj=opportunity, transition="task", source="", target=code, actor=user, at=now, comment=note)
+    log_transition(
+        obj=opportunity, transition="task", source="", target=code, actor=user, at=now, comment=note
+    )
     return task
 
 
 # Reviews ------------------------------------------------------------------------------------
-ASSESSMENT_BY_ROLE = {TaskRole.AR: "relationship_assessment", TaskRole.SR: "solution_assessment",
-                      TaskRole.FR: "delivery_assessment"}
+ASSESSMENT_BY_ROLE = {
+    TaskRole.AR: "relationship_assessment",
+    TaskRole.SR: "solution_assessment",
+    TaskRole.FR: "delivery_assessment",
+}
 
 
 def _assessments_allowed(user, opportunity: Opportunity) -> set[str]:
     if manages_deal(user, opportunity):
         return set(ASSESSMENT_BY_ROLE.values())
-    return {field for role, field in ASSESSMENT_BY_ROLE.items() if role_user_id(opportunity, role) == user.pk}
+    return {
+        field
+        for role, field in ASSESSMENT_BY_ROLE.items()
+        if role_user_id(opportunity, role) == user.pk
+    }
 
 
 def _apply_assessments(review: Review, user, opportunity: Opportunity, assessments: dict) -> None:
@@ -422,46 +643,96 @@ def _apply_assessments(review: Review, user, opportunity: Opportunity, assessmen
 
 
 @transaction.atomic
-def request_review(*, opportunity: Opportunity, user, kind: str, now: datetime | None = None, details: dict | None = None,
-                   **assessments) -> Review:
+def request_review(
+    *,
+    opportunity: Opportunity,
+    user,
+    kind: str,
+    now: datetime | None = None,
+    details: dict | None = None,
+    **assessments,
+) -> Review:
     now = now or timezone.now()
     opportunity = _locked(opportunity.pk)
-    _require(works_on(user, opportunity), _("Only the iron triangle and its managers ask for a review."))
+    _require(
+        works_on(user, opportunity), _("Only the iron triangle and its managers ask for a review.")
+    )
     _require_open(opportunity)
     if kind not in ReviewKind.values:
         raise InvalidInput(_("Unknown review kind."), "kind")
-    if Review.objects.filter(opportunity=opportunity, kind=kind, state=ReviewState.PENDING).exists():
-        raise TransitionRefused(_("A review of this kind is already waiting for a decision."),
-                                [Missing("pending_review", _("No other review of this kind pending"))])
-    review = Review(opportunity=opportunity, kind=kind, requested_by=user, requested_at=now, details=details or {})
-    _apply_assessments(review, user, opportunity, {k: v for k, v in assessments.items() if k in ASSESSMENT_BY_ROLE.values()})
+    if Review.objects.filter(
+        opportunity=opportunity, kind=kind, state=ReviewState.PENDING
+    ).exists():
+        raise TransitionRefused(
+            _("A review of this kind is already waiting for a decision."),
+            [Missing("pending_review", _("No other review of this kind pending"))],
+        )
+    review = Review(
+        opportunity=opportunity,
+        kind=kind,
+        requested_by=user,
+        requested_at=now,
+        details=details or {},
+    )
+    _apply_assessments(
+        review,
+        user,
+        opportunity,
+        {k: v for k, v in assessments.items() if k in ASSESSMENT_BY_ROLE.values()},
+    )
     review.save()
-    log_transition(obj=review, transition="request", source="", target=review.state, actor=user, at=now)
+    log_transition(
+        obj=review, transition="request", source="", target=review.state, actor=user, at=now
+    )
     managers = managers_of([opportunity.owner_id]).get(opportunity.owner_id, [])
-    notify(managers, kind="review_requested",
-           params={"by": str(user), "review": str(review.get_kind_display()), "name": opportunity.name},
-           url=f"/opportunities/reviews/{review.pk}/")
+    notify(
+        managers,
+        kind="review_requested",
+        params={
+            "by": str(user),
+            "review": str(review.get_kind_display()),
+            "name": opportunity.name,
+        },
+        url=f"/opportunities/reviews/{review.pk}/",
+    )
     return review
 
 
 @transaction.atomic
 def assess_review(*, review: Review, user, **assessments) -> Review:
-    review = Review.objects.select_for_update(of=("self",)).select_related("opportunity").get(pk=review.pk)
-    _require(works_on(user, review.opportunity), _("Only the iron triangle and its managers assess a review."))
+    review = (
+        Review.objects.select_for_update(of=("self",))
+        .select_related("opportunity")
+        .get(pk=review.pk)
+    )
+    _require(
+        works_on(user, review.opportunity),
+        _("Only the iron triangle and its managers assess a review."),
+    )
     if review.state != ReviewState.PENDING:
-        raise TransitionRefused(_("The review is already decided."), [Missing("state", _("Review pending"))])
+        raise TransitionRefused(
+            _("The review is already decided."), [Missing("state", _("Review pending"))]
+        )
     _apply_assessments(review, user, review.opportunity, assessments)
     review.save()
     return review
 
 
 @transaction.atomic
-def decide_review(*, review: Review, user, approve: bool, comment: str = "", now: datetime | None = None) -> Review:
+def decide_review(
+    *, review: Review, user, approve: bool, comment: str = "", now: datetime | None = None
+) -> Review:
     now = now or timezone.now()
-    review = Review.objects.select_for_update(of=("self",)).select_related("opportunity", "opportunity__owner").get(pk=review.pk)
+    review = (
+        Review.objects.select_for_update(of=("self",))
+        .select_related("opportunity", "opportunity__owner")
+        .get(pk=review.pk)
+    )
     opportunity = review.opportunity
-    _require(manages_deal(user, opportunity) and user.pk != opportunity.owner_id,
-             _("A manager above the deal decides its reviews."))
+    _require(
+        manages_deal(user, opportunity) and user.pk != opportunity.owner_id,
+        _("A manager above the deal decides its reviews."),
+    )
     if not approve and not (comment or "").strip():
         raise InvalidInput(_("Say why the review is rejected."), "comment")
     source = review.state
@@ -472,19 +743,41 @@ def decide_review(*, review: Review, user, approve: bool, comment: str = "", now
         ensure_can(review, "reject", _("The review cannot be rejected."))
         review.reject(by=user, at=now, comment=comment)
     review.save()
-    log_transition(obj=review, transition="approve" if approve else "reject", source=source, target=review.state,
-                   actor=user, at=now, comment=comment)
-    notify([opportunity.owner_id], kind="review_decided",
-           params={"review": str(review.get_kind_display()), "name": opportunity.name,
-                   "decision": str(review.get_state_display()), "by": str(user)},
-           url=f"/opportunities/{opportunity.pk}/")
+    log_transition(
+        obj=review,
+        transition="approve" if approve else "reject",
+        source=source,
+        target=review.state,
+        actor=user,
+        at=now,
+        comment=comment,
+    )
+    notify(
+        [opportunity.owner_id],
+        kind="review_decided",
+        params={
+            "review": str(review.get_kind_display()),
+            "name": opportunity.name,
+            "decision": str(review.get_state_display()),
+            "by": str(user),
+        },
+        url=f"/opportunities/{opportunity.pk}/",
+    )
     return review
 
 
 # Closing ------------------------------------------------------------------------------------
 @transaction.atomic
-def close_lost(*, opportunity: Opportunity, user, reason: str, lessons: str, competitor: str = "",
-               abandon: bool = False, now: datetime | None = None) -> Opportunity:
+def close_lost(
+    *,
+    opportunity: Opportunity,
+    user,
+    reason: str,
+    lessons: str,
+    competitor: str = "",
+    abandon: bool = False,
+    now: datetime | None = None,
+) -> Opportunity:
     """Lost (the customer chose another) or abandoned (we walked away): both need a reason
     category and lessons, and name the winning competitor where known (loss review)."""
     now = now or timezone.now()
@@ -500,9 +793,18 @@ def close_lost(*, opportunity: Opportunity, user, reason: str, lessons: str, com
     ensure_can(opportunity, method, _("The loss review is incomplete."))
     getattr(opportunity, method)(at=now)
     opportunity.save()
-    StageHistory.objects.filter(opportunity=opportunity, exited_at__isnull=True).update(exited_at=now)
-    log_transition(obj=opportunity, transition=method, source=OpportunityState.OPEN, target=opportunity.state,
-                   actor=user, at=now, comment=lessons)
+    StageHistory.objects.filter(opportunity=opportunity, exited_at__isnull=True).update(
+        exited_at=now
+    )
+    log_transition(
+        obj=opportunity,
+        transition=method,
+        source=OpportunityState.OPEN,
+        target=opportunity.state,
+        actor=user,
+        at=now,
+        comment=lessons,
+    )
     return opportunity
 
 
@@ -517,7 +819,9 @@ def win_missing(opportunity: Opportunity) -> list[Missing]:
 
 
 @transaction.atomic
-def mark_won(*, opportunity: Opportunity, by, now: datetime | None = None, comment: str = "") -> Opportunity:
+def mark_won(
+    *, opportunity: Opportunity, by, now: datetime | None = None, comment: str = ""
+) -> Opportunity:
     """Won: for A–D deals by signing their contract (the contracts app calls this inside the
     signing transaction); for E deals from the approved registration (``win_partner_deal``)."""
     now = now or timezone.now()
@@ -528,48 +832,74 @@ def mark_won(*, opportunity: Opportunity, by, now: datetime | None = None, comme
         raise TransitionRefused(_("The opportunity cannot be won yet."), missing)
     opportunity.win(at=now)
     opportunity.save()
-    StageHistory.objects.filter(opportunity=opportunity, exited_at__isnull=True).update(exited_at=now)
-    log_transition(obj=opportunity, transition="win", source=OpportunityState.OPEN, target=opportunity.state,
-                   actor=by, at=now, comment=comment)
+    StageHistory.objects.filter(opportunity=opportunity, exited_at__isnull=True).update(
+        exited_at=now
+    )
+    log_transition(
+        obj=opportunity,
+        transition="win",
+        source=OpportunityState.OPEN,
+        target=opportunity.state,
+        actor=by,
+        at=now,
+        comment=comment,
+    )
     return opportunity
 
 
 def win_partner_deal(*, opportunity: Opportunity, user, now: datetime | None = None) -> Opportunity:
     _require(may_steer(user, opportunity), _("Only the AR or a manager closes the opportunity."))
     if opportunity.grade != Grade.E:
-        raise TransitionRefused(_("Our own deals are won by signing their contract."),
-                                [Missing("contract_signed", _("The contract is signed"))])
+        raise TransitionRefused(
+            _("Our own deals are won by signing their contract."),
+            [Missing("contract_signed", _("The contract is signed"))],
+        )
     return mark_won(opportunity=opportunity, by=user, now=now)
 
 
 # Decision chain, competitors, visits -----------------------------------------------------------
 @transaction.atomic
-def add_decision_maker(*, opportunity: Opportunity, user, contact: Contact, role: str, attitude: str,
-                       note: str = "") -> DecisionChainMember:
-    _require(works_on(user, opportunity), _("Only the iron triangle and its managers edit the decision chain."))
+def add_decision_maker(
+    *, opportunity: Opportunity, user, contact: Contact, role: str, attitude: str, note: str = ""
+) -> DecisionChainMember:
+    _require(
+        works_on(user, opportunity),
+        _("Only the iron triangle and its managers edit the decision chain."),
+    )
     _require_open(opportunity)
     if contact.customer_id != opportunity.customer_id:
         raise InvalidInput(_("The contact must belong to the opportunity's customer."), "contact")
     member, created = DecisionChainMember.objects.update_or_create(
-        opportunity=opportunity, contact=contact, defaults={"role": role, "attitude": attitude, "note": note or ""}
+        opportunity=opportunity,
+        contact=contact,
+        defaults={"role": role, "attitude": attitude, "note": note or ""},
     )
     return member
 
 
 @transaction.atomic
-def add_competitor(*, opportunity: Opportunity, user, name: str, strengths: str = "", weaknesses: str = "") -> Competitor:
-    _require(works_on(user, opportunity), _("Only the iron triangle and its managers record competitors."))
+def add_competitor(
+    *, opportunity: Opportunity, user, name: str, strengths: str = "", weaknesses: str = ""
+) -> Competitor:
+    _require(
+        works_on(user, opportunity),
+        _("Only the iron triangle and its managers record competitors."),
+    )
     _require_open(opportunity)
     if not (name or "").strip():
         raise InvalidInput(_("Name the competitor."), "name")
     competitor, _created = Competitor.objects.update_or_create(
-        opportunity=opportunity, name=name.strip(), defaults={"strengths": strengths or "", "weaknesses": weaknesses or ""}
+        opportunity=opportunity,
+        name=name.strip(),
+        defaults={"strengths": strengths or "", "weaknesses": weaknesses or ""},
     )
     return competitor
 
 
 @transaction.atomic
-def log_activity(*, opportunity: Opportunity, user, kind: str, note: str, now: datetime | None = None):
+def log_activity(
+    *, opportunity: Opportunity, user, kind: str, note: str, now: datetime | None = None
+):
     """A call, e-mail, visit or meeting; visits and meetings reset the cadence clock."""
     now = now or timezone.now()
     if kind not in ActivityKind.values:
@@ -577,10 +907,14 @@ def log_activity(*, opportunity: Opportunity, user, kind: str, note: str, now: d
     if not (note or "").strip():
         raise InvalidInput(_("Write what was said or agreed."), "note")
     opportunity = _locked(opportunity.pk)
-    _require(works_on(user, opportunity), _("Only the iron triangle and its managers log activities."))
+    _require(
+        works_on(user, opportunity), _("Only the iron triangle and its managers log activities.")
+    )
     activity = record_activity(obj=opportunity, kind=kind, note=note, actor=user, occurred_at=now)
     if kind in VISIT_KINDS:
-        Opportunity.objects.filter(pk=opportunity.pk).update(last_visit_at=now, cadence_warned_at=None)
+        Opportunity.objects.filter(pk=opportunity.pk).update(
+            last_visit_at=now, cadence_warned_at=None
+        )
     return activity
 
 
@@ -597,22 +931,38 @@ def notify_missed_cadence(*, now: datetime | None = None) -> int:
             late = (
                 Opportunity.objects.select_for_update(skip_locked=True)
                 .filter(state=OpportunityState.OPEN, stage=stage, cadence_warned_at__isnull=True)
-                .filter(Q(last_visit_at__lt=deadline) | Q(last_visit_at__isnull=True, stage_entered_at__lt=deadline))
+                .filter(
+                    Q(last_visit_at__lt=deadline)
+                    | Q(last_visit_at__isnull=True, stage_entered_at__lt=deadline)
+                )
             )
-            rows = list(late.values_list("id", "owner_id", "name", "last_visit_at", "stage_entered_at"))
+            rows = list(
+                late.values_list("id", "owner_id", "name", "last_visit_at", "stage_entered_at")
+            )
             if not rows:
                 continue
-            Opportunity.objects.filter(pk__in=[r[0] for r in rows], cadence_warned_at__isnull=True).update(cadence_warned_at=now)
+            Opportunity.objects.filter(
+                pk__in=[r[0] for r in rows], cadence_warned_at__isnull=True
+            ).update(cadence_warned_at=now)
             managers = managers_of(r[1] for r in rows)
-            owners = dict(User.objects.filter(pk__in={r[1] for r in rows}).values_list("id", "username"))
+            owners = dict(
+                User.objects.filter(pk__in={r[1] for r in rows}).values_list("id", "username")
+            )
             notices = []
             for pk, owner_id, name, last_visit, entered in rows:
                 since = last_visit or entered
-                params = {"name": name, "days": (now - since).days, "stage": stage.name, "cadence": stage.cadence_days,
-                          "owner": owners.get(owner_id, "")}
+                params = {
+                    "name": name,
+                    "days": (now - since).days,
+                    "stage": stage.name,
+                    "cadence": stage.cadence_days,
+                    "owner": owners.get(owner_id, ""),
+                }
                 url = f"/opportunities/{pk}/"
                 notices.append((owner_id, "opportunity_cadence", params, url))
-                notices.extend((m, "opportunity_cadence_team", params, url) for m in managers.get(owner_id, []))
+                notices.extend(
+                    (m, "opportunity_cadence_team", params, url) for m in managers.get(owner_id, [])
+                )
             notify_many(notices)
             total += len(rows)
     return total

@@ -16,41 +16,92 @@ ROWS = 8
 def opportunity_panels(user) -> list[dict]:
     panels = []
     if user.role in {Role.REP, Role.MANAGER, Role.SOLUTION, Role.DELIVERY}:
-        tasks = (OpportunityTask.objects.filter(assignee=user, done_at__isnull=True, opportunity__state="open")
-                 .select_related("opportunity").order_by("created_at")[:ROWS])
-        panels.append({
-            "title": _("My open tasks"),
-            "items": [{"url": reverse("opportunities:detail", args=[t.opportunity_id]), "text": t.display_label,
-                       "note": t.opportunity.name} for t in tasks],
-            "url": reverse("opportunities:list"),
-            "empty": _("No task waits for you."),
-        })
-        late = (Opportunity.objects.visible_to(user).open().filter(cadence_warned_at__isnull=False)
-                .select_related("customer").order_by("cadence_warned_at")[:ROWS])
-        panels.append({
-            "title": _("Opportunities past their visit cadence"),
-            "items": [{"url": reverse("opportunities:detail", args=[o.pk]), "text": o.name, "note": o.customer.name}
-                      for o in late],
-            "url": reverse("opportunities:list"),
-            "empty": _("Every account was visited on time."),
-        })
+        tasks = (
+            OpportunityTask.objects.filter(
+                assignee=user, done_at__isnull=True, opportunity__state="open"
+            )
+            .select_related("opportunity")
+            .order_by("created_at")[:ROWS]
+        )
+        panels.append(
+            {
+                "title": _("My open tasks"),
+                "items": [
+                    {
+                        "url": reverse("opportunities:detail", args=[t.opportunity_id]),
+                        "text": t.display_label,
+                        "note": t.opportunity.name,
+                    }
+                    for t in tasks
+                ],
+                "url": reverse("opportunities:list"),
+                "empty": _("No task waits for you."),
+            }
+        )
+        late = (
+            Opportunity.objects.visible_to(user)
+            .open()
+            .filter(cadence_warned_at__isnull=False)
+            .select_related("customer")
+            .order_by("cadence_warned_at")[:ROWS]
+        )
+        panels.append(
+            {
+                "title": _("Opportunities past their visit cadence"),
+                "items": [
+                    {
+                        "url": reverse("opportunities:detail", args=[o.pk]),
+                        "text": o.name,
+                        "note": o.customer.name,
+                    }
+                    for o in late
+                ],
+                "url": reverse("opportunities:list"),
+                "empty": _("Every account was visited on time."),
+            }
+        )
     if user.role in {Role.MANAGER, Role.ADMIN}:
-        reviews = Review.objects.to_decide_by(user).select_related("opportunity").order_by("requested_at")[:ROWS]
-        panels.append({
-            "title": _("Reviews waiting for your decision"),
-            "items": [{"url": reverse("opportunities:review", args=[r.pk]), "text": r.get_kind_display(),
-                       "note": r.opportunity.name} for r in reviews],
-            "url": reverse("opportunities:reviews"),
-            "empty": _("No review waits for you."),
-        })
+        reviews = (
+            Review.objects.to_decide_by(user)
+            .select_related("opportunity")
+            .order_by("requested_at")[:ROWS]
+        )
+        panels.append(
+            {
+                "title": _("Reviews waiting for your decision"),
+                "items": [
+                    {
+                        "url": reverse("opportunities:review", args=[r.pk]),
+                        "text": r.get_kind_display(),
+                        "note": r.opportunity.name,
+                    }
+                    for r in reviews
+                ],
+                "url": reverse("opportunities:reviews"),
+                "empty": _("No review waits for you."),
+            }
+        )
         stale_since = timezone.now() - timedelta(days=60)
-        stale = (Opportunity.objects.visible_to(user).open().filter(stage_entered_at__lt=stale_since)
-                 .select_related("owner").order_by("stage_entered_at")[:ROWS])
-        panels.append({
-            "title": _("Deals stuck in a stage for 60 days or more"),
-            "items": [{"url": reverse("opportunities:detail", args=[o.pk]), "text": o.name, "note": str(o.owner)}
-                      for o in stale],
-            "url": reverse("opportunities:board"),
-            "empty": _("No deal is stuck."),
-        })
+        stale = (
+            Opportunity.objects.visible_to(user)
+            .open()
+            .filter(stage_entered_at__lt=stale_since)
+            .select_related("owner")
+            .order_by("stage_entered_at")[:ROWS]
+        )
+        panels.append(
+            {
+                "title": _("Deals stuck in a stage for 60 days or more"),
+                "items": [
+                    {
+                        "url": reverse("opportunities:detail", args=[o.pk]),
+                        "text": o.name,
+                        "note": str(o.owner),
+                    }
+                    for o in stale
+                ],
+                "url": reverse("opportunities:board"),
+                "empty": _("No deal is stuck."),
+            }
+        )
     return panels

@@ -50,7 +50,9 @@ class Org:
         self.region = TeamFactory(name="East region")
         self.team1 = TeamFactory(name="Team 1", parent=self.region)
         self.team2 = TeamFactory(name="Team 2", parent=self.region)
-        self.admin = UserFactory(username="admin", role=Role.ADMIN, is_staff=True, is_superuser=True)
+        self.admin = UserFactory(
+            username="admin", role=Role.ADMIN, is_staff=True, is_superuser=True
+        )
         self.manager = UserFactory(username="manager", role=Role.MANAGER, team=self.team1)
         self.team1.leader = self.manager
         self.team1.save()
@@ -70,7 +72,18 @@ class Org:
         return getattr(self, name)
 
 
-ROLES = ["admin", "manager", "marketing", "rep1", "rep2", "rep3", "solution", "delivery", "finance", "integration"]
+ROLES = [
+    "admin",
+    "manager",
+    "marketing",
+    "rep1",
+    "rep2",
+    "rep3",
+    "solution",
+    "delivery",
+    "finance",
+    "integration",
+]
 
 
 @pytest.fixture

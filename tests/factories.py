@@ -106,7 +106,9 @@ def held_lead(owner, *, state="assigned", due_in=None, **kwargs) -> Lead:
     )
 
 
-def opportunity(owner, *, amount=Decimal("300000"), customer=None, partner="", stage_code=None, **fields):
+def opportunity(
+    owner, *, amount=Decimal("300000"), customer=None, partner="", stage_code=None, **fields
+):
     """An opportunity opened through the service (so grade, process, stage history and tasks are
     real); ``stage_code`` then places it in that stage directly, as a fixture would."""
     from opportunities import services
@@ -114,9 +116,15 @@ def opportunity(owner, *, amount=Decimal("300000"), customer=None, partner="", s
 
     customer = customer or CustomerFactory(owner=owner, team=owner.team)
     opp = services.create_opportunity(
-        by=owner, customer=customer, name=fields.pop("name", f"Deal for {customer.name}"), amount=amount,
-        expected_close_date=fields.pop("expected_close_date", timezone.localdate() + timezone.timedelta(days=90)),
-        partner=partner, **fields,
+        by=owner,
+        customer=customer,
+        name=fields.pop("name", f"Deal for {customer.name}"),
+        amount=amount,
+        expected_close_date=fields.pop(
+            "expected_close_date", timezone.localdate() + timezone.timedelta(days=90)
+        ),
+        partner=partner,
+        **fields,
     )
     if stage_code:
         stage = Stage.objects.get(process=opp.process, code=stage_code)

@@ -14,8 +14,16 @@ class PoolSerializer(serializers.ModelSerializer):
     class Meta:
         model = Pool
         fields = [
-            "id", "name", "team", "is_default", "first_follow_up_days", "follow_up_interval_days",
-            "max_held", "max_daily_claims", "reclaim_cooldown_days", "warning_hours",
+            "id",
+            "name",
+            "team",
+            "is_default",
+            "first_follow_up_days",
+            "follow_up_interval_days",
+            "max_held",
+            "max_daily_claims",
+            "reclaim_cooldown_days",
+            "warning_hours",
         ]
         read_only_fields = fields
 
@@ -23,7 +31,17 @@ class PoolSerializer(serializers.ModelSerializer):
 class CampaignSerializer(serializers.ModelSerializer):
     class Meta:
         model = Campaign
-        fields = ["id", "name", "source", "starts_on", "ends_on", "budget", "currency", "owner", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "source",
+            "starts_on",
+            "ends_on",
+            "budget",
+            "currency",
+            "owner",
+            "created_at",
+        ]
         read_only_fields = ["id", "owner", "created_at"]
 
     def validate_budget(self, value):
@@ -35,7 +53,9 @@ class CampaignSerializer(serializers.ModelSerializer):
         starts = attrs.get("starts_on", getattr(self.instance, "starts_on", None))
         ends = attrs.get("ends_on", getattr(self.instance, "ends_on", None))
         if starts and ends and ends < starts:
-            raise serializers.ValidationError({"ends_on": _("The campaign cannot end before it starts.")})
+            raise serializers.ValidationError(
+                {"ends_on": _("The campaign cannot end before it starts.")}
+            )
         return attrs
 
 
@@ -51,25 +71,70 @@ class LeadSerializer(serializers.ModelSerializer):
 
     score_reasons = serializers.SerializerMethodField()
     owner_name = serializers.SerializerMethodField()
-    estimated_amount = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=0,
-                                                max_value=10**13, required=False, allow_null=True)
+    estimated_amount = serializers.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        min_value=0,
+        max_value=10**13,
+        required=False,
+        allow_null=True,
+    )
     currency = serializers.ChoiceField(choices=Currency.choices, required=False)
     pool = serializers.PrimaryKeyRelatedField(queryset=Pool.objects.none(), required=False)
-    campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all(), required=False, allow_null=True)
+    campaign = serializers.PrimaryKeyRelatedField(
+        queryset=Campaign.objects.all(), required=False, allow_null=True
+    )
 
     class Meta:
         model = Lead
         fields = [
-            "id", "title", "company_name", "contact_name", "phone", "email", "source", "campaign",
-            "estimated_amount", "currency", "need", "budget_confirmed", "notes", "pool",
-            "owner", "owner_name", "state", "assigned_at", "last_follow_up_at", "follow_up_due_at",
-            "follow_up_count", "recovery_count", "disqualify_reason", "disqualify_note",
-            "duplicate_of", "score", "score_reasons", "created_at", "updated_at",
+            "id",
+            "title",
+            "company_name",
+            "contact_name",
+            "phone",
+            "email",
+            "source",
+            "campaign",
+            "estimated_amount",
+            "currency",
+            "need",
+            "budget_confirmed",
+            "notes",
+            "pool",
+            "owner",
+            "owner_name",
+            "state",
+            "assigned_at",
+            "last_follow_up_at",
+            "follow_up_due_at",
+            "follow_up_count",
+            "recovery_count",
+            "disqualify_reason",
+            "disqualify_note",
+            "duplicate_of",
+            "score",
+            "score_reasons",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = [
-            "id", "owner", "owner_name", "state", "assigned_at", "last_follow_up_at", "follow_up_due_at",
-            "follow_up_count", "recovery_count", "disqualify_reason", "disqualify_note", "duplicate_of",
-            "score", "score_reasons", "created_at", "updated_at",
+            "id",
+            "owner",
+            "owner_name",
+            "state",
+            "assigned_at",
+            "last_follow_up_at",
+            "follow_up_due_at",
+            "follow_up_count",
+            "recovery_count",
+            "disqualify_reason",
+            "disqualify_note",
+            "duplicate_of",
+            "score",
+            "score_reasons",
+            "created_at",
+            "updated_at",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -81,7 +146,8 @@ class LeadSerializer(serializers.ModelSerializer):
     @extend_schema_field(ScoreReasonSerializer(many=True))
     def get_score_reasons(self, lead) -> list[dict]:
         return [
-            {"code": r["code"], "points": r["points"], "label": reason_label(r)} for r in lead.score_reasons
+            {"code": r["code"], "points": r["points"], "label": reason_label(r)}
+            for r in lead.score_reasons
         ]
 
     def get_owner_name(self, lead) -> str | None:
@@ -91,7 +157,11 @@ class LeadSerializer(serializers.ModelSerializer):
         # The state is never written by a PATCH or PUT: say so instead of ignoring it silently.
         if hasattr(data, "keys") and "state" in data:
             raise serializers.ValidationError(
-                {"state": [_("The state changes only through the lead's actions (claim, validate, …).")]}
+                {
+                    "state": [
+                        _("The state changes only through the lead's actions (claim, validate, …).")
+                    ]
+                }
             )
         return super().to_internal_value(data)
 
@@ -136,4 +206,3 @@ class ActivitySerializer(serializers.ModelSerializer):
         model = Activity
         fields = ["id", "kind", "note", "actor", "actor_name", "occurred_at"]
         read_only_fields = fields
-

@@ -24,8 +24,13 @@ from .serializers import (
     ValidateSerializer,
 )
 
-ACTION_RESPONSES = {200: LeadSerializer, 400: OpenApiResponse(description="Invalid input"),
-                    403: FORBIDDEN, 404: OpenApiResponse(description="Not visible"), 409: REFUSED}
+ACTION_RESPONSES = {
+    200: LeadSerializer,
+    400: OpenApiResponse(description="Invalid input"),
+    403: FORBIDDEN,
+    404: OpenApiResponse(description="Not visible"),
+    409: REFUSED,
+}
 
 
 class LeadViewSet(
@@ -54,7 +59,9 @@ class LeadViewSet(
 
     def _answer(self, lead: Lead, code=status.HTTP_200_OK) -> Response:
         lead = Lead.objects.for_list().get(pk=lead.pk)
-        return Response(LeadSerializer(lead, context=self.get_serializer_context()).data, status=code)
+        return Response(
+            LeadSerializer(lead, context=self.get_serializer_context()).data, status=code
+        )
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -63,13 +70,19 @@ class LeadViewSet(
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         if "pool" in data:
-            raise NotAllowed(_("A lead moves to another pool only by being released or reassigned."))
-        serializer.instance = services.update_lead(lead=serializer.instance, by=self.request.user, **data)
+            raise NotAllowed(
+                _("A lead moves to another pool only by being released or reassigned.")
+            )
+        serializer.instance = services.update_lead(
+            lead=serializer.instance, by=self.request.user, **data
+        )
 
     @extend_schema(summary="Leads in the caller's pools, best score first")
     @action(detail=False, methods=["get"])
     def pool(self, request):
-        qs = self.filter_queryset(Lead.objects.in_pool_of(request.user).for_list().order_by("-score", "-id"))
+        qs = self.filter_queryset(
+            Lead.objects.in_pool_of(request.user).for_list().order_by("-score", "-id")
+        )
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -83,24 +96,41 @@ class LeadViewSet(
         claimable = Lead.objects.visible_to(user) | in_my_pools
         return self._answer(services.claim_lead(lead=self._lead(claimable), user=user))
 
-    @extend_schema(request=AssignSerializer, responses=ACTION_RESPONSES, summary="Assign a lead (manager, marketing)")
+    @extend_schema(
+        request=AssignSerializer,
+        responses=ACTION_RESPONSES,
+        summary="Assign a lead (manager, marketing)",
+    )
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         lead = self._lead()
         body = AssignSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(services.assign_lead(lead=lead, owner=body.validated_data["owner"], by=request.user))
+        return self._answer(
+            services.assign_lead(lead=lead, owner=body.validated_data["owner"], by=request.user)
+        )
 
-    @extend_schema(request=ReasonSerializer, responses=ACTION_RESPONSES, summary="Release a lead back to the pool")
+    @extend_schema(
+        request=ReasonSerializer,
+        responses=ACTION_RESPONSES,
+        summary="Release a lead back to the pool",
+    )
     @action(detail=True, methods=["post"])
     def release(self, request, pk=None):
         lead = self._lead()
         body = ReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(services.release_lead(lead=lead, user=request.user, reason=body.validated_data["reason"]))
+        return self._answer(
+            services.release_lead(
+                lead=lead, user=request.user, reason=body.validated_data["reason"]
+            )
+        )
 
-    @extend_schema(request=FollowUpSerializer, responses={201: ActivitySerializer, 403: FORBIDDEN, 409: REFUSED},
-                   summary="Log a follow-up (resets the clock)")
+    @extend_schema(
+        request=FollowUpSerializer,
+        responses={201: ActivitySerializer, 403: FORBIDDEN, 409: REFUSED},
+        summary="Log a follow-up (resets the clock)",
+    )
     @action(detail=True, methods=["post"], url_path="follow-up")
     def follow_up(self, request, pk=None):
         lead = self._lead()
@@ -116,33 +146,52 @@ class LeadViewSet(
 
         return Response(ActivitySerializer(activities_of(self._lead())[:200], many=True).data)
 
-    @extend_schema(request=ValidateSerializer, responses=ACTION_RESPONSES, summary="Validate a lead")
+    @extend_schema(
+        request=ValidateSerializer, responses=ACTION_RESPONSES, summary="Validate a lead"
+    )
     @action(detail=True, methods=["post"])
     def validate(self, request, pk=None):
         lead = self._lead()
         body = ValidateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(services.validate_lead(lead=lead, user=request.user, **body.validated_data))
+        return self._answer(
+            services.validate_lead(lead=lead, user=request.user, **body.validated_data)
+        )
 
-    @extend_schema(request=DisqualifySerializer, responses=ACTION_RESPONSES, summary="Disqualify a lead")
+    @extend_schema(
+        request=DisqualifySerializer, responses=ACTION_RESPONSES, summary="Disqualify a lead"
+    )
     @action(detail=True, methods=["post"])
     def disqualify(self, request, pk=None):
         lead = self._lead()
         body = DisqualifySerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(services.disqualify_lead(lead=lead, user=request.user, **body.validated_data))
+        return self._answer(
+            services.disqualify_lead(lead=lead, user=request.user, **body.validated_data)
+        )
 
-    @extend_schema(request=MergeSerializer, responses=ACTION_RESPONSES, summary="Merge this duplicate into another lead")
+    @extend_schema(
+        request=MergeSerializer,
+        responses=ACTION_RESPONSES,
+        summary="Merge this duplicate into another lead",
+    )
     @action(detail=True, methods=["post"])
     def merge(self, request, pk=None):
         lead = self._lead()
         body = MergeSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
-        return self._answer(services.merge_leads(duplicate=lead, into=body.validated_data["into"], user=request.user))
+        return self._answer(
+            services.merge_leads(
+                duplicate=lead, into=body.validated_data["into"], user=request.user
+            )
+        )
 
 
 class CampaignViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
     """Marketing campaigns; every colleague may read them, marketing and admins write them."""

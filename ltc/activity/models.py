@@ -22,7 +22,10 @@ class Activity(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=ActivityKind.choices)
     note = models.TextField(_("note"), max_length=5000)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), related_name="activities", on_delete=models.PROTECT
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        related_name="activities",
+        on_delete=models.PROTECT,
     )
     occurred_at = models.DateTimeField(_("when"))
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
@@ -96,7 +99,11 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["recipient", "read_at"]),
-            models.Index(fields=["emailed_at"], name="notification_unsent_idx", condition=models.Q(emailed_at__isnull=True)),
+            models.Index(
+                fields=["emailed_at"],
+                name="notification_unsent_idx",
+                condition=models.Q(emailed_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

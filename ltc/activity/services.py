@@ -83,7 +83,9 @@ def notify_many(items: Iterable[tuple]) -> int:
         if recipient_id is None:
             continue
         rows.append(
-            Notification(recipient_id=recipient_id, kind=kind, params=params, url=url, created_at=now)
+            Notification(
+                recipient_id=recipient_id, kind=kind, params=params, url=url, created_at=now
+            )
         )
     if rows:
         Notification.objects.bulk_create(rows, batch_size=2000)

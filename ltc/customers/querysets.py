@@ -28,7 +28,9 @@ def customer_scope(user, prefix: str = "") -> Q:
         q |= Q(**{f"{prefix}pk__in": extra(user)})
     team_ids = managed_team_ids(user)
     if team_ids:
-        q |= Q(**{f"{prefix}team_id__in": team_ids}) | Q(**{f"{prefix}owner__in": managed_users(user)})
+        q |= Q(**{f"{prefix}team_id__in": team_ids}) | Q(
+            **{f"{prefix}owner__in": managed_users(user)}
+        )
     return q
 
 

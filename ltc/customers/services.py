@@ -7,7 +7,15 @@ from ltc.core.errors import NotAllowed
 from ltc.org.models import Role
 from ltc.org.scoping import manages
 
-WRITERS = {Role.REP, Role.MANAGER, Role.MARKETING, Role.ADMIN, Role.INTEGRATION, Role.SOLUTION, Role.DELIVERY}
+WRITERS = {
+    Role.REP,
+    Role.MANAGER,
+    Role.MARKETING,
+    Role.ADMIN,
+    Role.INTEGRATION,
+    Role.SOLUTION,
+    Role.DELIVERY,
+}
 
 
 def may_edit_customer(user, customer) -> bool:

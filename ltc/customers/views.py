@@ -9,16 +9,28 @@ from .models import Contact, Customer
 
 @login_required
 def customer_list(request):
-    qs = Customer.objects.visible_to(request.user).select_related("owner").annotate(contact_count=Count("contacts"))
+    qs = (
+        Customer.objects.visible_to(request.user)
+        .select_related("owner")
+        .annotate(contact_count=Count("contacts"))
+    )
     query = request.GET.get("q", "").strip()
     if query:
         qs = qs.filter(name__icontains=query)
     page = Paginator(qs.order_by("name", "id"), 50).get_page(request.GET.get("page"))
-    return render(request, "customers/list.html", {"page": page, "q": query, "title": _("Customers")})
+    return render(
+        request, "customers/list.html", {"page": page, "q": query, "title": _("Customers")}
+    )
 
 
 @login_required
 def customer_detail(request, pk: int):
-    customer = get_object_or_404(Customer.objects.visible_to(request.user).select_related("owner", "team"), pk=pk)
+    customer = get_object_or_404(
+        Customer.objects.visible_to(request.user).select_related("owner", "team"), pk=pk
+    )
     contacts = Contact.objects.filter(customer=customer).order_by("name")
-    return render(request, "customers/detail.html", {"customer": customer, "contacts": contacts, "title": customer.name})
+    return render(
+        request,
+        "customers/detail.html",
+        {"customer": customer, "contacts": contacts, "title": customer.name},
+    )

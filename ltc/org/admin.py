@@ -9,7 +9,9 @@ from .models import Team, User
 class UserAdmin(BaseUserAdmin):
     list_display = ("username", "get_full_name", "role", "team", "is_active")
     list_filter = ("role", "team", "is_active")
-    fieldsets = BaseUserAdmin.fieldsets + ((_("LTC"), {"fields": ("role", "team", "phone", "language")}),)
+    fieldsets = BaseUserAdmin.fieldsets + (
+        (_("LTC"), {"fields": ("role", "team", "phone", "language")}),
+    )
     add_fieldsets = BaseUserAdmin.add_fieldsets + ((_("LTC"), {"fields": ("role", "team")}),)
 
 

@@ -58,7 +58,10 @@ class User(AbstractUser):
     )
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     language = models.CharField(
-        _("language"), max_length=10, default="zh-hans", choices=[("zh-hans", "简体中文"), ("en", "English")]
+        _("language"),
+        max_length=10,
+        default="zh-hans",
+        choices=[("zh-hans", "简体中文"), ("en", "English")],
     )
 
     objects = UserManager()
@@ -76,6 +79,8 @@ class User(AbstractUser):
         return self.role == Role.ADMIN or self.is_superuser
 
     def has_role(self, *roles: str) -> bool:
-        return self.is_superuser or self.role in roles or (
-            self.role == Role.ADMIN and Role.ADMIN in roles
+        return (
+            self.is_superuser
+            or self.role in roles
+            or (self.role == Role.ADMIN and Role.ADMIN in roles)
         )

@@ -19,7 +19,9 @@ def _tree() -> tuple[dict[int, list[int]], dict[int, int | None], dict[int, int 
     children: dict[int, list[int]] = defaultdict(list)
     parent: dict[int, int | None] = {}
     leader: dict[int, int | None] = {}
-    for team_id, parent_id, leader_id in Team.objects.order_by().values_list("id", "parent_id", "leader_id"):
+    for team_id, parent_id, leader_id in Team.objects.order_by().values_list(
+        "id", "parent_id", "leader_id"
+    ):
         children[parent_id].append(team_id)
         parent[team_id] = parent_id
         leader[team_id] = leader_id

@@ -15,8 +15,16 @@ from ..factories import LeadFactory, held_lead
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["home", "leads:pool", "leads:mine", "leads:list", "leads:create", "leads:import",
-         "customers:list", "notifications"]
+PAGES = [
+    "home",
+    "leads:pool",
+    "leads:mine",
+    "leads:list",
+    "leads:create",
+    "leads:import",
+    "customers:list",
+    "notifications",
+]
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -33,7 +41,9 @@ def test_pages_need_a_login(client):
 
 
 def test_login_with_password_lands_on_the_workbench(client, org):
-    response = client.post(reverse("login"), {"username": "rep1", "password": "demo1234"}, follow=True)
+    response = client.post(
+        reverse("login"), {"username": "rep1", "password": "demo1234"}, follow=True
+    )
     assert response.status_code == 200
     assert response.wsgi_request.user == org.rep1
 
@@ -46,8 +56,12 @@ def test_a_lead_of_another_team_is_404_in_the_browser(browser_as, org):
 
 
 def test_pool_page_lists_claimable_leads_best_score_first(browser_as, org):
-    low = LeadFactory(pool=org.region_pool, source="social", title="Low lead", estimated_amount=None)
-    high = LeadFactory(pool=org.region_pool, source="referral", title="High lead", budget_confirmed=True)
+    low = LeadFactory(
+        pool=org.region_pool, source="social", title="Low lead", estimated_amount=None
+    )
+    high = LeadFactory(
+        pool=org.region_pool, source="referral", title="High lead", budget_confirmed=True
+    )
     hidden = LeadFactory(pool=org.team2_pool, title="Team 2 lead")
     response = browser_as("rep1").get(reverse("leads:pool"))
     leads = list(response.context["page"].object_list)
@@ -90,22 +104,34 @@ def test_follow_up_validate_and_disqualify_through_the_forms(browser_as, org):
     lead.refresh_from_db()
     assert lead.state == LeadState.ASSIGNED
     assert messages  # the refusal lists what is missing
-    client.post(reverse("leads:follow_up", args=[lead.pk]), {"kind": "call", "note": "Reached the CIO"})
+    client.post(
+        reverse("leads:follow_up", args=[lead.pk]), {"kind": "call", "note": "Reached the CIO"}
+    )
     assert Activity.objects.filter(object_id=lead.pk).count() == 1
-    client.post(reverse("leads:validate", args=[lead.pk]),
-                {"need": "Replace 40 CNC machines", "budget_confirmed": "on"})
+    client.post(
+        reverse("leads:validate", args=[lead.pk]),
+        {"need": "Replace 40 CNC machines", "budget_confirmed": "on"},
+    )
     lead.refresh_from_db()
     assert lead.state == LeadState.VALIDATED
     other = held_lead(org.rep1, pool=org.region_pool)
-    client.post(reverse("leads:disqualify", args=[other.pk]), {"reason": "no_budget", "note": "frozen"})
+    client.post(
+        reverse("leads:disqualify", args=[other.pk]), {"reason": "no_budget", "note": "frozen"}
+    )
     other.refresh_from_db()
     assert other.state == LeadState.DISQUALIFIED and other.disqualify_reason == "no_budget"
 
 
 def test_the_edit_form_cannot_write_the_state(browser_as, org):
     lead = held_lead(org.rep1, pool=org.region_pool)
-    data = {"title": "Renamed", "company_name": lead.company_name, "source": "website",
-            "currency": "CNY", "state": "converted", "owner": org.rep2.pk}
+    data = {
+        "title": "Renamed",
+        "company_name": lead.company_name,
+        "source": "website",
+        "currency": "CNY",
+        "state": "converted",
+        "owner": org.rep2.pk,
+    }
     response = browser_as("rep1").post(reverse("leads:edit", args=[lead.pk]), data)
     assert response.status_code == 302
     lead.refresh_from_db()
@@ -122,8 +148,15 @@ def test_the_admin_shows_the_state_read_only_and_cannot_change_it(client, org):
     assert 'name="state"' not in page.content.decode()
     form = page.context["adminform"].form
     data = {name: form.initial.get(name) or "" for name in form.fields}
-    data.update({"title": "Admin edit", "state": "converted", "currency": "CNY", "source": "website",
-                 "pool": org.region_pool.pk})
+    data.update(
+        {
+            "title": "Admin edit",
+            "state": "converted",
+            "currency": "CNY",
+            "source": "website",
+            "pool": org.region_pool.pk,
+        }
+    )
     data = {k: v for k, v in data.items() if v is not None}
     client.post(url, data)
     lead.refresh_from_db()
@@ -138,15 +171,34 @@ def test_the_model_refuses_a_direct_state_write(org):
 
 
 @pytest.mark.parametrize("rows", [5, 500])
-def test_pool_and_list_pages_run_a_bounded_number_of_queries(browser_as, org, rows, django_assert_max_num_queries):
+def test_pool_and_list_pages_run_a_bounded_number_of_queries(
+    browser_as, org, rows, django_assert_max_num_queries
+):
     now = timezone.now()
     Lead.objects.bulk_create(
-        [Lead(title=f"Bulk {i}", company_name=f"Bulk {i}", source="website", pool=org.region_pool, score=i)
-         for i in range(rows)]
+        [
+            Lead(
+                title=f"Bulk {i}",
+                company_name=f"Bulk {i}",
+                source="website",
+                pool=org.region_pool,
+                score=i,
+            )
+            for i in range(rows)
+        ]
     )
-    mine = [Lead(title=f"Mine {i}", company_name=f"Mine {i}", source="website", pool=org.region_pool,
-                 owner=org.rep1, assigned_at=now, follow_up_due_at=now + timedelta(hours=i))
-            for i in range(rows)]
+    mine = [
+        Lead(
+            title=f"Mine {i}",
+            company_name=f"Mine {i}",
+            source="website",
+            pool=org.region_pool,
+            owner=org.rep1,
+            assigned_at=now,
+            follow_up_due_at=now + timedelta(hours=i),
+        )
+        for i in range(rows)
+    ]
     for lead in mine:
         lead.__dict__["state"] = "assigned"
     Lead.objects.bulk_create(mine)
@@ -160,7 +212,9 @@ def test_pool_and_list_pages_run_a_bounded_number_of_queries(browser_as, org, ro
             assert manager.get(reverse(name)).status_code == 200
 
 
-def test_lead_detail_query_count_does_not_grow_with_its_history(browser_as, org, django_assert_max_num_queries):
+def test_lead_detail_query_count_does_not_grow_with_its_history(
+    browser_as, org, django_assert_max_num_queries
+):
     from leads import services
 
     lead = held_lead(org.rep1, pool=org.region_pool)

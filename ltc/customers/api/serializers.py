@@ -8,8 +8,19 @@ class CustomerSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Customer
-        fields = ["id", "name", "industry", "region", "address", "website", "owner", "owner_name", "team",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "industry",
+            "region",
+            "address",
+            "website",
+            "owner",
+            "owner_name",
+            "team",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "owner", "owner_name", "team", "created_at", "updated_at"]
 
     def get_owner_name(self, customer) -> str | None:

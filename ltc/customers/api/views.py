@@ -6,7 +6,10 @@ from .serializers import ContactSerializer, CustomerSerializer
 
 
 class CustomerViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
     serializer_class = CustomerSerializer
@@ -18,10 +21,16 @@ class CustomerViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        return Customer.objects.visible_to(self.request.user).select_related("owner").order_by("name", "id")
+        return (
+            Customer.objects.visible_to(self.request.user)
+            .select_related("owner")
+            .order_by("name", "id")
+        )
 
     def perform_create(self, serializer):
-        serializer.instance = services.create_customer(by=self.request.user, **serializer.validated_data)
+        serializer.instance = services.create_customer(
+            by=self.request.user, **serializer.validated_data
+        )
 
     def perform_update(self, serializer):
         serializer.instance = services.update_customer(
@@ -30,7 +39,10 @@ class CustomerViewSet(
 
 
 class ContactViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
     serializer_class = ContactSerializer
@@ -44,7 +56,9 @@ class ContactViewSet(
         return Contact.objects.visible_to(self.request.user).order_by("name", "id")
 
     def perform_create(self, serializer):
-        serializer.instance = services.save_contact(by=self.request.user, **serializer.validated_data)
+        serializer.instance = services.save_contact(
+            by=self.request.user, **serializer.validated_data
+        )
 
     def perform_update(self, serializer):
         serializer.instance = services.save_contact(
