@@ -26,7 +26,7 @@ def _seed() -> None:
 def _counts() -> dict[str, int]:
     return {
         model._meta.label: model.objects.count()
-        for app_label in ("org", "customers", "activity", "leads")
+        for app_label in ("org", "customers", "activity", "leads", "opportunities")
         for model in apps.get_app_config(app_label).get_models()
     }
 
@@ -72,3 +72,41 @@ def test_demo_leads_show_every_situation_of_the_pool():
     ).exists()
     assert leads.filter(state=LeadState.DISQUALIFIED).exclude(disqualify_reason="").count() == 5
     assert len(set(leads.filter(state=LeadState.NEW).values_list("score", flat=True))) > 3
+
+
+def test_every_page_renders_with_the_demo_data_for_every_demo_user(client):
+    """The demo is what a new user clicks through first: no page of it may fail."""
+    from django.urls import reverse
+
+    from ltc.org.models import User
+    from opportunities.models import Opportunity, Review
+
+    _seed()
+    lead_ids = list(Lead.objects.values_list("pk", flat=True)[:40])
+    deal_ids = list(Opportunity.objects.values_list("pk", flat=True))
+    review_ids = list(Review.objects.values_list("pk", flat=True))
+    pages = [
+        reverse(name)
+        for name in (
+            "home",
+            "leads:pool",
+            "leads:mine",
+            "leads:list",
+            "customers:list",
+            "notifications",
+            "opportunities:board",
+            "opportunities:list",
+            "opportunities:reviews",
+        )
+    ]
+    pages += [reverse("leads:detail", args=[pk]) for pk in lead_ids]
+    pages += [reverse("opportunities:detail", args=[pk]) for pk in deal_ids]
+    pages += [reverse("opportunities:review", args=[pk]) for pk in review_ids]
+    seen = 0
+    for user in User.objects.all():
+        client.force_login(user)
+        for url in pages:
+            status = client.get(url).status_code
+            assert status in (200, 404), f"{user.username} {url}: {status}"
+            seen += status == 200
+    assert seen > len(pages)  # most of the demo is visible to someone
