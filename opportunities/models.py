@@ -510,6 +510,18 @@ class Review(FSMModelMixin, models.Model):
         _("duration (seconds)"), null=True, blank=True, editable=False
     )
     details = models.JSONField(default=dict, blank=True)
+    needs_second_approval = models.BooleanField(
+        _("escalated: needs a second approver"), default=False, editable=False
+    )
+    first_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("first approver"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.PROTECT,
+    )
+    first_approved_at = models.DateTimeField(_("first approval"), null=True, blank=True)
 
     objects = ReviewQuerySet.as_manager()
 

@@ -42,6 +42,7 @@ from .models import (
     StageRequirement,
     TaskRole,
 )
+from .signals import review_decided
 
 EDITABLE_FIELDS = (
     "name",
@@ -736,6 +737,14 @@ def decide_review(
     if not approve and not (comment or "").strip():
         raise InvalidInput(_("Say why the review is rejected."), "comment")
     source = review.state
+    if approve and review.needs_second_approval:
+        if review.first_approved_by_id is None:
+            return _first_approval(review, user, comment, now)
+        _require(
+            user.pk != review.first_approved_by_id
+            and (_is_admin(user) or manages(user, review.first_approved_by)),
+            _("An escalated review needs a second approver above the first one."),
+        )
     if approve:
         ensure_can(review, "approve", _("The review cannot be approved yet."))
         review.approve(by=user, at=now, comment=comment)
@@ -763,6 +772,7 @@ def decide_review(
         },
         url=f"/opportunities/{opportunity.pk}/",
     )
+    review_decided.send(sender=Review, review=review, approved=approve, by=user)
     return review
 
 
@@ -966,3 +976,36 @@ def notify_missed_cadence(*, now: datetime | None = None) -> int:
             notify_many(notices)
             total += len(rows)
     return total
+
+
+def _first_approval(review: Review, user, comment: str, now: datetime) -> Review:
+    """An escalated review (a risky contract, a thin margin) keeps waiting after the first
+    manager's approval until a second approver above them approves too."""
+    ensure_can(review, "approve", _("The review cannot be approved yet."))
+    review.first_approved_by = user
+    review.first_approved_at = now
+    review.comment = comment or ""
+    review.save()
+    log_transition(
+        obj=review,
+        transition="first_approval",
+        source=review.state,
+        target=review.state,
+        actor=user,
+        at=now,
+        comment=comment,
+    )
+    higher = set(managers_of([user.pk]).get(user.pk, []))
+    higher |= set(User.objects.filter(is_active=True, role=Role.ADMIN).values_list("pk", flat=True))
+    higher.discard(user.pk)
+    notify(
+        higher,
+        kind="review_requested",
+        params={
+            "by": str(user),
+            "review": str(review.get_kind_display()),
+            "name": review.opportunity.name,
+        },
+        url=f"/opportunities/reviews/{review.pk}/",
+    )
+    return review

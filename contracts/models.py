@@ -1,0 +1,631 @@
+"""Quotes and contracts (报价与合同): approval-gated quotes with versions, contracts reviewed by the
+iron triangle and signed to win the deal, payment milestones, change requests with versions, and
+the closing evaluation."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from ltc.core.fsm import requirement
+from ltc.core.money import currency_field, money_field
+
+from .querysets import ContractQuerySet, QuoteQuerySet
+
+HUNDRED = Decimal("100")
+
+
+class CommercialPolicy(models.Model):
+    """Thresholds of the commercial approvals (one row; edited in the admin)."""
+
+    quote_discount_threshold = models.DecimalField(
+        _("a quote line discount above this (%) needs a manager's approval"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("10"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    margin_floor = models.DecimalField(
+        _("a contract margin under this (%) escalates its review to a second approver"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("15"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+
+    class Meta:
+        verbose_name = _("commercial policy")
+        verbose_name_plural = _("commercial policy")
+
+    def __str__(self) -> str:
+        return f"discount ≤ {self.quote_discount_threshold}% · margin ≥ {self.margin_floor}%"
+
+    @classmethod
+    def current(cls) -> CommercialPolicy:
+        return cls.objects.order_by("id").first() or cls()
+
+
+# Quotes ----------------------------------------------------------------------------------------
+class QuoteState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PENDING_APPROVAL = "pending_approval", _("Waiting for discount approval")
+    APPROVED = "approved", _("Discount approved")
+    SENT = "sent", _("Sent to the customer")
+    ACCEPTED = "accepted", _("Accepted by the customer")
+    DECLINED = "declined", _("Declined by the customer")
+    SUPERSEDED = "superseded", _("Superseded by a newer version")
+
+
+@requirement("lines", _("The quote has at least one line"))
+def has_lines(quote: Quote) -> bool:
+    return quote.total > 0
+
+
+@requirement("valid_until", _("The quote is valid until a future date"))
+def is_still_valid(quote: Quote) -> bool:
+    from django.utils import timezone
+
+    return quote.valid_until is not None and quote.valid_until >= timezone.localdate()
+
+
+@requirement("discount_approved", _("Discounts above the threshold are approved by a manager"))
+def discount_needs_no_approval(quote: Quote) -> bool:
+    return not quote.needs_approval
+
+
+@requirement("needs_approval", _("A discount is above the threshold (otherwise send it directly)"))
+def discount_needs_approval(quote: Quote) -> bool:
+    return quote.needs_approval
+
+
+class Quote(FSMModelMixin, models.Model):
+    opportunity = models.ForeignKey(
+        "opportunities.Opportunity",
+        verbose_name=_("opportunity"),
+        related_name="quotes",
+        on_delete=models.PROTECT,
+    )
+    number = models.CharField(_("number"), max_length=40)
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    previous = models.OneToOneField(
+        "self",
+        verbose_name=_("previous version"),
+        null=True,
+        blank=True,
+        related_name="next_version",
+        on_delete=models.PROTECT,
+    )
+    currency = currency_field()
+    valid_until = models.DateField(_("valid until"))
+    notes = models.TextField(_("notes"), blank=True, max_length=5000)
+    state = FSMField(
+        _("state"), default=QuoteState.DRAFT, choices=QuoteState.choices, protected=True
+    )
+    subtotal = money_field(verbose_name=_("list total"), default=Decimal("0"), editable=False)
+    discount_total = money_field(verbose_name=_("discount"), default=Decimal("0"), editable=False)
+    total = money_field(verbose_name=_("total"), default=Decimal("0"), editable=False)
+    max_discount = models.DecimalField(
+        _("largest line discount (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        editable=False,
+    )
+    needs_approval = models.BooleanField(
+        _("needs discount approval"), default=False, editable=False
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.PROTECT
+    )
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="+", on_delete=models.PROTECT
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    objects = QuoteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("quote")
+        verbose_name_plural = _("quotes")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["opportunity", "version"], name="quote_version_unique"),
+            models.UniqueConstraint(fields=["number"], name="quote_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state == QuoteState.DRAFT
+
+    @transition(
+        field=state,
+        source=QuoteState.DRAFT,
+        target=QuoteState.PENDING_APPROVAL,
+        conditions=[has_lines, is_still_valid, discount_needs_approval],
+    )
+    def submit(self) -> None:
+        pass
+
+    @transition(field=state, source=QuoteState.PENDING_APPROVAL, target=QuoteState.APPROVED)
+    def approve(self, *, by, at) -> None:
+        self.approved_by = by
+        self.approved_at = at
+
+    @transition(field=state, source=QuoteState.PENDING_APPROVAL, target=QuoteState.DRAFT)
+    def reject(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=QuoteState.DRAFT,
+        target=QuoteState.SENT,
+        conditions=[has_lines, is_still_valid, discount_needs_no_approval],
+    )
+    def send(self, *, at) -> None:
+        self.sent_at = at
+
+    @transition(
+        field=state,
+        source=QuoteState.APPROVED,
+        target=QuoteState.SENT,
+        conditions=[has_lines, is_still_valid],
+    )
+    def send_approved(self, *, at) -> None:
+        self.sent_at = at
+
+    @transition(field=state, source=QuoteState.SENT, target=QuoteState.ACCEPTED)
+    def accept(self) -> None:
+        pass
+
+    @transition(field=state, source=QuoteState.SENT, target=QuoteState.DECLINED)
+    def decline(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=[
+            QuoteState.DRAFT,
+            QuoteState.PENDING_APPROVAL,
+            QuoteState.APPROVED,
+            QuoteState.SENT,
+            QuoteState.DECLINED,
+        ],
+        target=QuoteState.SUPERSEDED,
+    )
+    def supersede(self) -> None:
+        pass
+
+
+class QuoteLine(models.Model):
+    quote = models.ForeignKey(Quote, related_name="lines", on_delete=models.CASCADE)
+    position = models.PositiveSmallIntegerField(_("position"), default=1)
+    product_code = models.CharField(_("product code"), max_length=60, blank=True)
+    description = models.CharField(_("description"), max_length=300)
+    quantity = models.DecimalField(
+        _("quantity"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    unit_price = money_field(
+        verbose_name=_("unit price"), validators=[MinValueValidator(Decimal("0"))]
+    )
+    discount_percent = models.DecimalField(
+        _("discount (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    list_amount = money_field(verbose_name=_("list amount"), default=Decimal("0"), editable=False)
+    amount = money_field(verbose_name=_("amount"), default=Decimal("0"), editable=False)
+
+    class Meta:
+        verbose_name = _("quote line")
+        verbose_name_plural = _("quote lines")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0), name="quote_line_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(unit_price__gte=0), name="quote_line_price_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(discount_percent__gte=0) & models.Q(discount_percent__lte=100),
+                name="quote_line_discount_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+# Contracts -------------------------------------------------------------------------------------
+class ContractState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In contract review")
+    APPROVED = "approved", _("Approved")
+    SIGNED = "signed", _("Signed")
+    EXECUTING = "executing", _("Executing")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+ACTIVE_STATES = [ContractState.SIGNED, ContractState.EXECUTING]
+
+
+class Trigger(models.TextChoices):
+    SIGNING = "signing", _("On signing")
+    ACCEPTANCE = "acceptance", _("On acceptance")
+    DATE = "date", _("On a date")
+
+
+@requirement("terms_total_100", _("The payment terms add up to 100%"))
+def terms_total_100(contract: Contract) -> bool:
+    return contract.terms_total() == HUNDRED
+
+
+@requirement("amount", _("The amount is positive"))
+def has_positive_amount(contract: Contract) -> bool:
+    return bool(contract.amount and contract.amount > 0)
+
+
+@requirement("review_approved", _("The contract review is approved"))
+def has_approved_review(contract: Contract) -> bool:
+    return contract.review_id is not None and contract.review.state == "approved"
+
+
+@requirement("evaluation", _("The closing evaluation is recorded"))
+def has_evaluation(contract: Contract) -> bool:
+    return hasattr(contract, "evaluation")
+
+
+@requirement("fulfillment_owner", _("An FR is assigned to deliver it"))
+def has_fulfillment_owner(contract: Contract) -> bool:
+    return contract.opportunity.fulfillment_owner_id is not None
+
+
+class Contract(FSMModelMixin, models.Model):
+    number = models.CharField(_("number"), max_length=40, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    opportunity = models.ForeignKey(
+        "opportunities.Opportunity",
+        verbose_name=_("opportunity"),
+        related_name="contracts",
+        on_delete=models.PROTECT,
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        related_name="contracts",
+        on_delete=models.PROTECT,
+    )
+    quote = models.ForeignKey(
+        Quote,
+        verbose_name=_("quote"),
+        null=True,
+        blank=True,
+        related_name="contracts",
+        on_delete=models.PROTECT,
+    )
+    amount = money_field(verbose_name=_("amount"), validators=[MinValueValidator(Decimal("0.01"))])
+    currency = currency_field()
+    our_party = models.CharField(_("our party"), max_length=200, blank=True)
+    customer_party = models.CharField(_("customer party"), max_length=200, blank=True)
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    margin_percent = models.DecimalField(
+        _("expected margin (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-100), MaxValueValidator(100)],
+    )
+    schedule = models.TextField(_("schedule"), blank=True, max_length=5000)
+    cost_risk = models.TextField(_("cost risk"), blank=True, max_length=5000)
+    is_risky = models.BooleanField(_("marked risky"), default=False)
+    state = FSMField(
+        _("state"),
+        default=ContractState.DRAFT,
+        choices=ContractState.choices,
+        protected=True,
+        db_index=True,
+    )
+    review = models.ForeignKey(
+        "opportunities.Review",
+        verbose_name=_("contract review"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
+    signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted for delivery"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    cancel_reason = models.TextField(_("cancellation reason"), blank=True, max_length=2000)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="+", on_delete=models.PROTECT
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ContractQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="contract_amount_positive"
+            ),
+            # One live contract per opportunity; a cancelled one may be redrafted.
+            models.UniqueConstraint(
+                fields=["opportunity"],
+                condition=~models.Q(state="cancelled"),
+                name="one_live_contract_per_opportunity",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    def terms_total(self) -> Decimal:
+        terms = getattr(self, "_prefetched_objects_cache", {}).get("terms")
+        if terms is None:
+            terms = self.terms.all()
+        return sum((t.percent for t in terms), Decimal("0"))
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state == ContractState.DRAFT
+
+    @transition(
+        field=state,
+        source=ContractState.DRAFT,
+        target=ContractState.IN_REVIEW,
+        conditions=[has_positive_amount, terms_total_100],
+    )
+    def submit(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=ContractState.IN_REVIEW,
+        target=ContractState.APPROVED,
+        conditions=[has_approved_review],
+    )
+    def approve(self) -> None:
+        pass
+
+    @transition(field=state, source=ContractState.IN_REVIEW, target=ContractState.DRAFT)
+    def send_back(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=ContractState.APPROVED,
+        target=ContractState.SIGNED,
+        conditions=[has_approved_review, terms_total_100],
+    )
+    def sign(self, *, on) -> None:
+        self.signed_on = on
+
+    @transition(
+        field=state,
+        source=ContractState.SIGNED,
+        target=ContractState.EXECUTING,
+        conditions=[has_fulfillment_owner],
+    )
+    def accept(self, *, at) -> None:
+        self.accepted_at = at
+
+    @transition(
+        field=state,
+        source=ContractState.EXECUTING,
+        target=ContractState.CLOSED,
+        conditions=[has_evaluation],
+    )
+    def close(self, *, at) -> None:
+        self.closed_at = at
+
+    @transition(
+        field=state,
+        source=[ContractState.DRAFT, ContractState.IN_REVIEW, ContractState.APPROVED],
+        target=ContractState.CANCELLED,
+    )
+    def cancel(self, *, reason) -> None:
+        self.cancel_reason = reason
+
+
+class PaymentTerm(models.Model):
+    """A payment milestone, e.g. 30% advance on signing, 60% on acceptance, 10% after warranty."""
+
+    contract = models.ForeignKey(Contract, related_name="terms", on_delete=models.CASCADE)
+    position = models.PositiveSmallIntegerField(_("position"), default=1)
+    label = models.CharField(_("milestone"), max_length=200)
+    percent = models.DecimalField(
+        _("percent"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(100)],
+    )
+    trigger = models.CharField(_("trigger"), max_length=20, choices=Trigger.choices)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    days_to_pay = models.PositiveSmallIntegerField(_("days to pay after invoicing"), default=30)
+
+    class Meta:
+        verbose_name = _("payment term")
+        verbose_name_plural = _("payment terms")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(percent__gt=0) & models.Q(percent__lte=100),
+                name="payment_term_percent_range",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(trigger="date") | models.Q(due_date__isnull=False),
+                name="date_term_has_a_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.percent}%"
+
+    def amount_of(self, contract_amount: Decimal) -> Decimal:
+        from ltc.core.money import quantize
+
+        return quantize(contract_amount * self.percent / HUNDRED)
+
+
+class ContractVersion(models.Model):
+    """A snapshot of the contract's amount and terms; a new one per applied change request."""
+
+    contract = models.ForeignKey(Contract, related_name="versions", on_delete=models.CASCADE)
+    version = models.PositiveSmallIntegerField(_("version"))
+    amount = money_field(verbose_name=_("amount"))
+    currency = models.CharField(_("currency"), max_length=3)
+    terms = models.JSONField(_("payment terms"), default=list)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.PROTECT
+    )
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        verbose_name = _("contract version")
+        verbose_name_plural = _("contract versions")
+        ordering = ["contract", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "version"], name="contract_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} v{self.version}"
+
+
+class ChangeState(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    REVIEWED = "reviewed", _("Reviewed")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    APPLIED = "applied", _("Applied")
+
+
+@requirement("fr_assessment", _("FR judged deliverability and cost"))
+def has_fr_assessment(change: ChangeRequest) -> bool:
+    return bool(change.fr_assessment.strip())
+
+
+@requirement("sr_assessment", _("SR judged the technical side"))
+def has_sr_assessment(change: ChangeRequest) -> bool:
+    return bool(change.sr_assessment.strip())
+
+
+class ChangeRequest(FSMModelMixin, models.Model):
+    """A contract change (合同变更): requested → reviewed by FR and SR → approved or rejected by a
+    manager → applied, which makes a new contract version."""
+
+    contract = models.ForeignKey(Contract, related_name="changes", on_delete=models.CASCADE)
+    description = models.TextField(_("description"), max_length=5000)
+    amount_delta = money_field(verbose_name=_("amount change"), default=Decimal("0"))
+    new_terms = models.JSONField(_("new payment terms"), null=True, blank=True)
+    state = FSMField(
+        _("state"), default=ChangeState.REQUESTED, choices=ChangeState.choices, protected=True
+    )
+    fr_assessment = models.TextField(_("deliverability and cost (FR)"), blank=True, max_length=5000)
+    sr_assessment = models.TextField(_("technical assessment (SR)"), blank=True, max_length=5000)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="+", on_delete=models.PROTECT
+    )
+    requested_at = models.DateTimeField(_("requested"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.PROTECT
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_comment = models.TextField(_("decision comment"), blank=True, max_length=2000)
+    applied_at = models.DateTimeField(_("applied"), null=True, blank=True)
+    resulting_version = models.PositiveSmallIntegerField(
+        _("resulting version"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("change request")
+        verbose_name_plural = _("change requests")
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id}: {self.description[:40]}"
+
+    @transition(
+        field=state,
+        source=ChangeState.REQUESTED,
+        target=ChangeState.REVIEWED,
+        conditions=[has_fr_assessment, has_sr_assessment],
+    )
+    def mark_reviewed(self) -> None:
+        pass
+
+    @transition(field=state, source=ChangeState.REVIEWED, target=ChangeState.APPROVED)
+    def approve(self, *, by, at, comment="") -> None:
+        self.decided_by, self.decided_at, self.decision_comment = by, at, comment
+
+    @transition(
+        field=state,
+        source=[ChangeState.REQUESTED, ChangeState.REVIEWED],
+        target=ChangeState.REJECTED,
+    )
+    def reject(self, *, by, at, comment="") -> None:
+        self.decided_by, self.decided_at, self.decision_comment = by, at, comment
+
+    @transition(field=state, source=ChangeState.APPROVED, target=ChangeState.APPLIED)
+    def apply(self, *, at, version) -> None:
+        self.applied_at = at
+        self.resulting_version = version
+
+
+class Evaluation(models.Model):
+    """The closing evaluation (合同评价) of a contract."""
+
+    class Profitability(models.TextChoices):
+        ABOVE = "above", _("Better than planned")
+        AS_PLANNED = "as_planned", _("As planned")
+        BELOW = "below", _("Below plan")
+        LOSS = "loss", _("Loss-making")
+
+    contract = models.OneToOneField(Contract, related_name="evaluation", on_delete=models.CASCADE)
+    profitability = models.CharField(
+        _("profitability"), max_length=20, choices=Profitability.choices
+    )
+    schedule_kept = models.BooleanField(_("schedule kept"))
+    acceptance_smooth = models.BooleanField(_("acceptance went smoothly"))
+    lessons = models.TextField(_("lessons"), max_length=10000)
+    score = models.PositiveSmallIntegerField(
+        _("score (1–5)"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.PROTECT)
+    at = models.DateTimeField(_("recorded"))
+
+    class Meta:
+        verbose_name = _("contract evaluation")
+        verbose_name_plural = _("contract evaluations")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score__gte=1) & models.Q(score__lte=5),
+                name="evaluation_score_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id}: {self.score}/5"

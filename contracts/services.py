@@ -1,0 +1,951 @@
+"""Every operation that changes a quote or a contract. One transaction each; errors name what is
+missing. Signing wins the opportunity in the same transaction: both change, or neither."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ltc.activity.services import log_transition, notify
+from ltc.core.errors import InvalidInput, Missing, NotAllowed, TransitionRefused
+from ltc.core.fsm import ensure_can, unmet
+from ltc.core.money import Currency, quantize
+from ltc.org.scoping import managers_of
+from opportunities import services as deals
+from opportunities.models import Opportunity, OpportunityState, Review, ReviewKind, ReviewState
+
+from .models import (
+    HUNDRED,
+    ChangeRequest,
+    ChangeState,
+    CommercialPolicy,
+    Contract,
+    ContractState,
+    ContractVersion,
+    Evaluation,
+    PaymentTerm,
+    Quote,
+    QuoteLine,
+    QuoteState,
+    Trigger,
+)
+
+# Downstream apps (delivery, billing) add what must be true before a contract closes, and how
+# low its amount may go: ``fn(contract) -> list[Missing]``. We never import them.
+_CLOSE_CHECKS: list[Callable[[Contract], list[Missing]]] = []
+_AMOUNT_CHECKS: list[Callable[[Contract, Decimal], list[Missing]]] = []
+
+
+def register_close_check(fn):
+    _CLOSE_CHECKS.append(fn)
+    return fn
+
+
+def register_amount_check(fn):
+    _AMOUNT_CHECKS.append(fn)
+    return fn
+
+
+def _require(allowed: bool, detail) -> None:
+    if not allowed:
+        raise NotAllowed(detail)
+
+
+def _deal_url(opportunity_id: int) -> str:
+    return f"/opportunities/{opportunity_id}/"
+
+
+# Quotes ------------------------------------------------------------------------------------------
+def _clean_lines(lines) -> list[dict]:
+    if not isinstance(lines, list | tuple) or not lines:
+        raise InvalidInput(_("A quote needs at least one line."), "lines")
+    cleaned = []
+    for index, line in enumerate(lines, start=1):
+        try:
+            quantity = Decimal(str(line.get("quantity", "")))
+            unit_price = Decimal(str(line.get("unit_price", "")))
+            discount = Decimal(str(line.get("discount_percent", "0") or "0"))
+        except (InvalidOperation, AttributeError, TypeError):
+            raise InvalidInput(
+                _("Line %(n)s: quantity, unit price and discount must be numbers.") % {"n": index},
+                "lines",
+            )
+        description = str(line.get("description") or line.get("product_code") or "").strip()
+        if not description:
+            raise InvalidInput(
+                _("Line %(n)s: describe the product or service.") % {"n": index}, "lines"
+            )
+        if quantity <= 0 or unit_price < 0 or not (0 <= discount <= 100):
+            raise InvalidInput(
+                _(
+                    "Line %(n)s: quantity must be positive, price not negative, discount between 0 and 100%%."
+                )
+                % {"n": index},
+                "lines",
+            )
+        if quantity * unit_price > Decimal("1e13"):
+            raise InvalidInput(_("Line %(n)s: the amount is too large.") % {"n": index}, "lines")
+        cleaned.append(
+            {
+                "position": index,
+                "product_code": str(line.get("product_code") or "")[:60],
+                "description": description[:300],
+                "quantity": quantity.quantize(Decimal("0.01")),
+                "unit_price": quantize(unit_price),
+                "discount_percent": discount.quantize(Decimal("0.01")),
+            }
+        )
+    return cleaned
+
+
+def _write_lines(quote: Quote, lines: list[dict]) -> None:
+    quote.lines.all().delete()
+    rows, subtotal, total, max_discount = [], Decimal("0"), Decimal("0"), Decimal("0")
+    for line in lines:
+        list_amount = quantize(line["quantity"] * line["unit_price"])
+        amount = quantize(list_amount * (HUNDRED - line["discount_percent"]) / HUNDRED)
+        rows.append(QuoteLine(quote=quote, list_amount=list_amount, amount=amount, **line))
+        subtotal += list_amount
+        total += amount
+        max_discount = max(max_discount, line["discount_percent"])
+    QuoteLine.objects.bulk_create(rows)
+    quote.subtotal, quote.total = subtotal, total
+    quote.discount_total = subtotal - total
+    quote.max_discount = max_discount
+    quote.needs_approval = max_discount > CommercialPolicy.current().quote_discount_threshold
+
+
+@transaction.atomic
+def create_quote(
+    *,
+    opportunity: Opportunity,
+    by,
+    valid_until: date,
+    lines,
+    currency: str | None = None,
+    notes: str = "",
+) -> Quote:
+    """A new quote for the deal; if it already has one, this is its next version and the old one
+    is superseded (it stays readable)."""
+    opportunity = Opportunity.objects.select_for_update(of=("self",)).get(pk=opportunity.pk)
+    _require(
+        deals.works_on(by, opportunity),
+        _("Only the iron triangle and its managers quote this deal."),
+    )
+    if opportunity.state != OpportunityState.OPEN:
+        raise TransitionRefused(
+            _("Closed deals are not quoted."), [Missing("state", _("The opportunity is open"))]
+        )
+    cleaned = _clean_lines(lines)
+    previous = opportunity.quotes.order_by("-version").first()
+    version = (previous.version + 1) if previous else 1
+    quote = Quote.objects.create(
+        opportunity=opportunity,
+        number=f"BJ-{opportunity.pk:05d}-{version}",
+        version=version,
+        previous=previous,
+        currency=currency or opportunity.currency,
+        valid_until=valid_until,
+        notes=notes or "",
+        created_by=by,
+    )
+    _write_lines(quote, cleaned)
+    quote.save()
+    if previous and previous.state not in (QuoteState.ACCEPTED, QuoteState.SUPERSEDED):
+        source = previous.state
+        previous.supersede()
+        previous.save()
+        log_transition(
+            obj=previous,
+            transition="supersede",
+            source=source,
+            target=previous.state,
+            actor=by,
+            comment=quote.number,
+        )
+    log_transition(obj=quote, transition="create", source="", target=quote.state, actor=by)
+    return quote
+
+
+def revise_quote(*, quote: Quote, by, valid_until: date | None = None) -> Quote:
+    """A revised quote is a new version, starting from the old one's lines."""
+    lines = [
+        {
+            "product_code": line.product_code,
+            "description": line.description,
+            "quantity": line.quantity,
+            "unit_price": line.unit_price,
+            "discount_percent": line.discount_percent,
+        }
+        for line in quote.lines.all()
+    ]
+    return create_quote(
+        opportunity=quote.opportunity,
+        by=by,
+        valid_until=valid_until or quote.valid_until,
+        lines=lines,
+        currency=quote.currency,
+        notes=quote.notes,
+    )
+
+
+def _locked_quote(quote: Quote) -> Quote:
+    return (
+        Quote.objects.select_for_update(of=("self",))
+        .select_related("opportunity", "opportunity__owner")
+        .get(pk=quote.pk)
+    )
+
+
+@transaction.atomic
+def update_quote(
+    *, quote: Quote, by, lines=None, valid_until: date | None = None, notes: str | None = None
+) -> Quote:
+    quote = _locked_quote(quote)
+    _require(
+        deals.works_on(by, quote.opportunity),
+        _("Only the iron triangle and its managers edit this quote."),
+    )
+    if not quote.is_editable:
+        raise TransitionRefused(
+            _("Only a draft quote can be edited; revise it to make a new version."),
+            [Missing("state", _("The quote is a draft"))],
+        )
+    if lines is not None:
+        _write_lines(quote, _clean_lines(lines))
+    if valid_until is not None:
+        quote.valid_until = valid_until
+    if notes is not None:
+        quote.notes = notes
+    quote.save()
+    return quote
+
+
+@transaction.atomic
+def submit_quote(*, quote: Quote, by) -> Quote:
+    """A quote with a discount above the threshold goes to a manager before it can be sent."""
+    quote = _locked_quote(quote)
+    _require(
+        deals.works_on(by, quote.opportunity),
+        _("Only the iron triangle and its managers submit this quote."),
+    )
+    ensure_can(quote, "submit", _("The quote cannot go for approval."))
+    quote.submit()
+    quote.save()
+    log_transition(
+        obj=quote, transition="submit", source=QuoteState.DRAFT, target=quote.state, actor=by
+    )
+    owner_id = quote.opportunity.owner_id
+    notify(
+        managers_of([owner_id]).get(owner_id, []),
+        kind="quote_approval_requested",
+        params={
+            "number": quote.number,
+            "name": quote.opportunity.name,
+            "discount": str(quote.max_discount),
+        },
+        url=f"/contracts/quotes/{quote.pk}/",
+    )
+    return quote
+
+
+@transaction.atomic
+def decide_quote(*, quote: Quote, by, approve: bool, comment: str = "") -> Quote:
+    quote = _locked_quote(quote)
+    _require(
+        deals.manages_deal(by, quote.opportunity) and by.pk != quote.opportunity.owner_id,
+        _("A manager above the deal approves its discounts."),
+    )
+    if not approve and not (comment or "").strip():
+        raise InvalidInput(_("Say why the discount is refused."), "comment")
+    method = "approve" if approve else "reject"
+    ensure_can(quote, method, _("The quote is not waiting for approval."))
+    source = quote.state
+    if approve:
+        quote.approve(by=by, at=timezone.now())
+    else:
+        quote.reject()
+    quote.save()
+    log_transition(
+        obj=quote, transition=method, source=source, target=quote.state, actor=by, comment=comment
+    )
+    notify(
+        [quote.opportunity.owner_id],
+        kind="quote_decided",
+        params={"number": quote.number, "decision": str(quote.get_state_display()), "by": str(by)},
+        url=f"/contracts/quotes/{quote.pk}/",
+    )
+    return quote
+
+
+@transaction.atomic
+def send_quote(*, quote: Quote, by) -> Quote:
+    quote = _locked_quote(quote)
+    _require(deals.may_steer(by, quote.opportunity), _("Only the AR or a manager sends the quote."))
+    source = quote.state
+    method = "send_approved" if quote.state == QuoteState.APPROVED else "send"
+    ensure_can(quote, method, _("The quote cannot be sent yet."))
+    getattr(quote, method)(at=timezone.now())
+    quote.save()
+    log_transition(obj=quote, transition="send", source=source, target=quote.state, actor=by)
+    return quote
+
+
+@transaction.atomic
+def record_quote_answer(*, quote: Quote, by, accepted: bool) -> Quote:
+    quote = _locked_quote(quote)
+    _require(
+        deals.may_steer(by, quote.opportunity),
+        _("Only the AR or a manager records the customer's answer."),
+    )
+    method = "accept" if accepted else "decline"
+    ensure_can(quote, method, _("Only a sent quote gets an answer."))
+    getattr(quote, method)()
+    quote.save()
+    log_transition(
+        obj=quote, transition=method, source=QuoteState.SENT, target=quote.state, actor=by
+    )
+    return quote
+
+
+# Contracts ---------------------------------------------------------------------------------------
+def clean_terms(terms) -> list[dict]:
+    """Payment milestones: label, percent, trigger (signing, acceptance, date + due_date); they
+    must add up to exactly 100%."""
+    if not isinstance(terms, list | tuple) or not terms:
+        raise InvalidInput(_("Give the payment terms: at least one milestone."), "payment_terms")
+    cleaned = []
+    for index, term in enumerate(terms, start=1):
+        if not isinstance(term, dict):
+            raise InvalidInput(
+                _("Milestone %(n)s is not an object.") % {"n": index}, "payment_terms"
+            )
+        label = str(term.get("label") or "").strip()
+        trigger = term.get("trigger")
+        try:
+            percent = Decimal(str(term.get("percent", "")))
+        except InvalidOperation:
+            raise InvalidInput(
+                _("Milestone %(n)s: the percent must be a number.") % {"n": index}, "payment_terms"
+            )
+        if not label:
+            raise InvalidInput(
+                _("Milestone %(n)s: give it a label.") % {"n": index}, "payment_terms"
+            )
+        if not (Decimal("0") < percent <= HUNDRED) or percent != percent.quantize(Decimal("0.01")):
+            raise InvalidInput(
+                _("Milestone %(n)s: the percent must be above 0 and at most 100, in hundredths.")
+                % {"n": index},
+                "payment_terms",
+            )
+        if trigger not in Trigger.values:
+            raise InvalidInput(
+                _("Milestone %(n)s: the trigger is signing, acceptance or date.") % {"n": index},
+                "payment_terms",
+            )
+        due = term.get("due_date") or None
+        if isinstance(due, str):
+            try:
+                due = date.fromisoformat(due)
+            except ValueError:
+                raise InvalidInput(
+                    _("Milestone %(n)s: the due date is YYYY-MM-DD.") % {"n": index},
+                    "payment_terms",
+                )
+        if trigger == Trigger.DATE and due is None:
+            raise InvalidInput(
+                _("Milestone %(n)s: a date milestone needs its due date.") % {"n": index},
+                "payment_terms",
+            )
+        days = term.get("days_to_pay", 30)
+        if not isinstance(days, int) or not (0 <= days <= 365):
+            raise InvalidInput(
+                _("Milestone %(n)s: days to pay is 0 to 365.") % {"n": index}, "payment_terms"
+            )
+        cleaned.append(
+            {
+                "position": index,
+                "label": label[:200],
+                "percent": percent,
+                "trigger": trigger,
+                "due_date": due if trigger == Trigger.DATE else None,
+                "days_to_pay": days,
+            }
+        )
+    total = sum(t["percent"] for t in cleaned)
+    if total != HUNDRED:
+        raise InvalidInput(
+            _("The payment terms add up to %(total)s%%; they must add up to 100%%.")
+            % {"total": total},
+            "payment_terms",
+        )
+    return cleaned
+
+
+def _write_terms(contract: Contract, terms: list[dict]) -> None:
+    contract.terms.all().delete()
+    PaymentTerm.objects.bulk_create([PaymentTerm(contract=contract, **term) for term in terms])
+    if hasattr(contract, "_prefetched_objects_cache"):
+        contract._prefetched_objects_cache.pop("terms", None)
+
+
+def _snapshot(contract: Contract, by, reason: str) -> ContractVersion:
+    terms = [
+        {
+            "label": t.label,
+            "percent": str(t.percent),
+            "trigger": t.trigger,
+            "due_date": t.due_date.isoformat() if t.due_date else None,
+            "days_to_pay": t.days_to_pay,
+        }
+        for t in contract.terms.all()
+    ]
+    return ContractVersion.objects.create(
+        contract=contract,
+        version=contract.version,
+        amount=contract.amount,
+        currency=contract.currency,
+        terms=terms,
+        reason=reason[:300],
+        created_by=by,
+        created_at=timezone.now(),
+    )
+
+
+def _check_amount(amount) -> Decimal:
+    try:
+        amount = Decimal(str(amount))
+    except InvalidOperation:
+        raise InvalidInput(_("The amount must be a number."), "amount")
+    if amount <= 0 or amount >= Decimal("1e14"):
+        raise InvalidInput(_("The amount must be positive."), "amount")
+    return quantize(amount)
+
+
+@transaction.atomic
+def create_contract(
+    *,
+    opportunity: Opportunity,
+    by,
+    amount,
+    payment_terms,
+    currency: str | None = None,
+    title: str = "",
+    our_party: str = "",
+    customer_party: str = "",
+    margin_percent=None,
+    schedule: str = "",
+    cost_risk: str = "",
+    is_risky: bool = False,
+    quote: Quote | None = None,
+) -> Contract:
+    """A contract is drafted from a deal in its signing stage (or already won)."""
+    opportunity = (
+        Opportunity.objects.select_for_update(of=("self",))
+        .select_related("stage", "customer")
+        .get(pk=opportunity.pk)
+    )
+    _require(deals.may_steer(by, opportunity), _("Only the AR or a manager drafts the contract."))
+    missing = []
+    if opportunity.state not in (OpportunityState.OPEN, OpportunityState.WON):
+        missing.append(Missing("state", _("The opportunity is open or won")))
+    elif opportunity.state == OpportunityState.OPEN and not opportunity.stage.is_signing:
+        missing.append(Missing("signing_stage", _("The opportunity is in the signing stage")))
+    if (
+        Contract.objects.filter(opportunity=opportunity)
+        .exclude(state=ContractState.CANCELLED)
+        .exists()
+    ):
+        missing.append(Missing("one_contract", _("The opportunity has no other live contract")))
+    if missing:
+        raise TransitionRefused(
+            _("A contract cannot be drafted for this opportunity yet."), missing
+        )
+    if currency and currency not in Currency.values:
+        raise InvalidInput(_("Unknown currency."), "currency")
+    if quote is not None and quote.opportunity_id != opportunity.pk:
+        raise InvalidInput(_("The quote belongs to another opportunity."), "quote")
+    terms = clean_terms(payment_terms)
+    contract = Contract.objects.create(
+        number=f"HT-TMP-{opportunity.pk}-{timezone.now().timestamp()}",
+        title=title or opportunity.name,
+        opportunity=opportunity,
+        customer=opportunity.customer,
+        quote=quote,
+        amount=_check_amount(amount),
+        currency=currency or opportunity.currency,
+        our_party=our_party,
+        customer_party=customer_party or opportunity.customer.name,
+        margin_percent=margin_percent,
+        schedule=schedule or "",
+        cost_risk=cost_risk or "",
+        is_risky=bool(is_risky),
+        created_by=by,
+    )
+    contract.number = f"HT-{timezone.localdate():%Y}-{contract.pk:05d}"
+    contract.save(update_fields=["number"])
+    _write_terms(contract, terms)
+    _snapshot(contract, by, str(_("Drafted")))
+    log_transition(obj=contract, transition="create", source="", target=contract.state, actor=by)
+    return contract
+
+
+def _locked_contract(contract: Contract) -> Contract:
+    return (
+        Contract.objects.select_for_update(of=("self",))
+        .select_related("opportunity", "opportunity__owner", "opportunity__stage", "review")
+        .get(pk=contract.pk)
+    )
+
+
+EDITABLE_FIELDS = (
+    "title",
+    "amount",
+    "currency",
+    "our_party",
+    "customer_party",
+    "margin_percent",
+    "schedule",
+    "cost_risk",
+    "is_risky",
+)
+
+
+@transaction.atomic
+def update_contract(*, contract: Contract, by, payment_terms=None, **fields) -> Contract:
+    contract = _locked_contract(contract)
+    _require(
+        deals.may_steer(by, contract.opportunity), _("Only the AR or a manager edits the contract.")
+    )
+    if not contract.is_editable:
+        raise TransitionRefused(
+            _("Only a draft contract is edited; a signed one changes by change request."),
+            [Missing("state", _("The contract is a draft"))],
+        )
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidInput(_("This field cannot be changed here."), sorted(unknown)[0])
+    if "amount" in fields:
+        fields["amount"] = _check_amount(fields["amount"])
+    for name, value in fields.items():
+        setattr(contract, name, value)
+    contract.save()
+    if payment_terms is not None:
+        _write_terms(contract, clean_terms(payment_terms))
+    ContractVersion.objects.filter(contract=contract, version=contract.version).delete()
+    _snapshot(contract, by, str(_("Drafted")))
+    return contract
+
+
+def is_escalated(contract: Contract) -> bool:
+    floor = CommercialPolicy.current().margin_floor
+    return contract.is_risky or (
+        contract.margin_percent is not None and contract.margin_percent < floor
+    )
+
+
+@transaction.atomic
+def submit_contract(*, contract: Contract, by, **assessments) -> Contract:
+    """Into the contract review: the triangle assesses margin, schedule and cost risk; a manager
+    decides, and a risky or thin-margin contract needs a second approver above them."""
+    contract = _locked_contract(contract)
+    _require(
+        deals.may_steer(by, contract.opportunity),
+        _("Only the AR or a manager submits the contract."),
+    )
+    ensure_can(contract, "submit", _("The contract cannot go into review yet."))
+    escalated = is_escalated(contract)
+    review = deals.request_review(
+        opportunity=contract.opportunity,
+        user=by,
+        kind=ReviewKind.CONTRACT,
+        details={
+            "contract": contract.pk,
+            "number": contract.number,
+            "amount": str(contract.amount),
+            "margin_percent": None
+            if contract.margin_percent is None
+            else str(contract.margin_percent),
+            "is_risky": contract.is_risky,
+            "escalated": escalated,
+        },
+        **assessments,
+    )
+    if escalated:
+        Review.objects.filter(pk=review.pk).update(needs_second_approval=True)
+    contract.review = review
+    contract.submit()
+    contract.save()
+    log_transition(
+        obj=contract,
+        transition="submit",
+        source=ContractState.DRAFT,
+        target=contract.state,
+        actor=by,
+        comment=str(_("escalated")) if escalated else "",
+    )
+    return contract
+
+
+def decide_contract(*, contract: Contract, by, approve: bool, comment: str = "") -> Contract:
+    """Decide the contract's review; the contract follows the review's decision (see receivers)."""
+    if contract.state != ContractState.IN_REVIEW or contract.review_id is None:
+        raise TransitionRefused(
+            _("The contract is not in review."), [Missing("state", _("The contract is in review"))]
+        )
+    deals.decide_review(review=contract.review, user=by, approve=approve, comment=comment)
+    contract.refresh_from_db()
+    return contract
+
+
+def follow_review(*, review: Review, approved: bool, by) -> None:
+    """Receiver of ``review_decided``: inside the deciding transaction, move the contract."""
+    if review.kind != ReviewKind.CONTRACT:
+        return
+    contract = (
+        Contract.objects.select_for_update(of=("self",))
+        .select_related("review")
+        .filter(review=review, state=ContractState.IN_REVIEW)
+        .first()
+    )
+    if contract is None:
+        return
+    method = "approve" if approved else "send_back"
+    ensure_can(contract, method, _("The contract cannot follow its review."))
+    getattr(contract, method)()
+    contract.save()
+    log_transition(
+        obj=contract,
+        transition=method,
+        source=ContractState.IN_REVIEW,
+        target=contract.state,
+        actor=by,
+        comment=review.comment,
+    )
+
+
+@transaction.atomic
+def sign_contract(*, contract: Contract, by, signed_on: date | None = None) -> Contract:
+    """Signed: the opportunity becomes won in the same transaction (if either fails, neither
+    changes)."""
+    contract = _locked_contract(contract)
+    _require(
+        deals.may_steer(by, contract.opportunity), _("Only the AR or a manager signs the contract.")
+    )
+    ensure_can(contract, "sign", _("The contract cannot be signed yet."))
+    signed_on = signed_on or timezone.localdate()
+    if signed_on > timezone.localdate():
+        raise InvalidInput(_("The signing date cannot be in the future."), "signed_on")
+    contract.sign(on=signed_on)
+    contract.save()
+    log_transition(
+        obj=contract,
+        transition="sign",
+        source=ContractState.APPROVED,
+        target=contract.state,
+        actor=by,
+    )
+    if contract.opportunity.state == OpportunityState.OPEN:
+        deals.mark_won(opportunity=contract.opportunity, by=by, comment=contract.number)
+    return contract
+
+
+@transaction.atomic
+def accept_contract(*, contract: Contract, by) -> Contract:
+    """Delivery accepts the signed contract: it is executing from now on."""
+    contract = _locked_contract(contract)
+    opportunity = contract.opportunity
+    _require(
+        by.pk == opportunity.fulfillment_owner_id or deals.manages_deal(by, opportunity),
+        _("The FR of the deal (or a manager) accepts the contract for delivery."),
+    )
+    ensure_can(contract, "accept", _("The contract cannot be accepted for delivery yet."))
+    contract.accept(at=timezone.now())
+    contract.save()
+    log_transition(
+        obj=contract,
+        transition="accept",
+        source=ContractState.SIGNED,
+        target=contract.state,
+        actor=by,
+    )
+    return contract
+
+
+@transaction.atomic
+def record_evaluation(
+    *,
+    contract: Contract,
+    by,
+    profitability: str,
+    schedule_kept: bool,
+    acceptance_smooth: bool,
+    lessons: str,
+    score: int,
+) -> Evaluation:
+    contract = _locked_contract(contract)
+    opportunity = contract.opportunity
+    _require(
+        deals.works_on(by, opportunity),
+        _("The iron triangle and its managers evaluate the contract."),
+    )
+    if contract.state != ContractState.EXECUTING:
+        raise TransitionRefused(
+            _("A contract is evaluated while it is executing, before it closes."),
+            [Missing("state", _("The contract is executing"))],
+        )
+    if profitability not in Evaluation.Profitability.values:
+        raise InvalidInput(_("Choose a profitability."), "profitability")
+    if not (lessons or "").strip():
+        raise InvalidInput(_("Write the lessons learned."), "lessons")
+    if not isinstance(score, int) or not (1 <= score <= 5):
+        raise InvalidInput(_("The score is 1 to 5."), "score")
+    evaluation, _created = Evaluation.objects.update_or_create(
+        contract=contract,
+        defaults={
+            "profitability": profitability,
+            "schedule_kept": bool(schedule_kept),
+            "acceptance_smooth": bool(acceptance_smooth),
+            "lessons": lessons,
+            "score": score,
+            "by": by,
+            "at": timezone.now(),
+        },
+    )
+    return evaluation
+
+
+def close_missing(contract: Contract) -> list[Missing]:
+    missing = []
+    for check in _CLOSE_CHECKS:
+        missing.extend(check(contract))
+    return missing
+
+
+@transaction.atomic
+def close_contract(*, contract: Contract, by) -> Contract:
+    """Closed only when every order is delivered, invoiced and paid (checks registered by the
+    delivery and billing apps) and the closing evaluation is recorded."""
+    contract = _locked_contract(contract)
+    _require(
+        deals.may_steer(by, contract.opportunity),
+        _("Only the AR or a manager closes the contract."),
+    )
+    ensure_can(contract, "close", _("The contract cannot be closed yet."), close_missing(contract))
+    contract.close(at=timezone.now())
+    contract.save()
+    log_transition(
+        obj=contract,
+        transition="close",
+        source=ContractState.EXECUTING,
+        target=contract.state,
+        actor=by,
+    )
+    return contract
+
+
+@transaction.atomic
+def cancel_contract(*, contract: Contract, by, reason: str) -> Contract:
+    if not (reason or "").strip():
+        raise InvalidInput(_("Say why the contract is cancelled."), "reason")
+    contract = _locked_contract(contract)
+    _require(
+        deals.may_steer(by, contract.opportunity),
+        _("Only the AR or a manager cancels the contract."),
+    )
+    source = contract.state
+    ensure_can(
+        contract, "cancel", _("A signed contract cannot be cancelled; change it by change request.")
+    )
+    contract.cancel(reason=reason)
+    contract.save()
+    if contract.review_id and contract.review.state == ReviewState.PENDING:
+        # The pending review has nothing left to decide: it closes with the contract.
+        review = Review.objects.select_for_update().get(pk=contract.review_id)
+        review.reject(by=by, at=timezone.now(), comment=reason)
+        review.save()
+        log_transition(
+            obj=review,
+            transition="reject",
+            source=ReviewState.PENDING,
+            target=review.state,
+            actor=by,
+            comment=reason,
+        )
+    log_transition(
+        obj=contract,
+        transition="cancel",
+        source=source,
+        target=contract.state,
+        actor=by,
+        comment=reason,
+    )
+    return contract
+
+
+# Change requests -------------------------------------------------------------------------------
+@transaction.atomic
+def request_change(
+    *, contract: Contract, by, description: str, amount_delta=Decimal("0"), new_terms=None
+) -> ChangeRequest:
+    contract = _locked_contract(contract)
+    _require(
+        deals.may_steer(by, contract.opportunity),
+        _("Only the AR or a manager requests a contract change."),
+    )
+    if contract.state not in (ContractState.SIGNED, ContractState.EXECUTING):
+        raise TransitionRefused(
+            _("Only a signed contract changes by change request."),
+            [Missing("state", _("The contract is signed or executing"))],
+        )
+    if not (description or "").strip():
+        raise InvalidInput(_("Describe the change."), "description")
+    try:
+        delta = quantize(Decimal(str(amount_delta or "0")))
+    except InvalidOperation:
+        raise InvalidInput(_("The amount change must be a number."), "amount_delta")
+    if contract.amount + delta <= 0:
+        raise InvalidInput(_("The contract amount must stay positive."), "amount_delta")
+    terms = None
+    if new_terms:
+        terms = [
+            {
+                **t,
+                "percent": str(t["percent"]),
+                "due_date": t["due_date"].isoformat() if t["due_date"] else None,
+            }
+            for t in clean_terms(new_terms)
+        ]
+    if delta == 0 and terms is None:
+        raise InvalidInput(
+            _("A change request changes the amount or the payment terms."), "amount_delta"
+        )
+    change = ChangeRequest.objects.create(
+        contract=contract,
+        description=description,
+        amount_delta=delta,
+        new_terms=terms,
+        requested_by=by,
+        requested_at=timezone.now(),
+    )
+    log_transition(obj=change, transition="request", source="", target=change.state, actor=by)
+    opportunity = contract.opportunity
+    notify(
+        {u for u in (opportunity.solution_owner_id, opportunity.fulfillment_owner_id) if u},
+        kind="change_requested",
+        params={"number": contract.number, "description": description[:80]},
+        url=f"/contracts/{contract.pk}/",
+    )
+    return change
+
+
+def _locked_change(change: ChangeRequest) -> ChangeRequest:
+    return (
+        ChangeRequest.objects.select_for_update(of=("self",))
+        .select_related("contract", "contract__opportunity", "contract__opportunity__owner")
+        .get(pk=change.pk)
+    )
+
+
+@transaction.atomic
+def assess_change(
+    *, change: ChangeRequest, by, fr_assessment: str | None = None, sr_assessment: str | None = None
+) -> ChangeRequest:
+    """FR judges deliverability and cost, SR the technical side; with both it is reviewed."""
+    change = _locked_change(change)
+    opportunity = change.contract.opportunity
+    manager = deals.manages_deal(by, opportunity)
+    if change.state != ChangeState.REQUESTED:
+        raise TransitionRefused(
+            _("The change request is no longer waiting for assessments."),
+            [Missing("state", _("The change request is requested"))],
+        )
+    if fr_assessment:
+        _require(
+            by.pk == opportunity.fulfillment_owner_id or manager,
+            _("The FR of the deal writes this assessment."),
+        )
+        change.fr_assessment = fr_assessment
+    if sr_assessment:
+        _require(
+            by.pk == opportunity.solution_owner_id or manager,
+            _("The SR of the deal writes this assessment."),
+        )
+        change.sr_assessment = sr_assessment
+    if not (fr_assessment or sr_assessment):
+        raise InvalidInput(_("Write an assessment."), "fr_assessment")
+    if not unmet(change, "mark_reviewed"):
+        change.mark_reviewed()
+        log_transition(
+            obj=change,
+            transition="review",
+            source=ChangeState.REQUESTED,
+            target=change.state,
+            actor=by,
+        )
+    change.save()
+    return change
+
+
+@transaction.atomic
+def decide_change(*, change: ChangeRequest, by, approve: bool, comment: str = "") -> ChangeRequest:
+    change = _locked_change(change)
+    opportunity = change.contract.opportunity
+    _require(
+        deals.manages_deal(by, opportunity) and by.pk != opportunity.owner_id,
+        _("A manager above the deal decides its changes."),
+    )
+    if not approve and not (comment or "").strip():
+        raise InvalidInput(_("Say why the change is rejected."), "comment")
+    method = "approve" if approve else "reject"
+    ensure_can(change, method, _("The change request cannot be decided yet."))
+    source = change.state
+    getattr(change, method)(by=by, at=timezone.now(), comment=comment)
+    change.save()
+    log_transition(
+        obj=change, transition=method, source=source, target=change.state, actor=by, comment=comment
+    )
+    return change
+
+
+@transaction.atomic
+def apply_change(*, change: ChangeRequest, by) -> Contract:
+    """Applying changes the amount and/or terms and makes a new contract version; the old
+    versions stay readable."""
+    change = _locked_change(change)
+    contract = _locked_contract(change.contract)
+    _require(
+        deals.may_steer(by, contract.opportunity), _("Only the AR or a manager applies the change.")
+    )
+    ensure_can(change, "apply", _("Only an approved change can be applied."))
+    new_amount = contract.amount + change.amount_delta
+    missing = [m for check in _AMOUNT_CHECKS for m in check(contract, new_amount)]
+    if new_amount <= 0:
+        missing.append(Missing("amount", _("The contract amount stays positive")))
+    if missing:
+        raise TransitionRefused(_("The change cannot be applied."), missing)
+    contract.amount = new_amount
+    contract.version += 1
+    contract.save()
+    if change.new_terms:
+        _write_terms(contract, clean_terms(change.new_terms))
+    _snapshot(contract, by, change.description)
+    change.apply(at=timezone.now(), version=contract.version)
+    change.save()
+    log_transition(
+        obj=change, transition="apply", source=ChangeState.APPROVED, target=change.state, actor=by
+    )
+    log_transition(
+        obj=contract,
+        transition="change",
+        source=contract.state,
+        target=contract.state,
+        actor=by,
+        comment=f"v{contract.version}: {change.description[:200]}",
+    )
+    return contract
