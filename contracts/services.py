@@ -70,6 +70,12 @@ def _clean_lines(lines) -> list[dict]:
             quantity = Decimal(str(line.get("quantity", "")))
             unit_price = Decimal(str(line.get("unit_price", "")))
             discount = Decimal(str(line.get("discount_percent", "0") or "0"))
+            if not (quantity.is_finite() and unit_price.is_finite() and discount.is_finite()):
+                raise InvalidOperation
+            # Checked as stored: 0.001 would be saved as a quantity of 0.00.
+            quantity = quantity.quantize(Decimal("0.01"))
+            unit_price = quantize(unit_price)
+            discount = discount.quantize(Decimal("0.01"))
         except (InvalidOperation, AttributeError, TypeError):
             raise InvalidInput(
                 _("Line %(n)s: quantity, unit price and discount must be numbers.") % {"n": index},
@@ -95,11 +101,14 @@ def _clean_lines(lines) -> list[dict]:
                 "position": index,
                 "product_code": str(line.get("product_code") or "")[:60],
                 "description": description[:300],
-                "quantity": quantity.quantize(Decimal("0.01")),
-                "unit_price": quantize(unit_price),
-                "discount_percent": discount.quantize(Decimal("0.01")),
+                "quantity": quantity,
+                "unit_price": unit_price,
+                "discount_percent": discount,
             }
         )
+    # Each line fits, but together they must fit the quote's total too (a 500 on PostgreSQL).
+    if sum(line["quantity"] * line["unit_price"] for line in cleaned) > Decimal("1e13"):
+        raise InvalidInput(_("The quote's total is too large."), "lines")
     return cleaned
 
 
@@ -108,7 +117,10 @@ def _write_lines(quote: Quote, lines: list[dict]) -> None:
     rows, subtotal, total, max_discount = [], Decimal("0"), Decimal("0"), Decimal("0")
     for line in lines:
         list_amount = quantize(line["quantity"] * line["unit_price"])
-        amount = quantize(list_amount * (HUNDRED - line["discount_percent"]) / HUNDRED)
+        # Rounded once: quantity × unit price × (1 − discount), not the rounded list amount.
+        amount = quantize(
+            line["quantity"] * line["unit_price"] * (HUNDRED - line["discount_percent"]) / HUNDRED
+        )
         rows.append(QuoteLine(quote=quote, list_amount=list_amount, amount=amount, **line))
         subtotal += list_amount
         total += amount
@@ -141,6 +153,8 @@ def create_quote(
         raise TransitionRefused(
             _("Closed deals are not quoted."), [Missing("state", _("The opportunity is open"))]
         )
+    if currency and currency not in Currency.values:
+        raise InvalidInput(_("Unknown currency."), "currency")
     cleaned = _clean_lines(lines)
     previous = opportunity.quotes.order_by("-version").first()
     version = (previous.version + 1) if previous else 1
@@ -329,6 +343,8 @@ def clean_terms(terms) -> list[dict]:
         trigger = term.get("trigger")
         try:
             percent = Decimal(str(term.get("percent", "")))
+            if not percent.is_finite():
+                raise InvalidOperation
         except InvalidOperation:
             raise InvalidInput(
                 _("Milestone %(n)s: the percent must be a number.") % {"n": index}, "payment_terms"
@@ -420,11 +436,27 @@ def _snapshot(contract: Contract, by, reason: str) -> ContractVersion:
 def _check_amount(amount) -> Decimal:
     try:
         amount = Decimal(str(amount))
+        if not amount.is_finite():
+            raise InvalidOperation
     except InvalidOperation:
         raise InvalidInput(_("The amount must be a number."), "amount")
     if amount <= 0 or amount >= Decimal("1e14"):
         raise InvalidInput(_("The amount must be positive."), "amount")
     return quantize(amount)
+
+
+def _check_margin(margin) -> Decimal | None:
+    if margin is None or margin == "":
+        return None
+    try:
+        margin = Decimal(str(margin))
+        if not margin.is_finite():
+            raise InvalidOperation
+    except InvalidOperation:
+        raise InvalidInput(_("The margin must be a number."), "margin_percent")
+    if not (-HUNDRED <= margin <= HUNDRED):
+        raise InvalidInput(_("The margin is between -100% and 100%."), "margin_percent")
+    return margin.quantize(Decimal("0.01"))
 
 
 @transaction.atomic
@@ -481,7 +513,7 @@ def create_contract(
         currency=currency or opportunity.currency,
         our_party=our_party,
         customer_party=customer_party or opportunity.customer.name,
-        margin_percent=margin_percent,
+        margin_percent=_check_margin(margin_percent),
         schedule=schedule or "",
         cost_risk=cost_risk or "",
         is_risky=bool(is_risky),
@@ -532,6 +564,10 @@ def update_contract(*, contract: Contract, by, payment_terms=None, **fields) -> 
         raise InvalidInput(_("This field cannot be changed here."), sorted(unknown)[0])
     if "amount" in fields:
         fields["amount"] = _check_amount(fields["amount"])
+    if "margin_percent" in fields:
+        fields["margin_percent"] = _check_margin(fields["margin_percent"])
+    if "currency" in fields and fields["currency"] not in Currency.values:
+        raise InvalidInput(_("Unknown currency."), "currency")
     for name, value in fields.items():
         setattr(contract, name, value)
     contract.save()
@@ -650,7 +686,9 @@ def sign_contract(*, contract: Contract, by, signed_on: date | None = None) -> C
         target=contract.state,
         actor=by,
     )
-    if contract.opportunity.state == OpportunityState.OPEN:
+    # A deal already won stays won; a lost or abandoned one refuses the signing (409, nothing
+    # changes): a contract is never signed on a closed deal.
+    if contract.opportunity.state != OpportunityState.WON:
         deals.mark_won(opportunity=contract.opportunity, by=by, comment=contract.number)
     return contract
 
@@ -806,7 +844,10 @@ def request_change(
     if not (description or "").strip():
         raise InvalidInput(_("Describe the change."), "description")
     try:
-        delta = quantize(Decimal(str(amount_delta or "0")))
+        delta = Decimal(str(amount_delta or "0"))
+        if not delta.is_finite():
+            raise InvalidOperation
+        delta = quantize(delta)
     except InvalidOperation:
         raise InvalidInput(_("The amount change must be a number."), "amount_delta")
     if contract.amount + delta <= 0:

@@ -16,5 +16,6 @@ urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("", include("opportunities.api.urls")),  # first: it routes leads/<id>/convert/
     path("", include("leads.api.urls")),
+    path("", include("contracts.api.urls")),
     path("", include(router.urls)),
 ]

@@ -225,6 +225,11 @@ SPECTACULAR_SETTINGS = {
         "LossReasonEnum": "opportunities.models.LossReason",
         "OpportunityStateEnum": "opportunities.models.OpportunityState",
         "ReviewStateEnum": "opportunities.models.ReviewState",
+        "QuoteStateEnum": "contracts.models.QuoteState",
+        "ContractStateEnum": "contracts.models.ContractState",
+        "ChangeStateEnum": "contracts.models.ChangeState",
+        "TriggerEnum": "contracts.models.Trigger",
+        "ProfitabilityEnum": "contracts.models.Evaluation.Profitability",
     },
 }
 
@@ -303,3 +308,5 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 LTC_DEFAULT_CURRENCY = os.environ.get("LTC_DEFAULT_CURRENCY", "CNY")
+# Our side of quotes and contracts (printed quotes, "our party").
+LTC_COMPANY_NAME = os.environ.get("LTC_COMPANY_NAME", "华东智造科技有限公司")

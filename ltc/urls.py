@@ -18,6 +18,7 @@ urlpatterns = [
     path("customers/", include("ltc.customers.urls")),
     path("leads/", include("leads.urls")),
     path("opportunities/", include("opportunities.urls")),
+    path("contracts/", include("contracts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("ltc.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

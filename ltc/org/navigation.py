@@ -19,6 +19,8 @@ MENU = [
     ("opportunities:board", _("Pipeline board"), TRIANGLE),
     ("opportunities:list", _("Opportunities"), TRIANGLE),
     ("opportunities:reviews", _("Reviews to decide"), {Role.MANAGER, Role.ADMIN}),
+    ("contracts:contract_list", _("Contracts"), TRIANGLE | {Role.FINANCE}),
+    ("contracts:approvals", _("Approvals"), {Role.MANAGER, Role.ADMIN}),
     ("customers:list", _("Customers"), ALL - {Role.INTEGRATION}),
 ]
 

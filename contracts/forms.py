@@ -1,0 +1,150 @@
+"""The quote and contract forms. They validate input shapes and offer only what the user may pick;
+the services decide every rule (a form never writes a state, a total or a version)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ltc.core.money import Currency
+from opportunities.forms import DATE, TEXT
+
+from .models import Evaluation, Trigger
+
+PERCENT = {"max_digits": 5, "decimal_places": 2}
+MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+# Quotes ------------------------------------------------------------------------------------------
+class QuoteForm(forms.Form):
+    valid_until = forms.DateField(label=_("Valid until"), widget=DATE)
+    currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
+    notes = forms.CharField(label=_("Notes"), max_length=5000, required=False, widget=TEXT)
+
+
+class QuoteLineForm(forms.Form):
+    product_code = forms.CharField(label=_("Product code"), max_length=60, required=False)
+    description = forms.CharField(label=_("Description"), max_length=300)
+    quantity = forms.DecimalField(
+        label=_("Quantity"), max_digits=12, decimal_places=2, min_value=Decimal("0.01")
+    )
+    unit_price = forms.DecimalField(label=_("Unit price"), min_value=Decimal("0"), **MONEY)
+    discount_percent = forms.DecimalField(
+        label=_("Discount (%)"),
+        min_value=Decimal("0"),
+        max_value=Decimal("100"),
+        required=False,
+        **PERCENT,
+    )
+
+
+QuoteLineFormSet = forms.formset_factory(QuoteLineForm, extra=3, can_delete=True, max_num=200)
+
+
+class ReviseForm(forms.Form):
+    valid_until = forms.DateField(label=_("New version valid until"), widget=DATE, required=False)
+
+
+class QuoteAnswerForm(forms.Form):
+    answer = forms.ChoiceField(
+        choices=[("accepted", _("Accepted")), ("declined", _("Declined"))],
+        widget=forms.HiddenInput,
+    )
+
+
+# Contracts ---------------------------------------------------------------------------------------
+class ContractForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    amount = forms.DecimalField(label=_("Amount"), min_value=Decimal("0.01"), **MONEY)
+    currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
+    our_party = forms.CharField(label=_("Our party"), max_length=200, required=False)
+    customer_party = forms.CharField(label=_("Customer party"), max_length=200, required=False)
+    margin_percent = forms.DecimalField(
+        label=_("Expected margin (%)"),
+        min_value=Decimal("-100"),
+        max_value=Decimal("100"),
+        required=False,
+        **PERCENT,
+    )
+    schedule = forms.CharField(label=_("Schedule"), max_length=5000, required=False, widget=TEXT)
+    cost_risk = forms.CharField(label=_("Cost risk"), max_length=5000, required=False, widget=TEXT)
+    is_risky = forms.BooleanField(
+        label=_("Risky contract: the review escalates to a second approver"), required=False
+    )
+
+
+class PaymentTermForm(forms.Form):
+    label = forms.CharField(label=_("Milestone"), max_length=200)
+    percent = forms.DecimalField(
+        label=_("Percent"), min_value=Decimal("0.01"), max_value=Decimal("100"), **PERCENT
+    )
+    trigger = forms.ChoiceField(label=_("Trigger"), choices=Trigger.choices)
+    due_date = forms.DateField(label=_("Due date"), widget=DATE, required=False)
+    days_to_pay = forms.IntegerField(label=_("Days to pay"), min_value=0, max_value=365, initial=30)
+
+
+PaymentTermFormSet = forms.formset_factory(PaymentTermForm, extra=1, can_delete=True, max_num=50)
+
+
+def default_terms() -> list[dict]:
+    """30% on signing, 60% on acceptance, 10% one year later (the warranty period)."""
+    return [
+        {"label": _("Advance"), "percent": Decimal("30"), "trigger": Trigger.SIGNING},
+        {"label": _("On acceptance"), "percent": Decimal("60"), "trigger": Trigger.ACCEPTANCE},
+        {
+            "label": _("After the warranty period"),
+            "percent": Decimal("10"),
+            "trigger": Trigger.DATE,
+            "due_date": timezone.localdate() + timedelta(days=365),
+        },
+    ]
+
+
+class SignForm(forms.Form):
+    signed_on = forms.DateField(label=_("Signed on"), widget=DATE, required=False)
+
+
+class EvaluationForm(forms.Form):
+    profitability = forms.ChoiceField(
+        label=_("Profitability"), choices=Evaluation.Profitability.choices
+    )
+    schedule_kept = forms.BooleanField(label=_("Schedule kept"), required=False)
+    acceptance_smooth = forms.BooleanField(label=_("Acceptance went smoothly"), required=False)
+    score = forms.TypedChoiceField(
+        label=_("Score (1–5)"), coerce=int, choices=[(n, str(n)) for n in range(1, 6)]
+    )
+    lessons = forms.CharField(label=_("Lessons"), max_length=10000, widget=TEXT)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("Why is it cancelled?"), max_length=2000, widget=TEXT)
+
+
+class ChangeRequestForm(forms.Form):
+    description = forms.CharField(label=_("Change"), max_length=5000, widget=TEXT)
+    amount_delta = forms.DecimalField(label=_("Amount change (+/−)"), initial=Decimal("0"), **MONEY)
+
+
+CHANGE_ASSESSMENT_LABELS = {
+    "fr_assessment": _("Deliverability and cost (FR)"),
+    "sr_assessment": _("Technical assessment (SR)"),
+}
+
+
+class ChangeAssessForm(forms.Form):
+    def __init__(self, *args, assessments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in assessments:
+            self.fields[name] = forms.CharField(
+                label=CHANGE_ASSESSMENT_LABELS[name], max_length=5000, required=False, widget=TEXT
+            )
+
+    def clean(self):
+        data = super().clean()
+        if not any((value or "").strip() for value in data.values()):
+            raise forms.ValidationError(_("Write your assessment."))
+        return data

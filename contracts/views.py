@@ -1,0 +1,965 @@
+"""The quote and contract pages. Same services and scoping as the API; views only translate
+errors into form errors or flash messages listing every missing item."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from ltc.activity.services import transitions_of
+from ltc.core.errors import DomainError, InvalidInput
+from ltc.core.fsm import unmet
+from ltc.core.views import flash_refusal
+from ltc.customers.models import Customer
+from ltc.org.models import Role
+from ltc.org.scoping import managed_team_ids, managed_users, manages
+from opportunities import services as deals
+from opportunities.forms import AssessForm, DecideForm
+from opportunities.models import Opportunity, OpportunityState, Review, ReviewKind, ReviewState
+
+from . import services
+from .filters import ContractFilter
+from .forms import (
+    CancelForm,
+    ChangeAssessForm,
+    ChangeRequestForm,
+    ContractForm,
+    EvaluationForm,
+    PaymentTermFormSet,
+    QuoteAnswerForm,
+    QuoteForm,
+    QuoteLineFormSet,
+    ReviseForm,
+    SignForm,
+    default_terms,
+)
+from .models import (
+    ChangeRequest,
+    ChangeState,
+    CommercialPolicy,
+    Contract,
+    ContractState,
+    Quote,
+    QuoteState,
+)
+
+PAGE_SIZE = 50
+QUOTE_VALIDITY_DAYS = 30
+CANCELLABLE = (ContractState.DRAFT, ContractState.IN_REVIEW, ContractState.APPROVED)
+REVIEW_ASSESSMENTS = (
+    ("relationship_assessment", gettext_lazy("AR: customer relationship and decision chain")),
+    ("solution_assessment", gettext_lazy("SR: solution and competition")),
+    ("delivery_assessment", gettext_lazy("FR: deliverability and risk")),
+)
+
+
+# Shared helpers ----------------------------------------------------------------------------------
+def _safe_next(request) -> str | None:
+    target = request.POST.get("next") or ""
+    if target.startswith("/") and not target.startswith("//"):
+        return target
+    return None
+
+
+def _flash_form_errors(request, form) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+
+
+def _post(request, back: str, run, success: str, form=None):
+    """Run one service call from a POST: form errors and refusals become flash messages listing
+    every missing item; then back to the page (or where the user came from)."""
+    data = {}
+    if form is not None:
+        if not form.is_valid():
+            _flash_form_errors(request, form)
+            return redirect(back)
+        data = form.cleaned_data
+    try:
+        result = run(data)
+    except DomainError as exc:
+        flash_refusal(request, exc)
+    else:
+        messages.success(request, result if isinstance(result, str) else success)
+    return redirect(_safe_next(request) or back)
+
+
+def _show_refusal(request, exc: DomainError, form) -> None:
+    """A wrong input goes next to its field (the form keeps what was typed); anything else is a
+    flash message with every missing item."""
+    if isinstance(exc, InvalidInput) and exc.field in form.fields:
+        form.add_error(exc.field, str(exc.detail))
+    else:
+        flash_refusal(request, exc)
+
+
+def _managed_deals(user, prefix: str = "") -> Q | None:
+    """The deals ``user`` decides on as a manager (``None`` when they manage none)."""
+    if user.is_superuser or user.role == Role.ADMIN:
+        return Q()
+    team_ids = managed_team_ids(user)
+    if not team_ids:
+        return None
+    return Q(**{f"{prefix}team_id__in": team_ids}) | Q(
+        **{f"{prefix}owner__in": managed_users(user)}
+    )
+
+
+def _deal(request, pk: int) -> Opportunity:
+    return get_object_or_404(
+        Opportunity.objects.visible_to(request.user).select_related(
+            "customer", "owner", "stage", "solution_owner", "fulfillment_owner"
+        ),
+        pk=pk,
+    )
+
+
+def _company_name() -> str:
+    return getattr(settings, "LTC_COMPANY_NAME", "") or _("Our company")
+
+
+# Quotes ------------------------------------------------------------------------------------------
+QUOTE_RELATED = (
+    "opportunity",
+    "opportunity__customer",
+    "opportunity__owner",
+    "approved_by",
+    "created_by",
+)
+
+
+def _quote(request, pk: int) -> Quote:
+    return get_object_or_404(
+        Quote.objects.visible_to(request.user).select_related(*QUOTE_RELATED), pk=pk
+    )
+
+
+def _quote_url(quote: Quote) -> str:
+    return reverse("contracts:quote_detail", args=[quote.pk])
+
+
+def _lines_of(formset) -> list[dict]:
+    return [
+        {
+            "product_code": form.cleaned_data.get("product_code") or "",
+            "description": form.cleaned_data["description"],
+            "quantity": form.cleaned_data["quantity"],
+            "unit_price": form.cleaned_data["unit_price"],
+            "discount_percent": form.cleaned_data.get("discount_percent") or 0,
+        }
+        for form in formset.forms
+        if form.cleaned_data and not form.cleaned_data.get("DELETE")
+    ]
+
+
+def _flag_discounts(formset, threshold) -> None:
+    """Mark the rows whose discount needs a manager's approval before the quote is sent."""
+    for form in formset.forms:
+        raw = form["discount_percent"].value()
+        try:
+            form.over_threshold = raw not in (None, "") and float(raw) > float(threshold)
+        except (TypeError, ValueError):
+            form.over_threshold = False
+
+
+def _quote_editor(request, opportunity: Opportunity, quote: Quote | None):
+    threshold = CommercialPolicy.current().quote_discount_threshold
+    if quote is None:
+        initial = {
+            "valid_until": timezone.localdate() + timedelta(days=QUOTE_VALIDITY_DAYS),
+            "currency": opportunity.currency,
+        }
+        lines_initial = []
+    else:
+        initial = {
+            "valid_until": quote.valid_until,
+            "currency": quote.currency,
+            "notes": quote.notes,
+        }
+        lines_initial = [
+            {
+                "product_code": line.product_code,
+                "description": line.description,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "discount_percent": line.discount_percent,
+            }
+            for line in quote.lines.all()
+        ]
+    data = request.POST if request.method == "POST" else None
+    form = QuoteForm(data, initial=initial)
+    # Bound, the rows are what was posted: an untouched default row still counts.
+    formset = QuoteLineFormSet(data, initial=None if data else lines_initial, prefix="lines")
+    if quote is not None:
+        form.fields["currency"].disabled = True  # a version keeps its currency
+    if data is not None and form.is_valid() and formset.is_valid():
+        lines = _lines_of(formset)
+        try:
+            if quote is None:
+                saved = services.create_quote(
+                    opportunity=opportunity,
+                    by=request.user,
+                    valid_until=form.cleaned_data["valid_until"],
+                    currency=form.cleaned_data["currency"],
+                    notes=form.cleaned_data["notes"],
+                    lines=lines,
+                )
+            else:
+                saved = services.update_quote(
+                    quote=quote,
+                    by=request.user,
+                    valid_until=form.cleaned_data["valid_until"],
+                    notes=form.cleaned_data["notes"],
+                    lines=lines,
+                )
+        except DomainError as exc:
+            if isinstance(exc, InvalidInput) and exc.field == "lines":
+                formset.lines_error = str(exc.detail)
+            else:
+                _show_refusal(request, exc, form)
+        else:
+            messages.success(
+                request,
+                _("Quote %(number)s saved: total %(total)s %(currency)s.")
+                % {"number": saved.number, "total": saved.total, "currency": saved.currency},
+            )
+            if saved.needs_approval:
+                messages.warning(
+                    request,
+                    _(
+                        "A line discount is above %(threshold)s%%: the quote needs a manager's "
+                        "approval before sending."
+                    )
+                    % {"threshold": threshold},
+                )
+            return redirect(_quote_url(saved))
+    _flag_discounts(formset, threshold)
+    title = (
+        _("New quote for “%(name)s”") % {"name": opportunity.name}
+        if quote is None
+        else _("Edit quote %(number)s") % {"number": quote.number}
+    )
+    return render(
+        request,
+        "contracts/quote_form.html",
+        {
+            "form": form,
+            "formset": formset,
+            "quote": quote,
+            "opportunity": opportunity,
+            "threshold": threshold,
+            "title": title,
+        },
+    )
+
+
+@login_required
+def quote_create(request, opportunity_pk: int):
+    opportunity = _deal(request, opportunity_pk)
+    return _quote_editor(request, opportunity, None)
+
+
+@login_required
+def quote_edit(request, pk: int):
+    quote = _quote(request, pk)
+    if not quote.is_editable:
+        messages.info(
+            request, _("Only a draft quote can be edited; revise it to make a new version.")
+        )
+        return redirect(_quote_url(quote))
+    return _quote_editor(request, quote.opportunity, quote)
+
+
+def _quote_lines(quote: Quote, threshold) -> list:
+    lines = list(quote.lines.all())
+    for line in lines:
+        line.over_threshold = line.discount_percent > threshold
+    return lines
+
+
+@login_required
+def quote_detail(request, pk: int):
+    user = request.user
+    quote = _quote(request, pk)
+    opportunity = quote.opportunity
+    threshold = CommercialPolicy.current().quote_discount_threshold
+    versions = list(
+        Quote.objects.filter(opportunity_id=opportunity.pk)
+        .order_by("-version")
+        .only("pk", "number", "version", "state", "total", "currency", "created_at", "opportunity")
+    )
+    latest = versions[0] if versions else quote
+    can_work = deals.works_on(user, opportunity)
+    can_steer = deals.may_steer(user, opportunity)
+    is_open = opportunity.state == OpportunityState.OPEN
+    state = quote.state
+    send_method = "send_approved" if state == QuoteState.APPROVED else "send"
+    can_send = can_steer and state in (QuoteState.DRAFT, QuoteState.APPROVED)
+    context = {
+        "quote": quote,
+        "opportunity": opportunity,
+        "title": _("Quote %(number)s") % {"number": quote.number},
+        "lines": _quote_lines(quote, threshold),
+        "threshold": threshold,
+        "versions": versions,
+        "latest": latest,
+        "is_latest": latest.pk == quote.pk,
+        "can_edit": can_work and quote.is_editable,
+        "can_submit": can_work and state == QuoteState.DRAFT and quote.needs_approval,
+        "submit_missing": unmet(quote, "submit") if state == QuoteState.DRAFT else [],
+        "can_decide": state == QuoteState.PENDING_APPROVAL
+        and deals.manages_deal(user, opportunity)
+        and user.pk != opportunity.owner_id,
+        "can_send": can_send,
+        "send_missing": unmet(quote, send_method) if can_send else [],
+        "can_answer": can_steer and state == QuoteState.SENT,
+        "can_revise": can_work and is_open and latest.pk == quote.pk,
+        "revise_form": ReviseForm(
+            initial={
+                "valid_until": max(
+                    quote.valid_until,
+                    timezone.localdate() + timedelta(days=QUOTE_VALIDITY_DAYS),
+                )
+            },
+            auto_id="revise-%s",
+        ),
+        "timeline": transitions_of(quote)[:100],
+    }
+    return render(request, "contracts/quote_detail.html", context)
+
+
+@login_required
+def quote_print(request, pk: int):
+    quote = _quote(request, pk)
+    return render(
+        request,
+        "contracts/quote_print.html",
+        {
+            "quote": quote,
+            "opportunity": quote.opportunity,
+            "lines": list(quote.lines.all()),
+            "company": _company_name(),
+            "title": _("Quote %(number)s") % {"number": quote.number},
+        },
+    )
+
+
+@login_required
+@require_POST
+def quote_submit(request, pk: int):
+    quote = _quote(request, pk)
+    return _post(
+        request,
+        _quote_url(quote),
+        lambda d: services.submit_quote(quote=quote, by=request.user),
+        _("Quote submitted: the managers are asked to approve the discount."),
+    )
+
+
+@login_required
+@require_POST
+def quote_decide(request, pk: int):
+    quote = _quote(request, pk)
+
+    def run(data) -> str:
+        approve = data["decision"] == "approve"
+        services.decide_quote(
+            quote=quote, by=request.user, approve=approve, comment=data["comment"]
+        )
+        return _("Discount approved.") if approve else _("Discount refused: the quote is a draft.")
+
+    return _post(request, _quote_url(quote), run, "", DecideForm(request.POST))
+
+
+@login_required
+@require_POST
+def quote_send(request, pk: int):
+    quote = _quote(request, pk)
+    return _post(
+        request,
+        _quote_url(quote),
+        lambda d: services.send_quote(quote=quote, by=request.user),
+        _("Quote marked as sent to the customer."),
+    )
+
+
+@login_required
+@require_POST
+def quote_answer(request, pk: int):
+    quote = _quote(request, pk)
+    return _post(
+        request,
+        _quote_url(quote),
+        lambda d: services.record_quote_answer(
+            quote=quote, by=request.user, accepted=d["answer"] == "accepted"
+        ),
+        _("The customer's answer is recorded."),
+        QuoteAnswerForm(request.POST),
+    )
+
+
+@login_required
+@require_POST
+def quote_revise(request, pk: int):
+    quote = _quote(request, pk)
+    form = ReviseForm(request.POST)
+    if not form.is_valid():
+        _flash_form_errors(request, form)
+        return redirect(_quote_url(quote))
+    try:
+        revised = services.revise_quote(
+            quote=quote, by=request.user, valid_until=form.cleaned_data["valid_until"]
+        )
+    except DomainError as exc:
+        flash_refusal(request, exc)
+        return redirect(_quote_url(quote))
+    messages.success(
+        request,
+        _("Version %(version)s drafted from %(number)s; edit it and send it again.")
+        % {"version": revised.version, "number": quote.number},
+    )
+    return redirect(_quote_url(revised))
+
+
+# Contract list -----------------------------------------------------------------------------------
+@login_required
+def contract_list(request):
+    scope = Contract.objects.visible_to(request.user)
+    qs = scope.for_list().order_by("-created_at", "-id")
+    contract_filter = ContractFilter(request.GET or None, queryset=qs, request=request)
+    fields = contract_filter.form.fields
+    # Pick the customer by name among those with a contract the user sees; the opportunity and
+    # AR filters stay for the API.
+    customers = Customer.objects.filter(pk__in=scope.values("customer_id")).order_by("name", "id")
+    fields["customer"].widget = forms.Select(
+        choices=[("", "—"), *customers.values_list("pk", "name")]
+    )
+    del fields["opportunity"], fields["owner"]
+    page = Paginator(contract_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "contracts/list.html",
+        {"filter": contract_filter, "page": page, "title": _("Contracts")},
+    )
+
+
+# Drafting a contract -----------------------------------------------------------------------------
+def _terms_of(formset) -> list[dict]:
+    return [
+        {
+            "label": form.cleaned_data["label"],
+            "percent": form.cleaned_data["percent"],
+            "trigger": form.cleaned_data["trigger"],
+            "due_date": form.cleaned_data.get("due_date"),
+            "days_to_pay": form.cleaned_data["days_to_pay"],
+        }
+        for form in formset.forms
+        if form.cleaned_data and not form.cleaned_data.get("DELETE")
+    ]
+
+
+def _base_quote(opportunity: Opportunity) -> Quote | None:
+    """The quote a contract starts from: the latest accepted one, else the latest sent one."""
+    quotes = Quote.objects.filter(
+        opportunity=opportunity, state__in=[QuoteState.ACCEPTED, QuoteState.SENT]
+    )
+    return quotes.filter(state=QuoteState.ACCEPTED).order_by("-version").first() or (
+        quotes.order_by("-version").first()
+    )
+
+
+def _contract_editor(request, opportunity: Opportunity, contract: Contract | None):
+    data = request.POST if request.method == "POST" else None
+    quote = None
+    if contract is None:
+        quote = _base_quote(opportunity)
+        initial = {
+            "title": opportunity.name,
+            "amount": quote.total if quote else opportunity.amount,
+            "currency": quote.currency if quote else opportunity.currency,
+            "customer_party": opportunity.customer.name,
+            "our_party": getattr(settings, "LTC_COMPANY_NAME", ""),
+        }
+        terms_initial = default_terms()
+    else:
+        initial = {name: getattr(contract, name) for name in services.EDITABLE_FIELDS}
+        terms_initial = [
+            {
+                "label": t.label,
+                "percent": t.percent,
+                "trigger": t.trigger,
+                "due_date": t.due_date,
+                "days_to_pay": t.days_to_pay,
+            }
+            for t in contract.terms.all()
+        ]
+    form = ContractForm(data, initial=initial)
+    formset = PaymentTermFormSet(data, initial=None if data else terms_initial, prefix="terms")
+    terms_error = ""
+    if data is not None and form.is_valid() and formset.is_valid():
+        fields = dict(form.cleaned_data)
+        try:
+            if contract is None:
+                saved = services.create_contract(
+                    opportunity=opportunity,
+                    by=request.user,
+                    payment_terms=_terms_of(formset),
+                    quote=quote,
+                    **fields,
+                )
+            else:
+                saved = services.update_contract(
+                    contract=contract, by=request.user, payment_terms=_terms_of(formset), **fields
+                )
+        except DomainError as exc:
+            if isinstance(exc, InvalidInput) and exc.field == "payment_terms":
+                terms_error = str(exc.detail)
+            else:
+                _show_refusal(request, exc, form)
+        else:
+            messages.success(
+                request, _("Contract %(number)s saved as a draft.") % {"number": saved.number}
+            )
+            return redirect(_contract_url(saved))
+    title = (
+        _("Draft the contract of “%(name)s”") % {"name": opportunity.name}
+        if contract is None
+        else _("Edit contract %(number)s") % {"number": contract.number}
+    )
+    return render(
+        request,
+        "contracts/contract_form.html",
+        {
+            "form": form,
+            "formset": formset,
+            "terms_error": terms_error,
+            "opportunity": opportunity,
+            "contract": contract,
+            "quote": quote,
+            "title": title,
+        },
+    )
+
+
+@login_required
+def contract_create(request, opportunity_pk: int):
+    opportunity = _deal(request, opportunity_pk)
+    return _contract_editor(request, opportunity, None)
+
+
+@login_required
+def contract_edit(request, pk: int):
+    contract = _contract(request, pk)
+    if not contract.is_editable:
+        messages.info(
+            request, _("Only a draft contract is edited; a signed one changes by change request.")
+        )
+        return redirect(_contract_url(contract))
+    return _contract_editor(request, contract.opportunity, contract)
+
+
+# One contract ------------------------------------------------------------------------------------
+CONTRACT_RELATED = (
+    "customer",
+    "quote",
+    "opportunity",
+    "opportunity__owner",
+    "opportunity__solution_owner",
+    "opportunity__fulfillment_owner",
+    "opportunity__stage",
+    "review",
+    "review__first_approved_by",
+    "review__decided_by",
+    "review__requested_by",
+)
+
+
+def _contract(request, pk: int) -> Contract:
+    return get_object_or_404(
+        Contract.objects.visible_to(request.user)
+        .select_related(*CONTRACT_RELATED)
+        .prefetch_related("terms"),
+        pk=pk,
+    )
+
+
+def _contract_url(contract: Contract) -> str:
+    return reverse("contracts:contract_detail", args=[contract.pk])
+
+
+def _review_view(user, contract: Contract) -> dict | None:
+    """The contract review for the page: who assessed, the form for the member whose part is
+    missing, and whether this user may decide (an escalated one needs a second approver above
+    the first)."""
+    review = contract.review
+    if review is None:
+        return None
+    opportunity = contract.opportunity
+    pending = review.state == ReviewState.PENDING
+    missing = [
+        (field, label) for field, label in REVIEW_ASSESSMENTS if not getattr(review, field).strip()
+    ]
+    mine = [
+        field
+        for role, field in deals.ASSESSMENT_BY_ROLE.items()
+        if pending
+        and deals.role_user_id(opportunity, role) == user.pk
+        and not getattr(review, field).strip()
+    ]
+    can_decide = (
+        pending
+        and contract.state == ContractState.IN_REVIEW
+        and deals.manages_deal(user, opportunity)
+        and user.pk != opportunity.owner_id
+    )
+    first = review.first_approved_by
+    if can_decide and review.needs_second_approval and first is not None:
+        admin = user.is_superuser or user.role == Role.ADMIN
+        can_decide = user.pk != first.pk and (admin or manages(user, first))
+    return {
+        "review": review,
+        "assessments": [(label, getattr(review, field)) for field, label in REVIEW_ASSESSMENTS],
+        "missing": missing,
+        "assess_form": AssessForm(assessments=mine, auto_id="assess-%s") if mine else None,
+        "can_decide": can_decide,
+        "can_approve": can_decide and not missing,
+        "waits_for_second": pending and review.needs_second_approval and first is not None,
+    }
+
+
+def _change_rows(user, contract: Contract, can_steer: bool, manager: bool) -> list[dict]:
+    opportunity = contract.opportunity
+    rows = []
+    changes = contract.changes.select_related("requested_by", "decided_by").order_by(
+        "-requested_at", "-id"
+    )
+    for change in changes:
+        requested = change.state == ChangeState.REQUESTED
+        mine = []
+        if requested and not change.fr_assessment.strip():
+            if user.pk == opportunity.fulfillment_owner_id or manager:
+                mine.append("fr_assessment")
+        if requested and not change.sr_assessment.strip():
+            if user.pk == opportunity.solution_owner_id or manager:
+                mine.append("sr_assessment")
+        can_decide = manager and user.pk != opportunity.owner_id
+        rows.append(
+            {
+                "change": change,
+                "assess_form": ChangeAssessForm(assessments=mine, auto_id=f"change{change.pk}-%s")
+                if mine
+                else None,
+                "can_approve": can_decide and change.state == ChangeState.REVIEWED,
+                "can_reject": can_decide
+                and change.state in (ChangeState.REQUESTED, ChangeState.REVIEWED),
+                "can_apply": can_steer and change.state == ChangeState.APPROVED,
+            }
+        )
+    return rows
+
+
+@login_required
+def contract_detail(request, pk: int):
+    user = request.user
+    contract = _contract(request, pk)
+    opportunity = contract.opportunity
+    state = contract.state
+    can_work = deals.works_on(user, opportunity)
+    can_steer = deals.may_steer(user, opportunity)
+    manager = deals.manages_deal(user, opportunity)
+    evaluation = getattr(contract, "evaluation", None)
+    executing = state == ContractState.EXECUTING
+    context = {
+        "contract": contract,
+        "opportunity": opportunity,
+        "title": _("Contract %(number)s") % {"number": contract.number},
+        "terms": [(term, term.amount_of(contract.amount)) for term in contract.terms.all()],
+        "terms_total": contract.terms_total(),
+        "review": _review_view(user, contract),
+        "escalated": services.is_escalated(contract),
+        "quote_visible": contract.quote_id is not None
+        and Quote.objects.visible_to(user).filter(pk=contract.quote_id).exists(),
+        "evaluation": evaluation,
+        "versions": contract.versions.select_related("created_by").order_by("-version"),
+        "changes": _change_rows(user, contract, can_steer, manager),
+        "timeline": transitions_of(contract)[:100],
+        "can_edit": can_steer and contract.is_editable,
+        "can_submit": can_steer and state == ContractState.DRAFT,
+        "submit_missing": unmet(contract, "submit") if state == ContractState.DRAFT else [],
+        "can_sign": can_steer and state == ContractState.APPROVED,
+        "sign_missing": unmet(contract, "sign") if state == ContractState.APPROVED else [],
+        "can_accept": state == ContractState.SIGNED
+        and (user.pk == opportunity.fulfillment_owner_id or manager),
+        "accept_missing": unmet(contract, "accept") if state == ContractState.SIGNED else [],
+        "can_evaluate": can_work and executing,
+        "can_close": can_steer and executing,
+        "close_missing": unmet(contract, "close") + services.close_missing(contract)
+        if executing
+        else [],
+        "can_cancel": can_steer and state in CANCELLABLE,
+        "can_request_change": can_steer
+        and state in (ContractState.SIGNED, ContractState.EXECUTING),
+        "sign_form": SignForm(initial={"signed_on": timezone.localdate()}, auto_id="sign-%s"),
+        "evaluation_form": EvaluationForm(
+            initial={
+                "profitability": evaluation.profitability,
+                "schedule_kept": evaluation.schedule_kept,
+                "acceptance_smooth": evaluation.acceptance_smooth,
+                "score": evaluation.score,
+                "lessons": evaluation.lessons,
+            }
+            if evaluation
+            else None,
+            auto_id="evaluation-%s",
+        ),
+        "cancel_form": CancelForm(auto_id="cancel-%s"),
+        "change_form": ChangeRequestForm(auto_id="change-%s"),
+    }
+    return render(request, "contracts/contract_detail.html", context)
+
+
+# Contract actions: POST only, a flash message after each, back to the contract. ------------------
+def _contract_post(request, pk: int, run, success: str, form=None):
+    contract = _contract(request, pk)
+    return _post(request, _contract_url(contract), lambda d: run(contract, d), success, form)
+
+
+@login_required
+@require_POST
+def contract_submit(request, pk: int):
+    return _contract_post(
+        request,
+        pk,
+        lambda c, d: services.submit_contract(contract=c, by=request.user),
+        _("Contract submitted to its review: the iron triangle assesses, a manager decides."),
+    )
+
+
+@login_required
+@require_POST
+def contract_assess(request, pk: int):
+    contract = _contract(request, pk)
+    form = AssessForm(request.POST, assessments=list(deals.ASSESSMENT_BY_ROLE.values()))
+
+    def run(data):
+        if contract.review_id is None:
+            raise InvalidInput(_("The contract has no review yet."))
+        deals.assess_review(
+            review=contract.review,
+            user=request.user,
+            **{k: v for k, v in data.items() if v.strip()},
+        )
+
+    return _post(request, _contract_url(contract), run, _("Assessment saved."), form)
+
+
+@login_required
+@require_POST
+def contract_decide(request, pk: int):
+    def run(contract, data) -> str:
+        approve = data["decision"] == "approve"
+        decided = services.decide_contract(
+            contract=contract, by=request.user, approve=approve, comment=data["comment"]
+        )
+        if decided.state == ContractState.IN_REVIEW:
+            return _("First approval recorded: the escalated review waits for a second approver.")
+        if decided.state == ContractState.APPROVED:
+            return _("Contract review approved: the contract may be signed.")
+        return _("Contract review rejected: the contract is a draft again.")
+
+    return _contract_post(request, pk, run, "", DecideForm(request.POST))
+
+
+@login_required
+@require_POST
+def contract_sign(request, pk: int):
+    return _contract_post(
+        request,
+        pk,
+        lambda c, d: services.sign_contract(
+            contract=c, by=request.user, signed_on=d["signed_on"] or None
+        ),
+        _("Contract signed: the opportunity is won."),
+        SignForm(request.POST),
+    )
+
+
+@login_required
+@require_POST
+def contract_accept(request, pk: int):
+    return _contract_post(
+        request,
+        pk,
+        lambda c, d: services.accept_contract(contract=c, by=request.user),
+        _("Contract accepted for delivery: it is executing."),
+    )
+
+
+@login_required
+@require_POST
+def contract_evaluate(request, pk: int):
+    return _contract_post(
+        request,
+        pk,
+        lambda c, d: services.record_evaluation(contract=c, by=request.user, **d),
+        _("Closing evaluation recorded."),
+        EvaluationForm(request.POST),
+    )
+
+
+@login_required
+@require_POST
+def contract_close(request, pk: int):
+    return _contract_post(
+        request,
+        pk,
+        lambda c, d: services.close_contract(contract=c, by=request.user),
+        _("Contract closed."),
+    )
+
+
+@login_required
+@require_POST
+def contract_cancel(request, pk: int):
+    return _contract_post(
+        request,
+        pk,
+        lambda c, d: services.cancel_contract(contract=c, by=request.user, reason=d["reason"]),
+        _("Contract cancelled."),
+        CancelForm(request.POST),
+    )
+
+
+# Change requests ---------------------------------------------------------------------------------
+def _change(request, pk: int) -> ChangeRequest:
+    return get_object_or_404(
+        ChangeRequest.objects.filter(
+            contract__in=Contract.objects.visible_to(request.user)
+        ).select_related("contract"),
+        pk=pk,
+    )
+
+
+@login_required
+@require_POST
+def change_request(request, pk: int):
+    return _contract_post(
+        request,
+        pk,
+        lambda c, d: services.request_change(contract=c, by=request.user, **d),
+        _("Change requested: the FR and SR are asked to assess it."),
+        ChangeRequestForm(request.POST),
+    )
+
+
+@login_required
+@require_POST
+def change_assess(request, pk: int):
+    change = _change(request, pk)
+    form = ChangeAssessForm(request.POST, assessments=["fr_assessment", "sr_assessment"])
+    return _post(
+        request,
+        _contract_url(change.contract),
+        lambda d: services.assess_change(
+            change=change, by=request.user, **{k: v for k, v in d.items() if v.strip()}
+        ),
+        _("Assessment saved."),
+        form,
+    )
+
+
+@login_required
+@require_POST
+def change_decide(request, pk: int):
+    change = _change(request, pk)
+
+    def run(data) -> str:
+        approve = data["decision"] == "approve"
+        services.decide_change(
+            change=change, by=request.user, approve=approve, comment=data["comment"]
+        )
+        return _("Change approved: the AR may apply it.") if approve else _("Change rejected.")
+
+    return _post(request, _contract_url(change.contract), run, "", DecideForm(request.POST))
+
+
+@login_required
+@require_POST
+def change_apply(request, pk: int):
+    change = _change(request, pk)
+
+    def run(data) -> str:
+        contract = services.apply_change(change=change, by=request.user)
+        return _("Change applied: the contract is now version %(version)s.") % {
+            "version": contract.version
+        }
+
+    return _post(request, _contract_url(change.contract), run, "")
+
+
+# The managers' inbox -----------------------------------------------------------------------------
+@login_required
+def approvals(request):
+    """What waits for this manager: discounts to approve, contract reviews to decide (escalated
+    ones whose first approver they manage included), reviewed change requests."""
+    user = request.user
+    managed = _managed_deals(user, "opportunity__")
+    quotes, contracts, changes = [], [], []
+    if managed is not None:
+        quotes = (
+            Quote.objects.visible_to(user)
+            .filter(managed, state=QuoteState.PENDING_APPROVAL)
+            .exclude(opportunity__owner=user)
+            .select_related("opportunity", "opportunity__customer", "opportunity__owner")
+            .order_by("created_at", "id")[:200]
+        )
+        admin = user.is_superuser or user.role == Role.ADMIN
+        second = Q(needs_second_approval=True, first_approved_by__isnull=False)
+        if not admin:
+            second &= Q(first_approved_by__in=managed_users(user))
+        reviews = (
+            Review.objects.filter(kind=ReviewKind.CONTRACT, state=ReviewState.PENDING)
+            .filter(Q(pk__in=Review.objects.to_decide_by(user).values("pk")) | second)
+            .exclude(first_approved_by=user)
+        )
+        contracts = (
+            Contract.objects.filter(state=ContractState.IN_REVIEW, review__in=reviews)
+            .select_related(
+                "customer",
+                "opportunity",
+                "opportunity__owner",
+                "review",
+                "review__first_approved_by",
+            )
+            .order_by("review__requested_at", "id")[:200]
+        )
+        changes = (
+            ChangeRequest.objects.filter(state=ChangeState.REVIEWED)
+            .filter(Q(contract__in=Contract.objects.filter(managed)))
+            .exclude(contract__opportunity__owner=user)
+            .select_related("contract", "contract__customer", "requested_by")
+            .order_by("requested_at", "id")[:200]
+        )
+    return render(
+        request,
+        "contracts/approvals.html",
+        {
+            "quotes": quotes,
+            "contracts": contracts,
+            "changes": changes,
+            "title": _("Approvals"),
+        },
+    )
