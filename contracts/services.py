@@ -741,7 +741,7 @@ def record_evaluation(
         raise InvalidInput(_("Choose a profitability."), "profitability")
     if not (lessons or "").strip():
         raise InvalidInput(_("Write the lessons learned."), "lessons")
-    if not isinstance(score, int) or not (1 <= score <= 5):
+    if isinstance(score, bool) or not isinstance(score, int) or not (1 <= score <= 5):
         raise InvalidInput(_("The score is 1 to 5."), "score")
     evaluation, _created = Evaluation.objects.update_or_create(
         contract=contract,
@@ -964,6 +964,11 @@ def apply_change(*, change: ChangeRequest, by) -> Contract:
         deals.may_steer(by, contract.opportunity), _("Only the AR or a manager applies the change.")
     )
     ensure_can(change, "apply", _("Only an approved change can be applied."))
+    if contract.state not in (ContractState.SIGNED, ContractState.EXECUTING):
+        raise TransitionRefused(
+            _("Only a signed or executing contract changes."),
+            [Missing("state", _("The contract is signed or executing"))],
+        )
     new_amount = contract.amount + change.amount_delta
     missing = [m for check in _AMOUNT_CHECKS for m in check(contract, new_amount)]
     if new_amount <= 0:

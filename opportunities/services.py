@@ -658,7 +658,9 @@ def request_review(
     _require(
         works_on(user, opportunity), _("Only the iron triangle and its managers ask for a review.")
     )
-    _require_open(opportunity)
+    if not (kind == ReviewKind.CONTRACT and opportunity.state == OpportunityState.WON):
+        # A won deal (a partner deal won on its registration) still reviews its contract.
+        _require_open(opportunity)
     if kind not in ReviewKind.values:
         raise InvalidInput(_("Unknown review kind."), "kind")
     if Review.objects.filter(

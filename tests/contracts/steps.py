@@ -1,0 +1,98 @@
+"""Helpers of the contract tests: a deal in its signing stage with its iron triangle, and one step
+per stage of a contract's life (drafted → in review → approved → signed → executing)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from contracts import services
+from contracts.models import CommercialPolicy, Contract
+from ltc.org.models import Role
+from opportunities import services as deals
+from opportunities.models import Opportunity
+
+from ..factories import UserFactory, opportunity
+
+NOW = timezone.make_aware(datetime(2030, 5, 6, 9, 0))
+TODAY = date(2030, 5, 6)
+AMOUNT = Decimal("300000.00")
+
+TERMS = [
+    {"label": "Advance", "percent": "30", "trigger": "signing"},
+    {"label": "On acceptance", "percent": "60", "trigger": "acceptance"},
+    {"label": "After the warranty", "percent": "10", "trigger": "date", "due_date": "2031-06-30"},
+]
+
+LINES = [
+    {"product_code": "SRV-1", "description": "Server", "quantity": "2", "unit_price": "1000"},
+    {"description": "Installation", "quantity": "1", "unit_price": "500", "discount_percent": "5"},
+]
+
+
+def missing_codes(error) -> set[str]:
+    return {m.code for m in error.missing}
+
+
+def fresh(obj):
+    return type(obj).objects.get(pk=obj.pk)
+
+
+def set_policy(**fields) -> None:
+    """Edit the one commercial policy row (shipped by a data migration)."""
+    policy = CommercialPolicy.current()
+    for name, value in fields.items():
+        setattr(policy, name, value)
+    policy.save()
+
+
+def team2_manager(org):
+    """The leader of team 2: a manager, but not above team 1's deals."""
+    user = UserFactory(username="manager2", role=Role.MANAGER, team=org.team2)
+    org.team2.leader = user
+    org.team2.save()
+    return user
+
+
+def signing_deal(owner, *, solution=None, delivery=None, **fields) -> Opportunity:
+    """A deal of ``owner`` in the signing stage (negotiation) with its SR and FR."""
+    opp = opportunity(owner, stage_code="negotiation", **fields)
+    triangle = {}
+    if solution is not None:
+        triangle["solution_owner"] = solution
+    if delivery is not None:
+        triangle["fulfillment_owner"] = delivery
+    if triangle:
+        opp = deals.update_opportunity(opportunity=opp, by=owner, **triangle)
+    return opp
+
+
+def draft(deal, by, **fields) -> Contract:
+    fields.setdefault("amount", AMOUNT)
+    fields.setdefault("payment_terms", TERMS)
+    return services.create_contract(opportunity=deal, by=by, **fields)
+
+
+def submit(contract, org, by=None) -> Contract:
+    """Into review with the triangle's three assessments, so a manager may approve it."""
+    contract = services.submit_contract(
+        contract=contract, by=by or org.rep1, relationship_assessment="The CIO signs"
+    )
+    deals.assess_review(review=contract.review, user=org.solution, solution_assessment="Fits")
+    deals.assess_review(review=contract.review, user=org.delivery, delivery_assessment="On time")
+    return contract
+
+
+def approved(deal, org, **fields) -> Contract:
+    contract = submit(draft(deal, org.rep1, **fields), org)
+    return services.decide_contract(contract=contract, by=org.manager, approve=True)
+
+
+def signed(deal, org, **fields) -> Contract:
+    return services.sign_contract(contract=approved(deal, org, **fields), by=org.rep1)
+
+
+def executing(deal, org, **fields) -> Contract:
+    return services.accept_contract(contract=signed(deal, org, **fields), by=org.delivery)
