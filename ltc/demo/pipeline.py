@@ -85,6 +85,17 @@ DEALS = [
         0,
         "abandoned",
     ),
+    (
+        "博远信息 运维平台",
+        "上海博远信息技术有限公司",
+        "rep1",
+        "380000",
+        "",
+        "negotiation",
+        25,
+        8,
+        "jump",
+    ),
 ]
 COMPETITORS = [("西门子", "品牌认可度高", "交付周期长"), ("本地集成商", "价格低", "缺少行业案例")]
 NEEDS = "产线自动化率低,换型时间长;希望一年内完成两条产线改造并接入 MES。"
@@ -132,6 +143,7 @@ def seed_pipeline(users, now: datetime, result) -> None:
                 now=now - timedelta(days=3),
             )
         result.add("opportunities")
+    _seed_commercials(users, now, result)
 
 
 def _convert_validated_leads(users, now: datetime, result) -> None:
@@ -255,3 +267,119 @@ def _satisfy(opp: Opportunity, code: str, users, when: datetime) -> None:
         services.complete_task(
             opportunity=opp, code=code, user=doer, note="已完成", now=when - timedelta(days=1)
         )
+
+
+def _seed_commercials(users, now: datetime, result) -> None:
+    """Quotes and contracts: a signed and executing contract with a pending change, a risky
+    contract waiting for its escalated review, and a quote revised into a second version."""
+    from contracts import services as commercial
+
+    valid = timezone.localdate() + timedelta(days=30)
+    terms = [
+        {"label": "预付款", "percent": "30", "trigger": "signing"},
+        {"label": "验收款", "percent": "60", "trigger": "acceptance"},
+        {
+            "label": "质保金",
+            "percent": "10",
+            "trigger": "date",
+            "due_date": (timezone.localdate() + timedelta(days=365)).isoformat(),
+        },
+    ]
+    deal = Opportunity.objects.get(name="恒拓重工 备件年度框架")
+    rep, manager = users["rep2"], users["manager"]
+    quote = commercial.create_quote(
+        opportunity=deal,
+        by=rep,
+        valid_until=valid,
+        lines=[
+            {
+                "product_code": "SP-2000",
+                "description": "主轴备件包",
+                "quantity": "10",
+                "unit_price": "42000",
+                "discount_percent": "12",
+            },
+            {
+                "product_code": "SV-Y1",
+                "description": "年度巡检服务",
+                "quantity": "1",
+                "unit_price": "80000",
+                "discount_percent": "0",
+            },
+        ],
+    )
+    commercial.submit_quote(quote=quote, by=rep)
+    commercial.decide_quote(quote=quote, by=manager, approve=True, comment="年度框架客户,同意")
+    commercial.send_quote(quote=quote, by=rep)
+    commercial.record_quote_answer(quote=quote, by=rep, accepted=True)
+    services.update_opportunity(
+        opportunity=deal,
+        by=rep,
+        solution_owner=users["solution"],
+        fulfillment_owner=users["delivery"],
+    )
+    contract = commercial.create_contract(
+        opportunity=deal,
+        by=rep,
+        amount=str(quote.total),
+        payment_terms=terms,
+        quote=quote,
+        margin_percent="22",
+        schedule="签约后 45 天内分两批交付",
+        cost_risk="进口轴承交期波动",
+    )
+    contract = commercial.submit_contract(
+        contract=contract, by=rep, relationship_assessment="客户续约意愿强,付款记录良好。"
+    )
+    services.assess_review(
+        review=contract.review,
+        user=users["solution"],
+        solution_assessment="备件型号与现场设备匹配。",
+    )
+    services.assess_review(
+        review=contract.review, user=users["delivery"], delivery_assessment="库存充足,交期可控。"
+    )
+    contract = commercial.decide_contract(
+        contract=contract, by=manager, approve=True, comment="同意签约"
+    )
+    contract = commercial.sign_contract(
+        contract=contract, by=rep, signed_on=timezone.localdate() - timedelta(days=4)
+    )
+    contract = commercial.accept_contract(contract=contract, by=users["delivery"])
+    commercial.request_change(
+        contract=contract, by=rep, description="客户追加 2 套主轴备件", amount_delta="84000"
+    )
+    result.add("contracts")
+
+    risky = Opportunity.objects.get(name="博远信息 运维平台")
+    owner = users["rep1"]
+    services.update_opportunity(
+        opportunity=risky,
+        by=owner,
+        solution_owner=users["solution"],
+        fulfillment_owner=users["delivery"],
+    )
+    quote = commercial.create_quote(
+        opportunity=risky,
+        by=owner,
+        valid_until=valid,
+        lines=[
+            {"description": "运维平台软件许可", "quantity": "1", "unit_price": "300000"},
+            {"description": "实施服务(人天)", "quantity": "40", "unit_price": "2000"},
+        ],
+    )
+    commercial.revise_quote(quote=quote, by=owner)
+    contract = commercial.create_contract(
+        opportunity=risky,
+        by=owner,
+        amount="380000",
+        payment_terms=terms,
+        margin_percent="11",
+        is_risky=True,
+        cost_risk="定制开发范围未完全冻结",
+        schedule="三个月上线",
+    )
+    commercial.submit_contract(
+        contract=contract, by=owner, relationship_assessment="客户 CIO 支持。"
+    )
+    result.add("contracts")
