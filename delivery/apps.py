@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class DeliveryConfig(AppConfig):
     name = "delivery"
     verbose_name = _("Delivery")
+
+    def ready(self):
+        from .services import register_contract_checks
+
+        # A contract's amount never drops below its orders; it closes only when they are delivered.
+        register_contract_checks()

@@ -1,0 +1,50 @@
+from django.contrib import admin
+
+from .models import DeliveryUnit, Order, RevenueEntry, UnitCorrection
+
+
+class UnitInline(admin.TabularInline):
+    model = DeliveryUnit
+    extra = 0
+    readonly_fields = ("state", "shipped_on", "accepted_on", "certificate", "accepted_by")
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    """Orders are entered through the app or the API; here they are read and corrected."""
+
+    list_display = ("number", "contract", "amount", "currency", "order_date", "state")
+    list_filter = ("state",)
+    list_select_related = ("contract",)
+    readonly_fields = ("state", "contract", "amount", "currency")
+    inlines = [UnitInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(RevenueEntry)
+class RevenueEntryAdmin(admin.ModelAdmin):
+    """The revenue ledger is written by acceptances and corrections only."""
+
+    list_display = ("recognised_on", "period", "kind", "amount", "currency", "contract", "unit")
+    list_filter = ("kind", "period", "currency")
+    list_select_related = ("contract", "unit")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(UnitCorrection)
+class UnitCorrectionAdmin(admin.ModelAdmin):
+    list_display = ("unit", "previous_accepted_on", "by", "at")
+    readonly_fields = ("unit", "reason", "previous_accepted_on", "previous_certificate", "by", "at")
+
+    def has_add_permission(self, request):
+        return False

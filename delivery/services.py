@@ -1,0 +1,375 @@
+"""Every operation that changes an order or a delivery unit. One transaction each.
+
+The orders of a contract never add up to more than its current amount; units add up to their
+order; revenue is written when, and only when, a unit is accepted (in the month of its
+acceptance date), and reversed by a manager's recorded correction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from contracts import services as contract_services
+from contracts.models import ACTIVE_STATES, Contract
+from ltc.activity.services import log_transition, log_transitions_bulk
+from ltc.core.errors import InvalidInput, Missing, NotAllowed, TransitionRefused
+from ltc.core.fsm import ensure_can
+from ltc.core.money import quantize
+from ltc.org.models import Role
+from opportunities import services as deals
+
+from .models import (
+    DeliveryUnit,
+    Order,
+    OrderState,
+    RevenueEntry,
+    UnitCorrection,
+    UnitKind,
+    UnitState,
+)
+
+ORDER_ENTRY_ROLES = {Role.REP, Role.MANAGER, Role.DELIVERY, Role.ADMIN, Role.INTEGRATION}
+
+
+def _require(allowed: bool, detail) -> None:
+    if not allowed:
+        raise NotAllowed(detail)
+
+
+def delivers(user, contract: Contract) -> bool:
+    """The FR of the deal, or a manager above it, ships and accepts."""
+    opportunity = contract.opportunity
+    return user.pk == opportunity.fulfillment_owner_id or deals.manages_deal(user, opportunity)
+
+
+def ordered_total(contract: Contract) -> Decimal:
+    return Order.objects.filter(contract=contract).aggregate(total=Sum("amount"))[
+        "total"
+    ] or Decimal("0")
+
+
+def remaining_amount(contract: Contract) -> Decimal:
+    return contract.amount - ordered_total(contract)
+
+
+def _money(value, field: str) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, TypeError):
+        raise InvalidInput(_("Give an amount as a number."), field)
+    if not amount.is_finite() or amount <= 0 or amount >= Decimal("1e13"):
+        raise InvalidInput(_("The amount must be positive."), field)
+    return quantize(amount)
+
+
+def _clean_units(units, order_amount: Decimal) -> list[dict]:
+    if not isinstance(units, list | tuple) or not units:
+        raise InvalidInput(_("An order needs its delivery units."), "units")
+    cleaned = []
+    for index, unit in enumerate(units, start=1):
+        if not isinstance(unit, dict) or not str(unit.get("name") or "").strip():
+            raise InvalidInput(_("Unit %(n)s: give it a name.") % {"n": index}, "units")
+        kind = unit.get("kind") or UnitKind.SHIPMENT
+        if kind not in UnitKind.values:
+            raise InvalidInput(
+                _("Unit %(n)s: the kind is site, cluster or shipment.") % {"n": index}, "units"
+            )
+        cleaned.append(
+            {
+                "name": str(unit["name"]).strip()[:200],
+                "kind": kind,
+                "amount": _money(unit.get("amount"), "units"),
+            }
+        )
+    total = sum(u["amount"] for u in cleaned)
+    if total != order_amount:
+        raise InvalidInput(
+            _("The units add up to %(units)s; they must add up to the order's %(order)s.")
+            % {"units": total, "order": order_amount},
+            "units",
+        )
+    return cleaned
+
+
+@transaction.atomic
+def create_order(
+    *, contract: Contract, by, number: str, amount, units, order_date: date | None = None
+) -> Order:
+    """A PO under a signed or executing contract; refused (409, with the remaining amount) when
+    the contract's orders would add up to more than its amount."""
+    _require(by.is_superuser or by.role in ORDER_ENTRY_ROLES, _("Your role may not enter orders."))
+    contract = (
+        Contract.objects.select_for_update(of=("self",))
+        .select_related("opportunity")
+        .get(pk=contract.pk)
+    )
+    _require(
+        by.role in {Role.ADMIN, Role.INTEGRATION}
+        or by.is_superuser
+        or deals.works_on(by, contract.opportunity),
+        _("Only the deal's iron triangle and its managers enter its orders."),
+    )
+    number = (number or "").strip()
+    if not number:
+        raise InvalidInput(_("Give the PO number."), "number")
+    amount = _money(amount, "amount")
+    cleaned = _clean_units(units, amount)
+    missing = []
+    if contract.state not in ACTIVE_STATES:
+        missing.append(Missing("contract_signed", _("The contract is signed or executing")))
+    if Order.objects.filter(contract=contract, number=number).exists():
+        raise InvalidInput(_("This contract already has an order with this number."), "number")
+    remaining = remaining_amount(contract)
+    if amount > remaining:
+        missing.append(
+            Missing(
+                "remaining_amount",
+                _("At most %(remaining)s %(currency)s is left to order on this contract.")
+                % {"remaining": remaining, "currency": contract.currency},
+            )
+        )
+    if missing:
+        raise TransitionRefused(_("The order cannot be placed."), missing)
+    order = Order.objects.create(
+        contract=contract,
+        number=number[:60],
+        amount=amount,
+        currency=contract.currency,
+        order_date=order_date or timezone.localdate(),
+        created_by=by,
+    )
+    DeliveryUnit.objects.bulk_create([DeliveryUnit(order=order, **unit) for unit in cleaned])
+    log_transition(obj=order, transition="create", source="", target=order.state, actor=by)
+    return order
+
+
+def _sync_order(order: Order) -> None:
+    """Move the order to the state its units say: open, delivering or delivered. An invoiced
+    order whose unit is corrected goes back through delivered to delivering."""
+    states = list(DeliveryUnit.objects.filter(order=order).values_list("state", flat=True))
+    if states and all(s == UnitState.ACCEPTED for s in states):
+        wanted = OrderState.DELIVERED
+    elif any(s != UnitState.PLANNED for s in states):
+        wanted = OrderState.DELIVERING
+    else:
+        wanted = OrderState.OPEN
+    steps = {
+        (OrderState.OPEN, OrderState.DELIVERING): ["start_delivery"],
+        (OrderState.OPEN, OrderState.DELIVERED): ["complete_delivery"],
+        (OrderState.DELIVERING, OrderState.DELIVERED): ["complete_delivery"],
+        (OrderState.DELIVERING, OrderState.OPEN): ["back_to_open"],
+        (OrderState.DELIVERED, OrderState.DELIVERING): ["start_delivery"],
+        (OrderState.INVOICED, OrderState.DELIVERING): ["unmark_invoiced", "start_delivery"],
+    }.get((order.state, wanted), [])
+    for method in steps:
+        source = order.state
+        getattr(order, method)()
+        log_transition(obj=order, transition=method, source=source, target=order.state)
+    if steps:
+        order.save()
+
+
+def _locked_units(unit_ids: Iterable[int]) -> list[DeliveryUnit]:
+    return list(
+        DeliveryUnit.objects.select_for_update(of=("self",))
+        .select_related(
+            "order", "order__contract", "order__contract__opportunity", "order__contract__customer"
+        )
+        .filter(pk__in=list(unit_ids))
+        .order_by("pk")
+    )
+
+
+def _check_date(on: date | None, field: str) -> date:
+    on = on or timezone.localdate()
+    if on > timezone.localdate():
+        raise InvalidInput(_("The date cannot be in the future."), field)
+    return on
+
+
+@transaction.atomic
+def ship_unit(*, unit: DeliveryUnit, by, on: date | None = None) -> DeliveryUnit:
+    on = _check_date(on, "date")
+    (unit,) = _locked_units([unit.pk])
+    _require(
+        delivers(by, unit.order.contract), _("The FR of the deal (or a manager) ships its units.")
+    )
+    ensure_can(unit, "ship", _("The unit cannot be shipped."))
+    unit.ship(on=on)
+    unit.save()
+    log_transition(
+        obj=unit, transition="ship", source=UnitState.PLANNED, target=unit.state, actor=by
+    )
+    _sync_order(unit.order)
+    return unit
+
+
+@transaction.atomic
+def accept_units(
+    *, units: Iterable[DeliveryUnit], by, certificate: str, on: date | None = None
+) -> list[DeliveryUnit]:
+    """The customer signed the acceptance certificate for these units (one or many): revenue is
+    recognised now, in the month of ``on``."""
+    on = _check_date(on, "date")
+    certificate = (certificate or "").strip()
+    if not certificate:
+        raise InvalidInput(_("Give the acceptance certificate's reference."), "certificate")
+    locked = _locked_units(u.pk for u in units)
+    if not locked:
+        raise InvalidInput(_("Choose the units to accept."), "units")
+    missing = []
+    for unit in locked:
+        _require(
+            delivers(by, unit.order.contract),
+            _("The FR of the deal (or a manager) accepts its units."),
+        )
+        if unit.state != UnitState.SHIPPED:
+            missing.append(
+                Missing(
+                    f"unit_{unit.pk}",
+                    _("%(unit)s is shipped (it is “%(state)s”)")
+                    % {"unit": unit.name, "state": unit.get_state_display()},
+                )
+            )
+        if unit.shipped_on and on < unit.shipped_on:
+            missing.append(
+                Missing(
+                    f"date_{unit.pk}",
+                    _("%(unit)s is accepted on or after its shipping date") % {"unit": unit.name},
+                )
+            )
+    if missing:
+        raise TransitionRefused(_("The units cannot be accepted."), missing)
+    period = on.replace(day=1)
+    entries = []
+    for unit in locked:
+        unit.accept(on=on, certificate=certificate[:200], by=by)
+        unit.save()
+        contract = unit.order.contract
+        entries.append(
+            RevenueEntry(
+                unit=unit,
+                order=unit.order,
+                contract=contract,
+                customer_id=contract.customer_id,
+                kind=RevenueEntry.Kind.RECOGNITION,
+                amount=unit.amount,
+                currency=unit.order.currency,
+                recognised_on=on,
+                period=period,
+                note=certificate[:300],
+                created_by=by,
+            )
+        )
+    RevenueEntry.objects.bulk_create(entries)
+    log_transitions_bulk(
+        model=DeliveryUnit,
+        object_ids=[u.pk for u in locked],
+        transition="accept",
+        source=UnitState.SHIPPED,
+        target=UnitState.ACCEPTED,
+        actor=by,
+        comment=certificate,
+    )
+    for order in {u.order_id: u.order for u in locked}.values():
+        _sync_order(order)
+    return locked
+
+
+def accept_unit(
+    *, unit: DeliveryUnit, by, certificate: str, on: date | None = None
+) -> DeliveryUnit:
+    return accept_units(units=[unit], by=by, certificate=certificate, on=on)[0]
+
+
+@transaction.atomic
+def correct_acceptance(*, unit: DeliveryUnit, by, reason: str) -> DeliveryUnit:
+    """Un-accept a unit: only a manager, only with a reason; the revenue is reversed in the
+    current month and the correction is kept."""
+    if not (reason or "").strip():
+        raise InvalidInput(_("Say why the acceptance is corrected."), "reason")
+    (unit,) = _locked_units([unit.pk])
+    contract = unit.order.contract
+    _require(
+        deals.manages_deal(by, contract.opportunity), _("Only a manager corrects an acceptance.")
+    )
+    closed = (
+        [Missing("order_closed", _("The order is not closed"))]
+        if unit.order.state == OrderState.CLOSED
+        else []
+    )
+    ensure_can(unit, "correct", _("Only an accepted unit can be corrected."), closed)
+    today = timezone.localdate()
+    UnitCorrection.objects.create(
+        unit=unit,
+        reason=reason,
+        previous_accepted_on=unit.accepted_on,
+        previous_certificate=unit.certificate,
+        by=by,
+        at=timezone.now(),
+    )
+    RevenueEntry.objects.create(
+        unit=unit,
+        order=unit.order,
+        contract=contract,
+        customer_id=contract.customer_id,
+        kind=RevenueEntry.Kind.REVERSAL,
+        amount=-unit.amount,
+        currency=unit.order.currency,
+        recognised_on=today,
+        period=today.replace(day=1),
+        note=reason[:300],
+        created_by=by,
+    )
+    unit.correct()
+    unit.save()
+    log_transition(
+        obj=unit,
+        transition="correct",
+        source=UnitState.ACCEPTED,
+        target=unit.state,
+        actor=by,
+        comment=reason,
+    )
+    _sync_order(unit.order)
+    return unit
+
+
+# What the contracts app asks of us (registered in apps.ready) ---------------------------------
+def orders_fit_amount(contract: Contract, new_amount: Decimal) -> list[Missing]:
+    ordered = ordered_total(contract)
+    if ordered > new_amount:
+        return [
+            Missing(
+                "orders_exceed_amount",
+                _("The orders (%(ordered)s) fit in the new amount") % {"ordered": ordered},
+            )
+        ]
+    return []
+
+
+def orders_delivered(contract: Contract) -> list[Missing]:
+    pending = (
+        Order.objects.filter(contract=contract)
+        .exclude(state__in=[OrderState.DELIVERED, OrderState.INVOICED, OrderState.CLOSED])
+        .count()
+    )
+    if pending:
+        return [
+            Missing(
+                "orders_delivered",
+                _("All orders are delivered (%(count)s are not)") % {"count": pending},
+            )
+        ]
+    return []
+
+
+def register_contract_checks() -> None:
+    contract_services.register_amount_check(orders_fit_amount)
+    contract_services.register_close_check(orders_delivered)
