@@ -7,6 +7,7 @@ class DeliveryConfig(AppConfig):
     verbose_name = _("Delivery")
 
     def ready(self):
+        from . import workbench  # noqa: F401  register the workbench panels
         from .services import register_contract_checks
 
         # A contract's amount never drops below its orders; it closes only when they are delivered.

@@ -49,9 +49,9 @@ def delivers(user, contract: Contract) -> bool:
 
 
 def ordered_total(contract: Contract) -> Decimal:
-    return Order.objects.filter(contract=contract).aggregate(total=Sum("amount"))[
-        "total"
-    ] or Decimal("0")
+    # Quantized: SQLite sums decimals as floats (149999.990000000), which the refusal would show.
+    total = Order.objects.filter(contract=contract).aggregate(total=Sum("amount"))["total"]
+    return quantize(total or Decimal("0"))
 
 
 def remaining_amount(contract: Contract) -> Decimal:
@@ -118,6 +118,9 @@ def create_order(
     number = (number or "").strip()
     if not number:
         raise InvalidInput(_("Give the PO number."), "number")
+    if len(number) > Order._meta.get_field("number").max_length:
+        # Truncating would let two different (or the same) long numbers collide in the database.
+        raise InvalidInput(_("The PO number is at most 60 characters."), "number")
     amount = _money(amount, "amount")
     cleaned = _clean_units(units, amount)
     missing = []
@@ -138,7 +141,7 @@ def create_order(
         raise TransitionRefused(_("The order cannot be placed."), missing)
     order = Order.objects.create(
         contract=contract,
-        number=number[:60],
+        number=number,
         amount=amount,
         currency=contract.currency,
         order_date=order_date or timezone.localdate(),
@@ -151,7 +154,13 @@ def create_order(
 
 def _sync_order(order: Order) -> None:
     """Move the order to the state its units say: open, delivering or delivered. An invoiced
-    order whose unit is corrected goes back through delivered to delivering."""
+    order whose unit is corrected goes back through delivered to delivering.
+
+    The order row is locked and its state re-read first: two units of one order accepted in
+    concurrent transactions would otherwise each miss the other's acceptance and leave the order
+    delivering with every unit accepted."""
+    list(Order.objects.select_for_update().filter(pk=order.pk).values_list("pk", flat=True))
+    order.refresh_from_db(fields=["state"])
     states = list(DeliveryUnit.objects.filter(order=order).values_list("state", flat=True))
     if states and all(s == UnitState.ACCEPTED for s in states):
         wanted = OrderState.DELIVERED
@@ -277,7 +286,7 @@ def accept_units(
         actor=by,
         comment=certificate,
     )
-    for order in {u.order_id: u.order for u in locked}.values():
+    for _order_id, order in sorted({u.order_id: u.order for u in locked}.items()):  # lock order
         _sync_order(order)
     return locked
 

@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include("opportunities.api.urls")),  # first: it routes leads/<id>/convert/
     path("", include("leads.api.urls")),
     path("", include("contracts.api.urls")),
+    path("", include("delivery.api.urls")),
     path("", include(router.urls)),
 ]

@@ -230,6 +230,10 @@ SPECTACULAR_SETTINGS = {
         "ChangeStateEnum": "contracts.models.ChangeState",
         "TriggerEnum": "contracts.models.Trigger",
         "ProfitabilityEnum": "contracts.models.Evaluation.Profitability",
+        "OrderStateEnum": "delivery.models.OrderState",
+        "UnitStateEnum": "delivery.models.UnitState",
+        "UnitKindEnum": "delivery.models.UnitKind",
+        "RevenueKindEnum": "delivery.models.RevenueEntry.Kind",
     },
 }
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("leads/", include("leads.urls")),
     path("opportunities/", include("opportunities.urls")),
     path("contracts/", include("contracts.urls")),
+    path("delivery/", include("delivery.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("ltc.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -21,6 +21,9 @@ MENU = [
     ("opportunities:reviews", _("Reviews to decide"), {Role.MANAGER, Role.ADMIN}),
     ("contracts:contract_list", _("Contracts"), TRIANGLE | {Role.FINANCE}),
     ("contracts:approvals", _("Approvals"), {Role.MANAGER, Role.ADMIN}),
+    ("delivery:mine", _("My deliveries"), {Role.DELIVERY, Role.MANAGER}),
+    ("delivery:order_list", _("Orders"), SALES | {Role.DELIVERY, Role.FINANCE}),
+    ("delivery:revenue", _("Revenue"), {Role.FINANCE, Role.MANAGER, Role.ADMIN}),
     ("customers:list", _("Customers"), ALL - {Role.INTEGRATION}),
 ]
 

@@ -1,0 +1,262 @@
+"""Orders, delivery units and the revenue ledger over REST: every change goes through a service;
+the exception handler turns the services' errors into 400/403/409 with ``detail`` and ``missing``.
+"""
+
+from decimal import Decimal
+
+from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404  # a malformed id is a 404, not a 500
+from rest_framework.response import Response
+
+from ltc.core.api import FORBIDDEN, REFUSED
+
+from .. import services
+from ..filters import OrderFilter, RevenueFilter, UnitFilter
+from ..models import DeliveryUnit, Order, RevenueEntry, UnitState
+from .serializers import (
+    AcceptSerializer,
+    BulkAcceptSerializer,
+    CorrectionSerializer,
+    DeliveryUnitSerializer,
+    OrderCreateSerializer,
+    OrderSerializer,
+    RevenueEntrySerializer,
+    RevenueSummarySerializer,
+    ShipSerializer,
+    SummaryQuerySerializer,
+)
+
+INVALID = OpenApiResponse(description="Invalid input")
+NOT_VISIBLE = OpenApiResponse(description="Not visible")
+ERRORS = {400: INVALID, 403: FORBIDDEN, 404: NOT_VISIBLE, 409: REFUSED}
+UNIT_RESPONSES = {200: DeliveryUnitSerializer, **ERRORS}
+MONEY = DecimalField(max_digits=16, decimal_places=2)
+
+
+def _orders(queryset=None):
+    """Orders with their contract, units and what is left to order on the contract, in a fixed
+    number of queries."""
+    queryset = Order.objects.all() if queryset is None else queryset
+    ordered = (
+        Order.objects.filter(contract=OuterRef("contract"))
+        .order_by()
+        .values("contract")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return (
+        queryset.select_related("contract")
+        .prefetch_related("units")
+        .annotate(
+            remaining_on_contract=F("contract__amount")
+            - Coalesce(
+                Subquery(ordered, output_field=MONEY), Value(Decimal("0")), output_field=MONEY
+            )
+        )
+    )
+
+
+def _units(queryset=None):
+    queryset = DeliveryUnit.objects.all() if queryset is None else queryset
+    return queryset.select_related("order")
+
+
+# Orders ------------------------------------------------------------------------------------------
+class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Purchase orders of the contracts the caller may see, each with its delivery units. The
+    state follows the units (open → delivering → delivered); it is never written."""
+
+    serializer_class = OrderSerializer
+    queryset = Order.objects.none()  # the schema's model; requests use get_queryset
+    filterset_class = OrderFilter
+    ordering_fields = ["order_date", "created_at", "amount", "number", "id"]
+    ordering = ["-order_date", "-id"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        return _orders(Order.objects.visible_to(self.request.user)).order_by("-order_date", "-id")
+
+    @extend_schema(
+        request=OrderCreateSerializer,
+        responses={201: OrderSerializer, **ERRORS},
+        summary="Place a PO under a signed contract, with its delivery units",
+    )
+    def create(self, request, *args, **kwargs):
+        body = OrderCreateSerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        order = services.create_order(by=request.user, **body.validated_data)
+        return Response(
+            OrderSerializer(_orders().get(pk=order.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+
+# Delivery units ----------------------------------------------------------------------------------
+class DeliveryUnitViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Delivery units of the orders the caller may see: planned → shipped → accepted (the customer
+    signed the certificate; revenue is recognised then). The deal's FR or a manager acts."""
+
+    serializer_class = DeliveryUnitSerializer
+    queryset = DeliveryUnit.objects.none()  # the schema's model; requests use get_queryset
+    filterset_class = UnitFilter
+    ordering_fields = ["shipped_on", "accepted_on", "amount", "id"]
+    ordering = ["order", "id"]
+
+    def _visible(self):
+        return DeliveryUnit.objects.visible_to(self.request.user)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        return _units(self._visible()).order_by("order", "id")
+
+    def _unit(self) -> DeliveryUnit:
+        return get_object_or_404(self._visible(), pk=self.kwargs["pk"])
+
+    def _answer(self, unit: DeliveryUnit) -> Response:
+        return Response(DeliveryUnitSerializer(_units().get(pk=unit.pk)).data)
+
+    @extend_schema(
+        request=ShipSerializer, responses=UNIT_RESPONSES, summary="Shipped (the FR or a manager)"
+    )
+    @action(detail=True, methods=["post"])
+    def ship(self, request, pk=None):
+        unit = self._unit()
+        body = ShipSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        on = body.validated_data["date"]
+        return self._answer(services.ship_unit(unit=unit, by=request.user, on=on))
+
+    @extend_schema(
+        request=AcceptSerializer,
+        responses=UNIT_RESPONSES,
+        summary="Accepted by the customer (certificate): revenue in the month of the date",
+    )
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        unit = self._unit()
+        body = AcceptSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        accepted = services.accept_unit(
+            unit=unit, by=request.user, certificate=data["certificate"], on=data["date"]
+        )
+        return self._answer(accepted)
+
+    @extend_schema(
+        request=BulkAcceptSerializer,
+        responses={200: DeliveryUnitSerializer(many=True), **ERRORS},
+        operation_id="v1_delivery_units_accept_many",
+        summary="Accept several units with one certificate: all of them or none",
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="accept",
+        url_name="accept-many",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def accept_many(self, request):
+        body = BulkAcceptSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        wanted = set(data["units"])
+        units = list(self._visible().filter(pk__in=wanted))
+        unknown = sorted(wanted - {unit.pk for unit in units})
+        if unknown:
+            raise serializers.ValidationError(
+                {"units": [_("No such units: %(ids)s.") % {"ids": ", ".join(map(str, unknown))}]}
+            )
+        accepted = services.accept_units(
+            units=units, by=request.user, certificate=data["certificate"], on=data["date"]
+        )
+        fresh = _units().filter(pk__in=[unit.pk for unit in accepted]).order_by("id")
+        return Response(DeliveryUnitSerializer(fresh, many=True).data)
+
+    @extend_schema(
+        request=CorrectionSerializer,
+        responses=UNIT_RESPONSES,
+        summary="Correct an acceptance (a manager, with a reason): the revenue is reversed",
+    )
+    @action(detail=True, methods=["post"])
+    def correct(self, request, pk=None):
+        unit = self._unit()
+        body = CorrectionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._answer(
+            services.correct_acceptance(unit=unit, by=request.user, **body.validated_data)
+        )
+
+
+# Revenue -----------------------------------------------------------------------------------------
+class RevenueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The revenue ledger of the contracts the caller may see: an entry when a unit is accepted
+    (in the month of its acceptance date), a reversing one when a manager corrects it."""
+
+    serializer_class = RevenueEntrySerializer
+    queryset = RevenueEntry.objects.none()  # the schema's model; requests use get_queryset
+    filterset_class = RevenueFilter
+    ordering_fields = ["recognised_on", "period", "amount", "id"]
+    ordering = ["-recognised_on", "-id"]
+
+    def _visible(self):
+        return RevenueEntry.objects.visible_to(self.request.user)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        return (
+            self._visible()
+            .select_related("unit", "order", "contract")
+            .order_by("-recognised_on", "-id")
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("year", int, description="The calendar year; this year if omitted")
+        ],
+        responses={200: RevenueSummarySerializer, 400: INVALID},
+        summary="Revenue per month and currency in a year, and what is shipped but not accepted",
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def summary(self, request):
+        query = SummaryQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        year = query.validated_data.get("year") or timezone.localdate().year
+        entries = self._visible().filter(period__year=year).order_by()
+        months = (
+            entries.values("period", "currency")
+            .annotate(amount=Sum("amount"))
+            .order_by("period", "currency")
+        )
+        totals = entries.values("currency").annotate(amount=Sum("amount")).order_by("currency")
+        pending = (
+            DeliveryUnit.objects.visible_to(request.user)
+            .filter(state=UnitState.SHIPPED)
+            .order_by()
+            .values(currency=F("order__currency"))
+            .annotate(amount=Sum("amount"))
+            .order_by("currency")
+        )
+        summary = {
+            "year": year,
+            "months": [
+                {"month": row["period"].strftime("%Y-%m"), **_money_row(row)} for row in months
+            ],
+            "total": [_money_row(row) for row in totals],
+            "delivered_not_accepted": [_money_row(row) for row in pending],
+        }
+        return Response(RevenueSummarySerializer(summary).data)
+
+
+def _money_row(row: dict) -> dict:
+    return {"currency": row["currency"], "amount": row["amount"]}
