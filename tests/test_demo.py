@@ -26,7 +26,15 @@ def _seed() -> None:
 def _counts() -> dict[str, int]:
     return {
         model._meta.label: model.objects.count()
-        for app_label in ("org", "customers", "activity", "leads", "opportunities", "contracts")
+        for app_label in (
+            "org",
+            "customers",
+            "activity",
+            "leads",
+            "opportunities",
+            "contracts",
+            "delivery",
+        )
         for model in apps.get_app_config(app_label).get_models()
     }
 
@@ -99,12 +107,18 @@ def test_every_page_renders_with_the_demo_data_for_every_demo_user(client):
             "opportunities:reviews",
             "contracts:contract_list",
             "contracts:approvals",
+            "delivery:mine",
+            "delivery:order_list",
+            "delivery:revenue",
         )
     ]
     pages += [reverse("leads:detail", args=[pk]) for pk in lead_ids]
     pages += [reverse("opportunities:detail", args=[pk]) for pk in deal_ids]
     pages += [reverse("opportunities:review", args=[pk]) for pk in review_ids]
     from contracts.models import Contract, Quote
+    from delivery.models import Order, RevenueEntry
+
+    assert RevenueEntry.objects.exists()
 
     assert Contract.objects.filter(state="executing").exists()
     assert Contract.objects.filter(state="in_review", review__needs_second_approval=True).exists()
@@ -112,6 +126,7 @@ def test_every_page_renders_with_the_demo_data_for_every_demo_user(client):
         ("contracts:contract_detail", Contract),
         ("contracts:quote_detail", Quote),
         ("contracts:quote_print", Quote),
+        ("delivery:order_detail", Order),
     ):
         pages += [reverse(name, args=[pk]) for pk in model.objects.values_list("pk", flat=True)]
     seen = 0

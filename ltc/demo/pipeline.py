@@ -346,6 +346,7 @@ def _seed_commercials(users, now: datetime, result) -> None:
         contract=contract, by=rep, signed_on=timezone.localdate() - timedelta(days=4)
     )
     contract = commercial.accept_contract(contract=contract, by=users["delivery"])
+    _seed_delivery(contract, users)
     commercial.request_change(
         contract=contract, by=rep, description="客户追加 2 套主轴备件", amount_delta="84000"
     )
@@ -383,3 +384,42 @@ def _seed_commercials(users, now: datetime, result) -> None:
         contract=contract, by=owner, relationship_assessment="客户 CIO 支持。"
     )
     result.add("contracts")
+
+
+def _seed_delivery(contract, users) -> None:
+    """Two POs under the executing contract: units accepted (revenue last month and this month),
+    one shipped but not accepted (goods at risk), one still planned."""
+    from delivery import services as delivery
+
+    today = timezone.localdate()
+    last_month = today.replace(day=1) - timedelta(days=3)
+    first = delivery.create_order(
+        contract=contract,
+        by=users["rep2"],
+        number="PO-HT-2401",
+        amount="240000",
+        order_date=last_month - timedelta(days=10),
+        units=[
+            {"name": "苏州总厂 主轴备件 第一批", "kind": "shipment", "amount": "160000"},
+            {"name": "苏州总厂 巡检服务 上半年", "kind": "site", "amount": "80000"},
+        ],
+    )
+    second = delivery.create_order(
+        contract=contract,
+        by=users["rep2"],
+        number="PO-HT-2402",
+        amount="120000",
+        order_date=today - timedelta(days=2),
+        units=[
+            {"name": "常州分厂 主轴备件", "kind": "shipment", "amount": "70000"},
+            {"name": "常州分厂 巡检服务", "kind": "site", "amount": "50000"},
+        ],
+    )
+    fr = users["delivery"]
+    first_units = list(first.units.order_by("id"))
+    for unit in first_units:
+        delivery.ship_unit(unit=unit, by=fr, on=last_month - timedelta(days=5))
+    delivery.accept_units(units=first_units[:1], by=fr, certificate="YS-2401-01", on=last_month)
+    delivery.accept_units(units=first_units[1:], by=fr, certificate="YS-2401-02", on=today)
+    second_units = list(second.units.order_by("id"))
+    delivery.ship_unit(unit=second_units[0], by=fr, on=today)
