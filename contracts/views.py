@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from ltc.activity.services import transitions_of
 from ltc.core.errors import DomainError, InvalidInput
 from ltc.core.fsm import unmet
-from ltc.core.views import flash_refusal
+from ltc.core.views import flash_form_errors, flash_refusal, run_post
 from ltc.customers.models import Customer
 from ltc.org.models import Role
 from ltc.org.scoping import managed_team_ids, managed_users, manages
@@ -66,35 +66,6 @@ REVIEW_ASSESSMENTS = (
 
 
 # Shared helpers ----------------------------------------------------------------------------------
-def _safe_next(request) -> str | None:
-    target = request.POST.get("next") or ""
-    if target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
-
-
-def _flash_form_errors(request, form) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
-
-
-def _post(request, back: str, run, success: str, form=None):
-    """Run one service call from a POST: form errors and refusals become flash messages listing
-    every missing item; then back to the page (or where the user came from)."""
-    data = {}
-    if form is not None:
-        if not form.is_valid():
-            _flash_form_errors(request, form)
-            return redirect(back)
-        data = form.cleaned_data
-    try:
-        result = run(data)
-    except DomainError as exc:
-        flash_refusal(request, exc)
-    else:
-        messages.success(request, result if isinstance(result, str) else success)
-    return redirect(_safe_next(request) or back)
 
 
 def _show_refusal(request, exc: DomainError, form) -> None:
@@ -361,7 +332,7 @@ def quote_print(request, pk: int):
 @require_POST
 def quote_submit(request, pk: int):
     quote = _quote(request, pk)
-    return _post(
+    return run_post(
         request,
         _quote_url(quote),
         lambda d: services.submit_quote(quote=quote, by=request.user),
@@ -381,14 +352,14 @@ def quote_decide(request, pk: int):
         )
         return _("Discount approved.") if approve else _("Discount refused: the quote is a draft.")
 
-    return _post(request, _quote_url(quote), run, "", DecideForm(request.POST))
+    return run_post(request, _quote_url(quote), run, "", DecideForm(request.POST))
 
 
 @login_required
 @require_POST
 def quote_send(request, pk: int):
     quote = _quote(request, pk)
-    return _post(
+    return run_post(
         request,
         _quote_url(quote),
         lambda d: services.send_quote(quote=quote, by=request.user),
@@ -400,7 +371,7 @@ def quote_send(request, pk: int):
 @require_POST
 def quote_answer(request, pk: int):
     quote = _quote(request, pk)
-    return _post(
+    return run_post(
         request,
         _quote_url(quote),
         lambda d: services.record_quote_answer(
@@ -417,7 +388,7 @@ def quote_revise(request, pk: int):
     quote = _quote(request, pk)
     form = ReviseForm(request.POST)
     if not form.is_valid():
-        _flash_form_errors(request, form)
+        flash_form_errors(request, form)
         return redirect(_quote_url(quote))
     try:
         revised = services.revise_quote(
@@ -734,7 +705,7 @@ def contract_detail(request, pk: int):
 # Contract actions: POST only, a flash message after each, back to the contract. ------------------
 def _contract_post(request, pk: int, run, success: str, form=None):
     contract = _contract(request, pk)
-    return _post(request, _contract_url(contract), lambda d: run(contract, d), success, form)
+    return run_post(request, _contract_url(contract), lambda d: run(contract, d), success, form)
 
 
 @login_required
@@ -763,7 +734,7 @@ def contract_assess(request, pk: int):
             **{k: v for k, v in data.items() if v.strip()},
         )
 
-    return _post(request, _contract_url(contract), run, _("Assessment saved."), form)
+    return run_post(request, _contract_url(contract), run, _("Assessment saved."), form)
 
 
 @login_required
@@ -870,7 +841,7 @@ def change_request(request, pk: int):
 def change_assess(request, pk: int):
     change = _change(request, pk)
     form = ChangeAssessForm(request.POST, assessments=["fr_assessment", "sr_assessment"])
-    return _post(
+    return run_post(
         request,
         _contract_url(change.contract),
         lambda d: services.assess_change(
@@ -893,7 +864,7 @@ def change_decide(request, pk: int):
         )
         return _("Change approved: the AR may apply it.") if approve else _("Change rejected.")
 
-    return _post(request, _contract_url(change.contract), run, "", DecideForm(request.POST))
+    return run_post(request, _contract_url(change.contract), run, "", DecideForm(request.POST))
 
 
 @login_required
@@ -907,7 +878,7 @@ def change_apply(request, pk: int):
             "version": contract.version
         }
 
-    return _post(request, _contract_url(change.contract), run, "")
+    return run_post(request, _contract_url(change.contract), run, "")
 
 
 # The managers' inbox -----------------------------------------------------------------------------

@@ -3,6 +3,7 @@ errors into form errors or flash messages listing every missing item."""
 
 from __future__ import annotations
 
+from functools import partial
 from itertools import groupby
 from operator import attrgetter
 
@@ -22,7 +23,7 @@ from contracts.models import ACTIVE_STATES, Contract
 from ltc.activity.models import TransitionLog
 from ltc.activity.services import transitions_of
 from ltc.core.errors import DomainError, InvalidInput
-from ltc.core.views import flash_refusal
+from ltc.core.views import run_post
 from ltc.org.models import Role
 from ltc.org.scoping import managed_team_ids, managed_users
 from opportunities import services as deals
@@ -45,35 +46,11 @@ ORDER_RELATED = (
     "created_by",
 )
 
+# Invalid forms go back to where the user came from, like refusals.
+_action = partial(run_post, back_on_invalid=True)
+
 
 # Shared helpers ----------------------------------------------------------------------------------
-def _safe_next(request) -> str | None:
-    target = request.POST.get("next") or ""
-    if target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
-
-
-def _action(request, back: str, run, success: str, form=None):
-    """Run one service call from a POST: form errors and refusals become flash messages listing
-    every missing item; then back to where the user came from (or the order)."""
-    data = {}
-    if form is not None:
-        if not form.is_valid():
-            for field, errors in form.errors.items():
-                label = form.fields[field].label if field in form.fields else ""
-                messages.error(
-                    request, f"{label}: {' '.join(errors)}" if label else " ".join(errors)
-                )
-            return redirect(_safe_next(request) or back)
-        data = form.cleaned_data
-    try:
-        run(data)
-    except DomainError as exc:
-        flash_refusal(request, exc)
-    else:
-        messages.success(request, success)
-    return redirect(_safe_next(request) or back)
 
 
 def _order_url(order_id: int) -> str:

@@ -20,7 +20,7 @@ from leads.services import works_on as works_on_lead
 from ltc.activity.services import activities_of, transitions_of
 from ltc.core.errors import DomainError
 from ltc.core.normalize import company_key
-from ltc.core.views import flash_refusal
+from ltc.core.views import flash_refusal, run_post
 from ltc.customers.models import Customer
 from ltc.customers.services import save_contact
 from ltc.org.models import Role, Team
@@ -66,37 +66,6 @@ def _get(request, pk: int) -> Opportunity:
         "lead",
     )
     return get_object_or_404(_scope(request).select_related(*related), pk=pk)
-
-
-def _safe_next(request) -> str | None:
-    target = request.POST.get("next") or ""
-    if target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
-
-
-def _flash_form_errors(request, form) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
-
-
-def _post(request, back: str, run, success: str, form=None):
-    """Run one service call from a POST: form errors and refusals become flash messages listing
-    every missing item; then back to the page (or where the user came from)."""
-    data = {}
-    if form is not None:
-        if not form.is_valid():
-            _flash_form_errors(request, form)
-            return redirect(back)
-        data = form.cleaned_data
-    try:
-        result = run(data)
-    except DomainError as exc:
-        flash_refusal(request, exc)
-    else:
-        messages.success(request, result if isinstance(result, str) else success)
-    return redirect(_safe_next(request) or back)
 
 
 def _detail_url(opportunity) -> str:
@@ -440,14 +409,14 @@ def advance(request, pk: int):
             "stage": moved.stage.name,
         }
 
-    return _post(request, _detail_url(opportunity), run, "", AdvanceForm(request.POST))
+    return run_post(request, _detail_url(opportunity), run, "", AdvanceForm(request.POST))
 
 
 @login_required
 @require_POST
 def task_complete(request, pk: int, code: str):
     opportunity = _get(request, pk)
-    return _post(
+    return run_post(
         request,
         _detail_url(opportunity),
         lambda d: services.complete_task(
@@ -470,7 +439,7 @@ def review_request(request, pk: int):
     form = ReviewRequestForm(
         request.POST, kinds=_review_kinds(opportunity), assessments=my_assessments
     )
-    return _post(
+    return run_post(
         request,
         _detail_url(opportunity),
         lambda d: services.request_review(opportunity=opportunity, user=request.user, **d),
@@ -494,7 +463,7 @@ def lose(request, pk: int):
             abandon=data["outcome"] == "abandoned",
         )
 
-    return _post(
+    return run_post(
         request,
         _detail_url(opportunity),
         run,
@@ -507,7 +476,7 @@ def lose(request, pk: int):
 @require_POST
 def win(request, pk: int):
     opportunity = _get(request, pk)
-    return _post(
+    return run_post(
         request,
         _detail_url(opportunity),
         lambda d: services.win_partner_deal(opportunity=opportunity, user=request.user),
@@ -519,7 +488,7 @@ def win(request, pk: int):
 @require_POST
 def regrade(request, pk: int):
     opportunity = _get(request, pk)
-    return _post(
+    return run_post(
         request,
         _detail_url(opportunity),
         lambda d: services.regrade(opportunity=opportunity, user=request.user, **d),
@@ -555,14 +524,14 @@ def chain_add(request, pk: int):
             note=data["note"],
         )
 
-    return _post(request, _detail_url(opportunity), run, _("Decision chain updated."), form)
+    return run_post(request, _detail_url(opportunity), run, _("Decision chain updated."), form)
 
 
 @login_required
 @require_POST
 def competitor_add(request, pk: int):
     opportunity = _get(request, pk)
-    return _post(
+    return run_post(
         request,
         _detail_url(opportunity),
         lambda d: services.add_competitor(opportunity=opportunity, user=request.user, **d),
@@ -575,7 +544,7 @@ def competitor_add(request, pk: int):
 @require_POST
 def activity_add(request, pk: int):
     opportunity = _get(request, pk)
-    return _post(
+    return run_post(
         request,
         _detail_url(opportunity),
         lambda d: services.log_activity(opportunity=opportunity, user=request.user, **d),
@@ -673,7 +642,7 @@ def review_assess(request, pk: int):
     item = _get_review(request, pk)
     back = reverse("opportunities:review", args=[item.pk])
     form = AssessForm(request.POST, assessments=list(services.ASSESSMENT_BY_ROLE.values()))
-    return _post(
+    return run_post(
         request,
         back,
         lambda d: services.assess_review(
@@ -699,4 +668,4 @@ def review_decide(request, pk: int):
             comment=data["comment"],
         )
 
-    return _post(request, back, run, _("Decision recorded; the AR is told."), form)
+    return run_post(request, back, run, _("Decision recorded; the AR is told."), form)

@@ -25,3 +25,38 @@ def home(request):
     now = timezone.now()
     context = {"panels": panels_for(request.user), "now": now, "soon": now + timedelta(days=1)}
     return render(request, "home.html", context)
+
+
+def safe_next(request) -> str | None:
+    """The ``next`` the form posted, if it stays on this site."""
+    target = request.POST.get("next") or ""
+    if target.startswith("/") and not target.startswith("//"):
+        return target
+    return None
+
+
+def flash_form_errors(request, form) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+
+
+def run_post(request, back: str, run, success: str, form=None, back_on_invalid: bool = False):
+    """Run one service call from a POST: form errors and refusals become flash messages listing
+    every missing item; then back to the page (or to the ``next`` the form named). A string
+    returned by ``run`` replaces the success message."""
+    from django.shortcuts import redirect
+
+    data = {}
+    if form is not None:
+        if not form.is_valid():
+            flash_form_errors(request, form)
+            return redirect((safe_next(request) if back_on_invalid else None) or back)
+        data = form.cleaned_data
+    try:
+        result = run(data)
+    except DomainError as exc:
+        flash_refusal(request, exc)
+    else:
+        messages.success(request, result if isinstance(result, str) else success)
+    return redirect(safe_next(request) or back)
