@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from ltc.core.fsm import requirement
+from ltc.core.models import SingleRowSettings
 from ltc.core.money import currency_field, money_field
 
 from .querysets import ContractQuerySet, QuoteQuerySet
@@ -20,7 +21,7 @@ from .querysets import ContractQuerySet, QuoteQuerySet
 HUNDRED = Decimal("100")
 
 
-class CommercialPolicy(models.Model):
+class CommercialPolicy(SingleRowSettings):
     """Thresholds of the commercial approvals (one row; edited in the admin)."""
 
     quote_discount_threshold = models.DecimalField(
@@ -44,10 +45,6 @@ class CommercialPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"discount ≤ {self.quote_discount_threshold}% · margin ≥ {self.margin_floor}%"
-
-    @classmethod
-    def current(cls) -> CommercialPolicy:
-        return cls.objects.order_by("id").first() or cls()
 
 
 # Quotes ----------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from ltc.activity.services import activities_of, transitions_of
 from ltc.core.errors import DomainError
-from ltc.core.views import flash_refusal
+from ltc.core.views import flash_form_errors, flash_refusal, safe_next
 from ltc.org.models import Role, User
 from ltc.org.scoping import managed_users, visible_users
 
@@ -210,9 +210,7 @@ def _action(request, pk: int, run, success: str, form_class=None, to_detail=True
             **({"users": _assignable_users(request.user)} if form_class is AssignForm else {}),
         )
         if not form.is_valid():
-            for field, errors in form.errors.items():
-                label = form.fields[field].label if field in form.fields else field
-                messages.error(request, f"{label}: {' '.join(errors)}")
+            flash_form_errors(request, form)
             return redirect("leads:detail", pk=lead.pk)
         data = form.cleaned_data
     try:
@@ -223,8 +221,8 @@ def _action(request, pk: int, run, success: str, form_class=None, to_detail=True
         messages.success(request, success)
         if isinstance(result, Lead) and result.pk != lead.pk:  # a merge lands on the lead kept
             return redirect("leads:detail", pk=result.pk)
-    target = request.POST.get("next")
-    if target and target.startswith("/") and not target.startswith("//"):
+    target = safe_next(request)
+    if target:
         return redirect(target)
     if not to_detail or not Lead.objects.visible_to(request.user).filter(pk=lead.pk).exists():
         return redirect("leads:pool")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from ltc.core.fsm import requirement
+from ltc.core.models import SingleRowSettings
 from ltc.core.money import currency_field, money_field
 
 from .querysets import OpportunityQuerySet, ReviewQuerySet
@@ -48,7 +49,7 @@ class RequirementKind(models.TextChoices):
     REVIEW = "review", _("Required review")
 
 
-class GradingPolicy(models.Model):
+class GradingPolicy(SingleRowSettings):
     """Thresholds of the grades by amount (one row; edited in the admin)."""
 
     a_min = money_field(verbose_name=_("grade A from"), default=Decimal("5000000"))
@@ -61,10 +62,6 @@ class GradingPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"A ≥ {self.a_min:,.0f} · B ≥ {self.b_min:,.0f} · C ≥ {self.c_min:,.0f}"
-
-    @classmethod
-    def current(cls) -> GradingPolicy:
-        return cls.objects.order_by("id").first() or cls()
 
     def grade_for(self, amount: Decimal | None) -> str:
         amount = amount or Decimal(0)

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.encoding import force_str
 
@@ -45,8 +45,6 @@ def run_post(request, back: str, run, success: str, form=None, back_on_invalid: 
     """Run one service call from a POST: form errors and refusals become flash messages listing
     every missing item; then back to the page (or to the ``next`` the form named). A string
     returned by ``run`` replaces the success message."""
-    from django.shortcuts import redirect
-
     data = {}
     if form is not None:
         if not form.is_valid():

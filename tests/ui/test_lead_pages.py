@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from leads.models import Lead, LeadState
+from leads.models import Lead, LeadState, has_budget_confirmed, has_follow_up, has_need
 from ltc.activity.models import Activity
 
 from ..conftest import ROLES
@@ -81,29 +81,33 @@ def test_claim_from_the_pool_page_makes_the_lead_mine(browser_as, org):
 
 
 def test_a_refused_claim_says_why(browser_as, org):
-    lead = held_lead(org.rep2, pool=org.region_pool)
-    client = browser_as("manager")
-    Lead.objects.filter(pk=lead.pk).update(state="new", owner=None)
-    held_lead(org.rep1, pool=org.region_pool)
-    lead.refresh_from_db()
-    # rep2 takes it first; then rep1's claim is refused with a message naming the state.
+    lead = LeadFactory(pool=org.region_pool)
     browser_as("rep2").post(reverse("leads:claim", args=[lead.pk]))
-    response = browser_as("rep1").post(reverse("leads:claim", args=[lead.pk]), follow=True)
+    response = browser_as("rep1").post(
+        reverse("leads:claim", args=[lead.pk]), follow=True, HTTP_ACCEPT_LANGUAGE="en"
+    )
     text = " ".join(str(m) for m in response.context["messages"])
-    assert "pool" in text or "公海" in text or "线索池" in text
+    assert "This lead is no longer in the pool." in text
+    assert "The lead must be in the pool" in text
     lead.refresh_from_db()
     assert lead.owner == org.rep2
-    assert client  # the manager client was only used to set up
 
 
 def test_follow_up_validate_and_disqualify_through_the_forms(browser_as, org):
     lead = held_lead(org.rep1, pool=org.region_pool)
     client = browser_as("rep1")
-    response = client.post(reverse("leads:validate", args=[lead.pk]), {"need": ""}, follow=True)
+    response = client.post(
+        reverse("leads:validate", args=[lead.pk]),
+        {"need": ""},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     messages = " ".join(str(m) for m in response.context["messages"])
     lead.refresh_from_db()
     assert lead.state == LeadState.ASSIGNED
-    assert messages  # the refusal lists what is missing
+    # The refusal lists every missing item, not just the first.
+    for label in (has_follow_up.label, has_need.label, has_budget_confirmed.label):
+        assert str(label) in messages
     client.post(
         reverse("leads:follow_up", args=[lead.pk]), {"kind": "call", "note": "Reached the CIO"}
     )
