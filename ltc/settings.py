@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "contracts",
     "delivery",
     "billing",
+    "ltc.dashboards",
     "ltc.demo",
 ]
 

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DashboardsConfig(AppConfig):
+    """Funnel dashboards: the figure definitions, sales targets, the dashboard pages and API.
+    Reads every chain app; no app imports it."""
+
+    name = "ltc.dashboards"
+    label = "dashboards"
+    verbose_name = _("Dashboards")

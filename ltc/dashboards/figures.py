@@ -1,0 +1,723 @@
+"""THE definitions of the dashboard figures. The pages, the API, the exports and the drill-down
+lists all call these functions, so they show the same number.
+
+Each figure takes a ``Scope`` (whose records: see ``scope.py``) and a ``Period`` (``periods.py``)
+and returns plain dicts and lists. Every number is grouped and summed by the database; Python
+only walks the few result groups (stages, months, grades, reasons), never the rows.
+
+Money: amounts are in one currency (``currency``, the company's by default). Records in another
+currency still count in the counts but add nothing to the amounts (there is no exchange rate).
+Rates are shares between 0 and 1 (``None`` when there is nothing to divide by). Durations are days
+with one decimal; percentiles are nearest-rank (``stats.py``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import (
+    BooleanField,
+    Count,
+    DateField,
+    DecimalField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+
+from leads.models import DisqualifyReason, LeadRecovery, LeadState, Source
+from opportunities.models import (
+    Grade,
+    LossReason,
+    OpportunityState,
+    ReviewKind,
+    Stage,
+    StageHistory,
+)
+
+from .periods import Period, month_start
+from .scope import Scope
+from .stats import days, nearest_rank
+
+ZERO = Decimal("0.00")
+MONEY = DecimalField(max_digits=20, decimal_places=2)
+CLOSED = (OpportunityState.WON, OpportunityState.LOST, OpportunityState.ABANDONED)
+NO_SOURCE = "direct"  # deals opened without a lead
+
+
+def default_currency() -> str:
+    return settings.LTC_DEFAULT_CURRENCY
+
+
+def _sum(expression, currency: str, prefix: str = "", extra: Q | None = None):
+    condition = Q(**{f"{prefix}currency": currency})
+    if extra is not None:
+        condition &= extra
+    if isinstance(expression, str):
+        expression = F(expression)
+    return Coalesce(
+        Sum(expression, filter=condition, output_field=MONEY), Value(ZERO), output_field=MONEY
+    )
+
+
+def _money(value) -> Decimal:
+    return Decimal(value or 0).quantize(Decimal("0.01"))
+
+
+def rate(part, whole) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _in(period: Period, field: str) -> Q:
+    """``field`` (a datetime) falls in the period."""
+    return Q(**{f"{field}__gte": period.start_at, f"{field}__lt": period.end_at})
+
+
+def _on(period: Period, field: str) -> Q:
+    """``field`` (a date) falls in the period."""
+    return Q(**{f"{field}__gte": period.start, f"{field}__lt": period.end})
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or timezone.now()
+
+
+# Funnel -------------------------------------------------------------------------------------------
+def open_in_stage(scope: Scope, stage_id: int) -> QuerySet:
+    return scope.opportunities().filter(state=OpportunityState.OPEN, stage_id=stage_id)
+
+
+def entered_stage(scope: Scope, period: Period, stage_id: int) -> QuerySet:
+    entered = scope.stage_history().filter(_in(period, "entered_at"), stage_id=stage_id)
+    return scope.opportunities().filter(pk__in=entered.values("opportunity_id"))
+
+
+def leads_created(scope: Scope, period: Period) -> QuerySet:
+    return scope.leads().filter(_in(period, "created_at"))
+
+
+def funnel(scope: Scope, period: Period, *, currency: str | None = None) -> dict:
+    """The pipeline now and how deals moved through it in the period.
+
+    - ``stages``: for every stage of every process, ``open_count`` and ``open_amount`` of the open
+      deals sitting in it now; ``entered``: the deals that entered the stage in the period;
+      ``advanced``: those of them that later reached any later stage of their process or were won;
+      ``conversion`` = advanced / entered. A fast-track deal that jumped from stage 1 to signing
+      counts as entered and advanced in stage 1 and is simply absent from the stages it skipped.
+    - ``closed``: deals won, lost and abandoned in the period (closed date), count and amount.
+    - ``leads``: of the leads created in the period, how many became an opportunity and how many
+      of those were won: ``lead_to_opportunity``, ``opportunity_to_won``, ``lead_to_won``.
+    """
+    currency = currency or default_currency()
+    opps = scope.opportunities()
+    now_rows = {
+        row["stage_id"]: row
+        for row in opps.filter(state=OpportunityState.OPEN)
+        .order_by()
+        .values("stage_id")
+        .annotate(count=Count("id"), amount=_sum("amount", currency))
+    }
+    later = StageHistory.objects.filter(
+        opportunity_id=OuterRef("opportunity_id"),
+        stage__process_id=OuterRef("stage__process_id"),
+        stage__order__gt=OuterRef("stage__order"),
+    )
+    moves = {
+        row["stage_id"]: row
+        for row in scope.stage_history()
+        .filter(_in(period, "entered_at"))
+        .annotate(
+            went_on=ExpressionWrapper(
+                Exists(later) | Q(opportunity__state=OpportunityState.WON),
+                output_field=BooleanField(),
+            ),
+        )
+        .order_by()
+        .values("stage_id")
+        .annotate(
+            entered=Count("opportunity_id", distinct=True),
+            advanced=Count("opportunity_id", distinct=True, filter=Q(went_on=True)),
+        )
+    }
+    stages = []
+    for stage in Stage.objects.select_related("process").order_by(
+        "-process__is_default", "process_id", "order"
+    ):
+        held, moved = now_rows.get(stage.pk, {}), moves.get(stage.pk, {})
+        entered, advanced = moved.get("entered", 0), moved.get("advanced", 0)
+        stages.append(
+            {
+                "stage_id": stage.pk,
+                "code": stage.code,
+                "name": stage.name,
+                "process": stage.process.name,
+                "order": stage.order,
+                "open_count": held.get("count", 0),
+                "open_amount": _money(held.get("amount")),
+                "entered": entered,
+                "advanced": advanced,
+                "conversion": rate(advanced, entered),
+            }
+        )
+    closed = opps.filter(_in(period, "closed_at"), state__in=CLOSED).aggregate(
+        **{f"{s}_count": Count("id", filter=Q(state=s)) for s in CLOSED},
+        **{f"{s}_amount": _sum("amount", currency, extra=Q(state=s)) for s in CLOSED},
+    )
+    chain = leads_created(scope, period).aggregate(
+        leads=Count("id"),
+        opportunities=Count("id", filter=Q(opportunity__isnull=False)),
+        won=Count("id", filter=Q(opportunity__state=OpportunityState.WON)),
+    )
+    return {
+        "currency": currency,
+        "stages": stages,
+        "closed": {
+            s.value: {"count": closed[f"{s}_count"], "amount": _money(closed[f"{s}_amount"])}
+            for s in CLOSED
+        },
+        "leads": {
+            **chain,
+            "lead_to_opportunity": rate(chain["opportunities"], chain["leads"]),
+            "opportunity_to_won": rate(chain["won"], chain["opportunities"]),
+            "lead_to_won": rate(chain["won"], chain["leads"]),
+        },
+    }
+
+
+# Lead leakage -------------------------------------------------------------------------------------
+def _leakage_annotated(scope: Scope, period: Period, now: datetime) -> QuerySet:
+    missed_deadline = LeadRecovery.objects.filter(
+        lead_id=OuterRef("pk"), kind=LeadRecovery.Kind.RECOVERED
+    )
+    return leads_created(scope, period).annotate(
+        missed=ExpressionWrapper(
+            Exists(missed_deadline) | Q(state=LeadState.ASSIGNED, follow_up_due_at__lt=now),
+            output_field=BooleanField(),
+        ),
+    )
+
+
+LEAKAGE_FILTERS = {
+    "missed": Q(missed=True),
+    "recovered": Q(recovery_count__gte=1),
+    "recovered_twice": Q(recovery_count__gte=2),
+    "disqualified": Q(state=LeadState.DISQUALIFIED),
+    "untouched": Q(state__in=[LeadState.NEW, LeadState.ASSIGNED], follow_up_count=0),
+}
+
+
+def _leakage_counts() -> dict:
+    counts = {"total": Count("id"), "recoveries": Coalesce(Sum("recovery_count"), 0)}
+    counts.update({name: Count("id", filter=q) for name, q in LEAKAGE_FILTERS.items()})
+    return counts
+
+
+def _leakage_row(row: dict) -> dict:
+    total = row["total"]
+    return {
+        "total": total,
+        "recoveries": row["recoveries"],
+        **{name: row[name] for name in LEAKAGE_FILTERS},
+        **{f"{name}_share": rate(row[name], total) for name in LEAKAGE_FILTERS},
+    }
+
+
+def leakage_leads(
+    scope: Scope, period: Period, kind: str, *, now: datetime | None = None
+) -> QuerySet:
+    """The leads behind one leakage count (``kind`` is a key of ``LEAKAGE_FILTERS``)."""
+    return _leakage_annotated(scope, period, _now(now)).filter(LEAKAGE_FILTERS[kind])
+
+
+def leakage(scope: Scope, period: Period, *, now: datetime | None = None) -> dict:
+    """Where the leads created in the period leak (线索流失率). For each lead:
+
+    - ``missed``: the pool's follow-up rule was broken at least once — the recovery task took the
+      lead back for a missed deadline (first follow-up within the pool's days of the claim, then
+      every interval), or it is held now past its deadline;
+    - ``recovered``: recovered at least once (``recovered_twice``: twice or more; ``recoveries``
+      adds up every recovery, so a lead recovered twice counts 2 there and 1 in ``recovered``);
+    - ``disqualified``: closed as disqualified, and ``by_reason`` per reason category;
+    - ``untouched``: still open (in the pool or held) with no follow-up logged at all.
+
+    Shares are of ``total``, the leads created in the period. ``by_source`` groups by the lead's
+    source. ``by_rep`` groups by the lead's owner now (``null``: in the pool) and adds, per former
+    owner, ``taken_back``: the leads of the period the recovery task took from that rep.
+    """
+    now = _now(now)
+    leads = _leakage_annotated(scope, period, now)
+    totals = _leakage_row(leads.aggregate(**_leakage_counts()))
+    reasons = {
+        row["disqualify_reason"]: row["count"]
+        for row in leads.filter(state=LeadState.DISQUALIFIED)
+        .order_by()
+        .values("disqualify_reason")
+        .annotate(count=Count("id"))
+    }
+    labels = dict(DisqualifyReason.choices)
+    by_reason = [
+        {
+            "reason": code,
+            "label": str(labels.get(code, code or "—")),
+            "count": count,
+            "share": rate(count, totals["total"]),
+        }
+        for code, count in sorted(reasons.items(), key=lambda item: -item[1])
+    ]
+    source_labels = dict(Source.choices)
+    by_source = [
+        {
+            "source": row["source"],
+            "label": str(source_labels.get(row["source"], row["source"])),
+            **_leakage_row(row),
+        }
+        for row in leads.order_by()
+        .values("source")
+        .annotate(**_leakage_counts())
+        .order_by("source")
+    ]
+    held = {
+        row["owner_id"]: row
+        for row in leads.order_by().values("owner_id").annotate(**_leakage_counts())
+    }
+    taken = {
+        row["former_owner_id"]: row["count"]
+        for row in LeadRecovery.objects.filter(
+            kind=LeadRecovery.Kind.RECOVERED, lead__in=leads.values("pk")
+        )
+        .order_by()
+        .values("former_owner_id")
+        .annotate(count=Count("lead_id", distinct=True))
+    }
+    names = _user_names(set(held) | set(taken))
+    empty = _leakage_row({k: 0 for k in ("total", "recoveries", *LEAKAGE_FILTERS)})
+    by_rep = []
+    for owner_id in sorted(set(held) | set(taken), key=lambda i: (i is None, names.get(i, ""))):
+        row = _leakage_row(held[owner_id]) if owner_id in held else dict(empty)
+        row.update(owner=owner_id, name=names.get(owner_id, ""), taken_back=taken.get(owner_id, 0))
+        by_rep.append(row)
+    return {**totals, "by_reason": by_reason, "by_source": by_source, "by_rep": by_rep}
+
+
+def _user_names(ids: set) -> dict:
+    from ltc.org.models import User
+
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return {user.pk: str(user) for user in User.objects.filter(pk__in=ids)}
+
+
+# Win rate -----------------------------------------------------------------------------------------
+def closed_deals(scope: Scope, period: Period) -> QuerySet:
+    """The deals won, lost or abandoned in the period: the population of every win rate."""
+    return scope.opportunities().filter(_in(period, "closed_at"), state__in=CLOSED)
+
+
+def _win_counts(currency: str) -> dict:
+    return {
+        "closed": Count("id"),
+        "won": Count("id", filter=Q(state=OpportunityState.WON)),
+        "lost": Count("id", filter=Q(state=OpportunityState.LOST)),
+        "abandoned": Count("id", filter=Q(state=OpportunityState.ABANDONED)),
+        "won_amount": _sum("amount", currency, extra=Q(state=OpportunityState.WON)),
+        "closed_amount": _sum("amount", currency),
+    }
+
+
+def _win_row(row: dict) -> dict:
+    return {
+        "closed": row["closed"],
+        "won": row["won"],
+        "lost": row["lost"],
+        "abandoned": row["abandoned"],
+        "won_amount": _money(row["won_amount"]),
+        "closed_amount": _money(row["closed_amount"]),
+        "win_rate": rate(row["won"], row["closed"]),
+        "amount_win_rate": rate(row["won_amount"], row["closed_amount"]),
+    }
+
+
+def win_rate(scope: Scope, period: Period, *, currency: str | None = None) -> dict:
+    """Win rate of the deals closed in the period: ``win_rate`` = won / (won + lost + abandoned),
+    ``amount_win_rate`` the same by amount; in total and by grade, rep (the AR), team and lead
+    source (``direct`` for deals opened without a lead). ``loss_reasons``: the lost and abandoned
+    deals per reason category; ``competitors``: the lost deals per winning competitor (where one
+    was named), with their amounts."""
+    currency = currency or default_currency()
+    closed = closed_deals(scope, period)
+    counts = _win_counts(currency)
+    grades = dict(Grade.choices)
+    by_grade = [
+        {
+            "grade": row["grade"],
+            "label": str(grades.get(row["grade"], row["grade"])),
+            **_win_row(row),
+        }
+        for row in closed.order_by().values("grade").annotate(**counts).order_by("grade")
+    ]
+    by_owner_rows = list(closed.order_by().values("owner_id").annotate(**counts))
+    names = _user_names({row["owner_id"] for row in by_owner_rows})
+    by_owner = sorted(
+        (
+            {"owner": row["owner_id"], "name": names.get(row["owner_id"], ""), **_win_row(row)}
+            for row in by_owner_rows
+        ),
+        key=lambda row: row["name"],
+    )
+    by_team = [
+        {"team": row["team_id"], "name": row["team__name"] or "—", **_win_row(row)}
+        for row in closed.order_by()
+        .values("team_id", "team__name")
+        .annotate(**counts)
+        .order_by("team__name")
+    ]
+    sources = dict(Source.choices)
+    by_source = [
+        {
+            "source": row["lead__source"] or NO_SOURCE,
+            "label": str(sources.get(row["lead__source"], "—")) if row["lead__source"] else "—",
+            **_win_row(row),
+        }
+        for row in closed.order_by()
+        .values("lead__source")
+        .annotate(**counts)
+        .order_by("lead__source")
+    ]
+    reasons = dict(LossReason.choices)
+    loss_reasons = [
+        {
+            "reason": row["loss_reason"],
+            "label": str(reasons.get(row["loss_reason"], "—")),
+            "count": row["count"],
+            "amount": _money(row["amount"]),
+        }
+        for row in closed.exclude(state=OpportunityState.WON)
+        .order_by()
+        .values("loss_reason")
+        .annotate(count=Count("id"), amount=_sum("amount", currency))
+        .order_by("-count", "loss_reason")
+    ]
+    competitors = [
+        {
+            "competitor": row["loss_competitor"],
+            "count": row["count"],
+            "amount": _money(row["amount"]),
+        }
+        for row in closed.filter(state=OpportunityState.LOST)
+        .exclude(loss_competitor="")
+        .order_by()
+        .values("loss_competitor")
+        .annotate(count=Count("id"), amount=_sum("amount", currency))
+        .order_by("-count", "loss_competitor")
+    ]
+    return {
+        "currency": currency,
+        **_win_row(closed.aggregate(**counts)),
+        "by_grade": by_grade,
+        "by_owner": by_owner,
+        "by_team": by_team,
+        "by_source": by_source,
+        "loss_reasons": loss_reasons,
+        "competitors": competitors,
+    }
+
+
+def win_rate_deals(scope: Scope, period: Period, dimension: str, key: str) -> QuerySet:
+    """The closed deals behind one win-rate row (``grade``, ``owner``, ``team``, ``source``,
+    ``loss_reason``, ``competitor``)."""
+    closed = closed_deals(scope, period)
+    if dimension == "source":
+        return (
+            closed.filter(lead__isnull=True)
+            if key == NO_SOURCE
+            else closed.filter(lead__source=key)
+        )
+    if dimension == "loss_reason":
+        return closed.exclude(state=OpportunityState.WON).filter(loss_reason=key)
+    if dimension == "competitor":
+        return closed.filter(state=OpportunityState.LOST, loss_competitor=key)
+    field = {"grade": "grade", "owner": "owner_id", "team": "team_id"}[dimension]
+    if dimension in ("owner", "team") and key in ("", "None"):
+        return closed.filter(**{f"{field}__isnull": True})
+    return closed.filter(**{field: key})
+
+
+# Forecast -----------------------------------------------------------------------------------------
+def forecast_deals(scope: Scope, period: Period) -> QuerySet:
+    """The open deals expected to close in the period (by ``expected_close_date``)."""
+    return scope.opportunities().filter(
+        _on(period, "expected_close_date"), state=OpportunityState.OPEN
+    )
+
+
+def won_deals(scope: Scope, period: Period) -> QuerySet:
+    return scope.opportunities().filter(_in(period, "closed_at"), state=OpportunityState.WON)
+
+
+def targets_by_month(scope: Scope, period: Period, currency: str) -> dict[date, Decimal]:
+    """The scope's target per month.
+
+    - a rep: the rep's own targets;
+    - a team or a manager's teams: the targets entered for the top teams of the scope (a team
+      whose parent is outside the scope: for one team, the team itself); in a month where none of
+      them has a target, the sum of the targets of the reps in the scope's teams;
+    - the company: the same, with the root teams (no parent) as the top teams.
+    Targets in another currency are left out.
+    """
+    from .models import SalesTarget
+
+    base = SalesTarget.objects.filter(
+        month__gte=month_start(period.start), month__lt=period.end, currency=currency
+    )
+    if scope.owner is not None:
+        rows = base.filter(owner=scope.owner).values_list("month").annotate(total=Sum("amount"))
+        return {month: _money(total) for month, total in rows}
+    if scope.team is not None:
+        top = Q(team=scope.team)
+        members = Q(owner__team_id__in=scope.team_ids)
+    elif scope.team_ids is not None:
+        top = Q(team_id__in=scope.team_ids) & ~Q(team__parent_id__in=scope.team_ids)
+        members = Q(owner__team_id__in=scope.team_ids)
+    else:
+        top = Q(team__parent__isnull=True, team__isnull=False)
+        members = Q(owner__isnull=False)
+    teams = dict(base.filter(top).order_by().values_list("month").annotate(total=Sum("amount")))
+    reps = dict(base.filter(members).order_by().values_list("month").annotate(total=Sum("amount")))
+    return {month: _money(teams.get(month, reps.get(month))) for month in set(teams) | set(reps)}
+
+
+def forecast(
+    scope: Scope, period: Period, *, currency: str | None = None, today: date | None = None
+) -> dict:
+    """The weighted forecast per month against the target (智慧漏斗), with the gap's causes.
+
+    Per month m of the period:
+    - ``won``: amount of the deals won in m (closed date);
+    - ``pipeline``: the open deals expected to close in m whose expected close date has not passed
+      yet (today or later), in full; ``weighted``: the same deals × their win probability;
+    - ``slipped``: the open deals expected in m whose expected close date has already passed —
+      they are still open after the day they should have closed, so the forecast ignores them;
+    - ``forecast`` = won + weighted; ``target``: see ``targets_by_month``;
+    - ``gap`` = target − forecast when positive, else 0. It is split into three causes that add up
+      to it, in this order:
+      ``missing_pipeline`` = target − won − pipeline − slipped, when positive: not even every open
+      deal closing in full would reach the target — more pipeline is needed;
+      ``slipped_dates`` = the part of the rest that the slipped deals would cover (at most their
+      amount): deals whose dates slipped, to be re-dated or pushed;
+      ``low_conversion`` = what is left, at most pipeline − weighted: the current deals would fill
+      it if they closed in full, but their win probability says they will not all close.
+    The totals add the months.
+    """
+    currency = currency or default_currency()
+    today = today or timezone.localdate()
+    past_due = Q(expected_close_date__lt=today)
+    weighted_amount = ExpressionWrapper(
+        F("amount") * F("probability") / Value(Decimal("100")), output_field=MONEY
+    )
+    open_rows = {
+        row["month"]: row
+        for row in forecast_deals(scope, period)
+        .annotate(month=TruncMonth("expected_close_date", output_field=DateField()))
+        .order_by()
+        .values("month")
+        .annotate(
+            count=Count("id"),
+            pipeline=_sum("amount", currency, extra=~past_due),
+            weighted=_sum(weighted_amount, currency, extra=~past_due),
+            slipped=_sum("amount", currency, extra=past_due),
+            slipped_count=Count("id", filter=past_due),
+        )
+    }
+    won_rows = {
+        row["month"]: row
+        for row in won_deals(scope, period)
+        .annotate(month=TruncMonth("closed_at", output_field=DateField()))
+        .order_by()
+        .values("month")
+        .annotate(count=Count("id"), amount=_sum("amount", currency))
+    }
+    targets = targets_by_month(scope, period, currency)
+    months = []
+    keys = (
+        "target",
+        "won",
+        "pipeline",
+        "weighted",
+        "slipped",
+        "forecast",
+        "gap",
+        "missing_pipeline",
+        "slipped_dates",
+        "low_conversion",
+    )
+    totals = {key: ZERO for key in keys}
+    for month in period.months():
+        row, won = open_rows.get(month, {}), won_rows.get(month, {})
+        entry = gap_causes(
+            target=targets.get(month, ZERO),
+            won=_money(won.get("amount")),
+            pipeline=_money(row.get("pipeline")),
+            weighted=_money(row.get("weighted")),
+            slipped=_money(row.get("slipped")),
+        )
+        entry.update(
+            month=month.strftime("%Y-%m"),
+            open_count=row.get("count", 0),
+            slipped_count=row.get("slipped_count", 0),
+            won_count=won.get("count", 0),
+        )
+        months.append(entry)
+        for key in keys:
+            totals[key] += entry[key]
+    return {"currency": currency, "months": months, "totals": totals}
+
+
+def gap_causes(
+    *, target: Decimal, won: Decimal, pipeline: Decimal, weighted: Decimal, slipped: Decimal
+) -> dict:
+    """One month of ``forecast``: the forecast, the gap and its three causes (see there)."""
+    forecast_amount = won + weighted
+    gap = max(ZERO, target - forecast_amount)
+    missing = max(ZERO, target - won - pipeline - slipped)
+    slipped_part = min(slipped, gap - missing) if gap > missing else ZERO
+    return {
+        "target": target,
+        "won": won,
+        "pipeline": pipeline,
+        "weighted": weighted,
+        "slipped": slipped,
+        "forecast": forecast_amount,
+        "gap": gap,
+        "missing_pipeline": min(missing, gap),
+        "slipped_dates": slipped_part,
+        "low_conversion": max(ZERO, gap - missing - slipped_part),
+    }
+
+
+# Cycle times --------------------------------------------------------------------------------------
+def _duration(end: str, start: str):
+    return ExpressionWrapper(F(end) - F(start), output_field=DurationField())
+
+
+def _spread(entry: dict | None, convert=days) -> dict:
+    entry = entry or {}
+    return {
+        "count": entry.get("count", 0),
+        "median": convert(entry.get(50)),
+        "p90": convert(entry.get(90)),
+    }
+
+
+def cycle_times(scope: Scope, period: Period) -> dict:
+    """How long things take, as median and 90th percentile days (nearest rank):
+
+    - ``stages``: time spent in each stage, over the stage stays that ended in the period (from
+      entering the stage to leaving it; a deal that skipped a stage has no stay there);
+    - ``reviews``: document flow time per review kind — requested to decided — over the reviews
+      decided in the period;
+    - ``lead_to_win``: from the lead's creation to the win, over the deals won in the period that
+      came from a lead;
+    - ``order_to_cash``: see ``order_to_cash_days``.
+    """
+    stays = nearest_rank(
+        scope.stage_history().filter(_in(period, "exited_at")),
+        _duration("exited_at", "entered_at"),
+        group="stage_id",
+    )
+    stages = [
+        {
+            "stage_id": stage.pk,
+            "code": stage.code,
+            "name": stage.name,
+            "process": stage.process.name,
+            **_spread(stays.get(stage.pk)),
+        }
+        for stage in Stage.objects.select_related("process").order_by(
+            "-process__is_default", "process_id", "order"
+        )
+    ]
+    flows = nearest_rank(
+        scope.reviews().filter(_in(period, "decided_at"), duration_seconds__isnull=False),
+        F("duration_seconds"),
+        group="kind",
+    )
+    kinds = dict(ReviewKind.choices)
+    reviews = [
+        {"kind": kind, "label": str(label), **_spread(flows.get(kind))}
+        for kind, label in kinds.items()
+    ]
+    lead_to_win = nearest_rank(
+        won_deals(scope, period).filter(lead__isnull=False),
+        _duration("closed_at", "lead__created_at"),
+    )
+    return {
+        "stages": stages,
+        "reviews": reviews,
+        "lead_to_win": _spread(lead_to_win.get(None)),
+        "order_to_cash": order_to_cash_days(scope, period),
+    }
+
+
+def order_to_cash_days(scope: Scope, period: Period) -> dict:
+    """Days from an order's date to the day its last payment was received, over the orders whose
+    invoices were fully paid in the period. Needs the billing app's invoices and payments."""
+    return _spread(None)
+
+
+# Revenue and receivables --------------------------------------------------------------------------
+def revenue(scope: Scope, period: Period, *, currency: str | None = None) -> dict:
+    """Revenue recognised per month (the delivery ledger: recognised on acceptance in the month of
+    the acceptance date, minus the reversals of corrections), and ``delivered_not_accepted``: the
+    units shipped and not yet accepted now (goods at risk, no revenue yet), count and value."""
+    currency = currency or default_currency()
+    from delivery.models import RevenueEntry, UnitState
+
+    rows = {
+        row["period"]: row
+        for row in scope.revenue()
+        .filter(_on(period, "period"))
+        .order_by()
+        .values("period")
+        .annotate(
+            recognised=_sum("amount", currency, extra=Q(kind=RevenueEntry.Kind.RECOGNITION)),
+            reversed=_sum("amount", currency, extra=Q(kind=RevenueEntry.Kind.REVERSAL)),
+            net=_sum("amount", currency),
+            entries=Count("id"),
+        )
+    }
+    months, total = [], ZERO
+    for month in period.months():
+        row = rows.get(month, {})
+        net = _money(row.get("net"))
+        total += net
+        months.append(
+            {
+                "month": month.strftime("%Y-%m"),
+                "recognised": _money(row.get("recognised")),
+                "reversed": _money(row.get("reversed")),
+                "net": net,
+                "entries": row.get("entries", 0),
+            }
+        )
+    waiting = (
+        scope.units()
+        .filter(state=UnitState.SHIPPED)
+        .aggregate(count=Count("id"), amount=_sum("amount", currency, prefix="order__"))
+    )
+    return {
+        "currency": currency,
+        "months": months,
+        "total": total,
+        "delivered_not_accepted": {"count": waiting["count"], "amount": _money(waiting["amount"])},
+    }
