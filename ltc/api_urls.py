@@ -1,11 +1,11 @@
 """``/api/v1/``: every app's REST resources, token auth, and the users the caller may see."""
 
 from django.urls import include, path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from ltc.customers.api.views import ContactViewSet, CustomerViewSet
 from ltc.org.api.views import UserViewSet
+from ltc.security.views import obtain_expiring_auth_token
 
 router = DefaultRouter(trailing_slash=True)
 router.register("users", UserViewSet, basename="user")
@@ -13,7 +13,7 @@ router.register("customers", CustomerViewSet, basename="customer")
 router.register("contacts", ContactViewSet, basename="contact")
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", obtain_expiring_auth_token, name="api-token"),
     path("", include("opportunities.api.urls")),  # first: it routes leads/<id>/convert/
     path("", include("leads.api.urls")),
     path("", include("contracts.api.urls")),

@@ -6,6 +6,7 @@ cookies are secure, HSTS and SSL redirect are on (``manage.py check --deploy`` i
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -65,17 +66,22 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
     "ltc.core",
     "ltc.org",
     "ltc.customers",
     "ltc.activity",
+    "ltc.security",
     "leads",
     "opportunities",
     "contracts",
     "delivery",
     "billing",
     "ltc.dashboards",
+    "ltc.idempotency",
+    "ltc.integrations",
     "ltc.demo",
+    "ltc.bench",
 ]
 
 MIDDLEWARE = [
@@ -89,11 +95,19 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "ltc.security.middleware.SecurityHeadersMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ltc.urls"
 WSGI_APPLICATION = "ltc.wsgi.application"
 AUTH_USER_MODEL = "org.User"
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out user name and address before the password is even checked.
+    "ltc.security.backends.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -189,10 +203,22 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "LTC <ltc@localhost>")
 # REST API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # First: ``Bearer ltc_…`` / ``Token ltc_…`` integration tokens; other ``Token`` headers
+        # fall through to the user tokens of ``POST auth/token/``.
+        "ltc.integrations.authentication.IntegrationTokenAuthentication",
+        "ltc.security.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        # Integration tokens write only within their scopes; users are not affected.
+        "ltc.integrations.permissions.TokenScopePermission",
+    ],
+    # Only requests authenticated by an integration token are throttled (per token).
+    "DEFAULT_THROTTLE_CLASSES": ["ltc.integrations.throttling.IntegrationTokenThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "integration": os.environ.get("LTC_INTEGRATION_RATE", "600/min"),
+    },
     "DEFAULT_PAGINATION_CLASS": "ltc.core.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -284,9 +310,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "opportunities.tasks.notify_missed_cadence",
         "schedule": crontab(minute=0, hour="*/6"),
     },
+    "sweep-webhook-outbox": {
+        "task": "ltc.integrations.tasks.sweep_outbox",
+        "schedule": 30.0,
+    },
     "deliver-notification-emails": {
         "task": "ltc.activity.tasks.deliver_notification_emails",
         "schedule": crontab(minute="*"),
+    },
+    "purge-idempotency-keys": {
+        "task": "ltc.idempotency.tasks.purge_idempotency_keys",
+        "schedule": crontab(minute=17, hour="*/6"),
+    },
+    "notify-overdue-invoices": {
+        "task": "billing.tasks.notify_overdue_invoices",
+        "schedule": crontab(minute=5, hour="*"),
     },
 }
 
@@ -295,7 +333,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # django-axes logs every login at INFO; keep its warnings (lockouts) only.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 if PRODUCTION:
@@ -309,6 +351,28 @@ if PRODUCTION:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = 60 * 60 * 12
+# A user's API token (``POST auth/token/``) is refused this many hours after it was issued.
+LTC_API_TOKEN_HOURS = int(os.environ.get("LTC_API_TOKEN_HOURS", "24"))
+# Brute force: five failed logins for one user name from one address lock that pair out.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "ltc.security.backends.lockout_response"
+LTC_CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'", "'unsafe-inline'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+LTC_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 SESSION_COOKIE_HTTPONLY = True
 SECURE_REFERRER_POLICY = "same-origin"
 

@@ -25,5 +25,6 @@ class UserViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(responses=UserSerializer)
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def me(self, request):
-        user = type(request.user).objects.select_related("team").get(pk=request.user.pk)
+        # Not type(request.user): with session auth that is the lazy wrapper, not the model.
+        user = User.objects.select_related("team").get(pk=request.user.pk)
         return Response(UserSerializer(user).data)
