@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class BillingConfig(AppConfig):
     name = "billing"
     verbose_name = _("Billing")
+
+    def ready(self):
+        from . import notices  # noqa: F401  register the notification texts
+        from .services import register_contract_checks
+
+        # A contract closes only when its orders are invoiced and paid and no invoice is open.
+        register_contract_checks()

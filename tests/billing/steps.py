@@ -1,0 +1,60 @@
+"""Helpers of the billing tests: orders with accepted units (through the delivery services),
+invoices issued and payments recorded through the billing services."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from billing import services
+from billing.models import Invoice
+from delivery import services as delivery
+
+from ..contracts.steps import AMOUNT, NOW, TODAY, fresh, missing_codes
+from ..delivery.steps import order, units_of
+
+__all__ = [
+    "AMOUNT",
+    "NOW",
+    "TODAY",
+    "accepted_order",
+    "fresh",
+    "invoice",
+    "issued",
+    "missing_codes",
+    "pay",
+    "units_of",
+]
+
+
+def accepted_order(contract, org, *, number="PO-1", amounts=("1000", "2000"), accept=None):
+    """An order of units worth ``amounts``, the first ``accept`` of them (all by default) shipped
+    and accepted by the FR."""
+    placed = order(contract, org.delivery, number=number, amounts=amounts)
+    units = units_of(placed)
+    for unit in units[: len(units) if accept is None else accept]:
+        delivery.ship_unit(unit=unit, by=org.delivery)
+        delivery.accept_unit(unit=unit, by=org.delivery, certificate=f"AC-{unit.pk}")
+    return fresh(placed)
+
+
+def invoice(by, amount, **target) -> Invoice:
+    return services.create_invoice(by=by, amount=Decimal(str(amount)), **target)
+
+
+def issued(by, amount, **target) -> Invoice:
+    return services.issue_invoice(invoice=invoice(by, amount, **target), by=by)
+
+
+_references = iter(range(1, 10**6))
+
+
+def pay(by, inv: Invoice, amount, *, total=None, reference=None):
+    """A payment of ``total`` (``amount`` by default) allocating ``amount`` to ``inv``."""
+    return services.record_payment(
+        by=by,
+        customer=inv.customer,
+        amount=Decimal(str(total if total is not None else amount)),
+        currency=inv.currency,
+        reference=reference or f"BANK-{next(_references)}",
+        allocations=[{"invoice": inv.pk, "amount": Decimal(str(amount))}],
+    )
