@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("leads.api.urls")),
     path("", include("contracts.api.urls")),
     path("", include("delivery.api.urls")),
+    path("", include("ltc.dashboards.api")),
     path("", include(router.urls)),
 ]

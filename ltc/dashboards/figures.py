@@ -669,10 +669,30 @@ def cycle_times(scope: Scope, period: Period) -> dict:
     }
 
 
+def paid_invoices(scope: Scope, period: Period) -> QuerySet:
+    """The invoices paid in full in the period (``paid_on``), with their order-to-cash days."""
+    return scope.invoices().filter(_on(period, "paid_on"), cash_days__isnull=False)
+
+
 def order_to_cash_days(scope: Scope, period: Period) -> dict:
-    """Days from an order's date to the day its last payment was received, over the orders whose
-    invoices were fully paid in the period. Needs the billing app's invoices and payments."""
-    return _spread(None)
+    """Order-to-cash days (billing's ``cash_days``): from the day the work started — the order
+    date, or the contract's signing date for a milestone invoice — to the day the invoice was paid
+    in full, over the invoices paid in full in the period. A payment split over several invoices
+    pays each on its own date; an invoice paid by several payments counts once, on the day the last
+    one settled it. Median and 90th percentile (nearest rank) and billing's average."""
+    from billing import selectors
+
+    invoices = paid_invoices(scope, period)
+    spread = nearest_rank(invoices, F("cash_days"))
+    average = selectors.order_to_cash(invoices)["average_days"]
+    return {
+        **_spread(spread.get(None), convert=_whole_days),
+        "average": None if average is None else float(average),
+    }
+
+
+def _whole_days(value) -> float | None:
+    return None if value is None else float(value)
 
 
 # Revenue and receivables --------------------------------------------------------------------------
@@ -720,4 +740,69 @@ def revenue(scope: Scope, period: Period, *, currency: str | None = None) -> dic
         "months": months,
         "total": total,
         "delivered_not_accepted": {"count": waiting["count"], "amount": _money(waiting["amount"])},
+    }
+
+
+def receivables(
+    scope: Scope, period: Period, *, currency: str | None = None, today: date | None = None
+) -> dict:
+    """What customers owe now and how fast they pay, from billing's definitions
+    (``billing.selectors``) over the scope's invoices:
+
+    - ``aging``: the outstanding amount (issued, not fully paid: amount − paid) of the open
+      invoices by days past due today: not due yet, 0–30 (due today included), 31–60, 61–90,
+      over 90; ``customers``: the same per customer, largest first (top 20);
+    - ``dso``: days sales outstanding = outstanding now / invoiced in the last 90 days × 90;
+    - ``invoiced``: invoices issued in the period (voided ones excluded); ``collected``: payments
+      allocated in the period to the scope's invoices (a payment split over invoices counts with
+      each invoice's share);
+    - ``order_to_cash``: see ``order_to_cash_days``.
+    """
+    from billing import selectors
+    from billing.models import ISSUED_STATES, Allocation
+
+    currency = currency or default_currency()
+    today = today or timezone.localdate()
+    invoices = scope.invoices().filter(currency=currency)
+    buckets = ("not_due", "days_0_30", "days_31_60", "days_61_90", "over_90", "total")
+    aging = next(iter(selectors.aging(invoices, today=today)), None) or {}
+    customers = [
+        {
+            "customer": row["customer"],
+            "name": row["customer__name"],
+            "invoice_count": row["invoice_count"],
+            **{name: _money(row[name]) for name in buckets},
+        }
+        for row in selectors.aging_by_customer(invoices, today=today)[:20]
+    ]
+    dso = next(iter(selectors.dso(invoices, today=today)), None) or {
+        "outstanding": ZERO,
+        "sales": ZERO,
+        "days": selectors.DSO_DAYS,
+        "dso": None,
+    }
+    invoiced = invoices.filter(
+        state__in=ISSUED_STATES, issued_on__gte=period.start, issued_on__lt=period.end
+    ).aggregate(total=Sum("amount"))["total"]
+    collected = (
+        Allocation.objects.live()
+        .filter(
+            invoice__in=invoices.values("pk"),
+            allocated_on__gte=period.start,
+            allocated_on__lt=period.end,
+        )
+        .aggregate(total=Sum("amount"))["total"]
+    )
+    return {
+        "currency": currency,
+        "today": today,
+        "aging": {
+            "invoice_count": aging.get("invoice_count", 0),
+            **{name: _money(aging.get(name)) for name in buckets},
+        },
+        "customers": customers,
+        "dso": {key: dso[key] for key in ("outstanding", "sales", "days", "dso")},
+        "invoiced": _money(invoiced),
+        "collected": _money(collected),
+        "order_to_cash": order_to_cash_days(scope, period),
     }

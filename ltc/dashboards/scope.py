@@ -139,11 +139,12 @@ class Scope:
 
         return Order.objects.visible_to(self.viewer).filter(self.deal_q("contract__opportunity__"))
 
-    def targets(self) -> QuerySet:
-        """The targets that make up this scope's target (see ``figures.forecast``)."""
-        from .models import SalesTarget
+    def invoices(self) -> QuerySet:
+        from billing.models import Invoice
 
-        return SalesTarget.objects.all()
+        return Invoice.objects.visible_to(self.viewer).filter(
+            self.deal_q("contract__opportunity__")
+        )
 
 
 def _int(value, name: str) -> int | None:

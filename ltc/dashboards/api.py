@@ -1,0 +1,138 @@
+"""``/api/v1/dashboard/…``: the figures as JSON, read-only. Each view resolves the scope and the
+period from the query, calls the figure function of ``figures.py`` and renders its result."""
+
+from __future__ import annotations
+
+from django.urls import path
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import figures
+from . import serializers as s
+from .params import FigureRequest, figure_request
+
+PARAMETERS = [
+    OpenApiParameter(
+        "period", str, description="YYYY, YYYY-MM or YYYY-Qn; default: the current year"
+    ),
+    OpenApiParameter("from", str, description="First day, YYYY-MM-DD (instead of period)"),
+    OpenApiParameter("to", str, description="Last day, YYYY-MM-DD (instead of period)"),
+    OpenApiParameter("team", int, description="A team id: that team and the teams under it"),
+    OpenApiParameter("owner", int, description="A user id: that person's figures"),
+    OpenApiParameter("currency", str, description="Amounts in this currency (default: CNY)"),
+]
+ERRORS = {
+    400: OpenApiResponse(description="A filter is malformed; the body names the field"),
+    404: OpenApiResponse(description="The team or person is outside the caller's scope"),
+}
+
+
+class FigureView(APIView):
+    """One figure: ``compute`` calls the definition, ``serializer_class`` renders it."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class: type = s.Envelope
+
+    def compute(self, request: FigureRequest) -> dict:
+        raise NotImplementedError
+
+    def get(self, request):
+        figure = figure_request(request.user, request.query_params)
+        data = s.envelope(self.compute(figure), scope=figure.scope, period=figure.period)
+        return Response(self.serializer_class(data).data)
+
+
+def _schema(serializer, summary: str):
+    return extend_schema(
+        summary=summary, parameters=PARAMETERS, responses={200: serializer, **ERRORS}
+    )
+
+
+class FunnelView(FigureView):
+    serializer_class = s.FunnelSerializer
+
+    @_schema(s.FunnelSerializer, "Funnel: the pipeline per stage, conversions, lead → won")
+    def get(self, request):
+        return super().get(request)
+
+    def compute(self, figure):
+        return figures.funnel(figure.scope, figure.period, currency=figure.currency)
+
+
+class LeakageView(FigureView):
+    serializer_class = s.LeakageSerializer
+
+    @_schema(s.LeakageSerializer, "Lead leakage of the leads created in the period")
+    def get(self, request):
+        return super().get(request)
+
+    def compute(self, figure):
+        return figures.leakage(figure.scope, figure.period)
+
+
+class WinRateView(FigureView):
+    serializer_class = s.WinRateSerializer
+
+    @_schema(s.WinRateSerializer, "Win rate by grade, rep, team and source; loss reasons")
+    def get(self, request):
+        return super().get(request)
+
+    def compute(self, figure):
+        return figures.win_rate(figure.scope, figure.period, currency=figure.currency)
+
+
+class ForecastView(FigureView):
+    serializer_class = s.ForecastSerializer
+
+    @_schema(s.ForecastSerializer, "Weighted forecast per month against the target, the gap")
+    def get(self, request):
+        return super().get(request)
+
+    def compute(self, figure):
+        return figures.forecast(figure.scope, figure.period, currency=figure.currency)
+
+
+class CycleTimesView(FigureView):
+    serializer_class = s.CycleTimesSerializer
+
+    @_schema(s.CycleTimesSerializer, "Cycle times: median and 90th percentile days")
+    def get(self, request):
+        return super().get(request)
+
+    def compute(self, figure):
+        return figures.cycle_times(figure.scope, figure.period)
+
+
+class ReceivablesView(FigureView):
+    serializer_class = s.ReceivablesSerializer
+
+    @_schema(s.ReceivablesSerializer, "Receivables aging, DSO, invoiced and collected")
+    def get(self, request):
+        return super().get(request)
+
+    def compute(self, figure):
+        return figures.receivables(figure.scope, figure.period, currency=figure.currency)
+
+
+class RevenueView(FigureView):
+    serializer_class = s.RevenueSerializer
+
+    @_schema(s.RevenueSerializer, "Revenue recognised per month; delivered, not accepted")
+    def get(self, request):
+        return super().get(request)
+
+    def compute(self, figure):
+        return figures.revenue(figure.scope, figure.period, currency=figure.currency)
+
+
+urlpatterns = [
+    path("dashboard/funnel/", FunnelView.as_view(), name="dashboard-funnel"),
+    path("dashboard/leakage/", LeakageView.as_view(), name="dashboard-leakage"),
+    path("dashboard/win-rate/", WinRateView.as_view(), name="dashboard-win-rate"),
+    path("dashboard/forecast/", ForecastView.as_view(), name="dashboard-forecast"),
+    path("dashboard/cycle-times/", CycleTimesView.as_view(), name="dashboard-cycle-times"),
+    path("dashboard/receivables/", ReceivablesView.as_view(), name="dashboard-receivables"),
+    path("dashboard/revenue/", RevenueView.as_view(), name="dashboard-revenue"),
+]
