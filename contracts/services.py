@@ -15,6 +15,7 @@ from ltc.activity.services import log_transition, notify
 from ltc.core.errors import InvalidInput, Missing, NotAllowed, TransitionRefused
 from ltc.core.fsm import ensure_can, unmet
 from ltc.core.money import Currency, quantize
+from ltc.integrations.events import emit
 from ltc.org.scoping import managers_of
 from opportunities import services as deals
 from opportunities.models import Opportunity, OpportunityState, Review, ReviewKind, ReviewState
@@ -690,6 +691,18 @@ def sign_contract(*, contract: Contract, by, signed_on: date | None = None) -> C
     # changes): a contract is never signed on a closed deal.
     if contract.opportunity.state != OpportunityState.WON:
         deals.mark_won(opportunity=contract.opportunity, by=by, comment=contract.number)
+    emit(
+        "contract.signed",
+        {
+            "contract": contract.pk,
+            "number": contract.number,
+            "opportunity": contract.opportunity_id,
+            "customer": contract.customer_id,
+            "amount": contract.amount,
+            "currency": contract.currency,
+            "signed_on": signed_on,
+        },
+    )
     return contract
 
 

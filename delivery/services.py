@@ -21,6 +21,7 @@ from ltc.activity.services import log_transition, log_transitions_bulk
 from ltc.core.errors import InvalidInput, Missing, NotAllowed, TransitionRefused
 from ltc.core.fsm import ensure_can
 from ltc.core.money import quantize
+from ltc.integrations.events import emit
 from ltc.org.models import Role
 from opportunities import services as deals
 
@@ -288,6 +289,21 @@ def accept_units(
     )
     for _order_id, order in sorted({u.order_id: u.order for u in locked}.items()):  # lock order
         _sync_order(order)
+    for unit in locked:
+        emit(
+            "delivery_unit.accepted",
+            {
+                "delivery_unit": unit.pk,
+                "name": unit.name,
+                "order": unit.order_id,
+                "order_number": unit.order.number,
+                "contract": unit.order.contract_id,
+                "amount": unit.amount,
+                "currency": unit.order.currency,
+                "accepted_on": on,
+                "certificate": unit.certificate,
+            },
+        )
     return locked
 
 

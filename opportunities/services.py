@@ -18,6 +18,7 @@ from ltc.core.errors import InvalidInput, Missing, NotAllowed, TransitionRefused
 from ltc.core.fsm import ensure_can
 from ltc.core.normalize import company_key
 from ltc.customers.models import Contact, Customer
+from ltc.integrations.events import emit
 from ltc.org.models import Role, User
 from ltc.org.scoping import managed_team_ids, managers_of, manages
 
@@ -355,6 +356,15 @@ def convert_lead(
         actor=user,
         at=now,
         comment=f"#{opportunity.pk} {opportunity.name}",
+    )
+    emit(
+        "lead.converted",
+        {
+            "lead": lead.pk,
+            "opportunity": opportunity.pk,
+            "customer": customer.pk,
+            "converted_at": now,
+        },
     )
     return opportunity
 
@@ -817,7 +827,27 @@ def close_lost(
         at=now,
         comment=lessons,
     )
+    emit(
+        "opportunity.lost",
+        {
+            **_deal_payload(opportunity),
+            "state": opportunity.state,
+            "reason": opportunity.loss_reason,
+            "competitor": opportunity.loss_competitor,
+            "closed_at": now,
+        },
+    )
     return opportunity
+
+
+def _deal_payload(opportunity: Opportunity) -> dict:
+    return {
+        "opportunity": opportunity.pk,
+        "name": opportunity.name,
+        "customer": opportunity.customer_id,
+        "amount": opportunity.amount,
+        "currency": opportunity.currency,
+    }
 
 
 def win_missing(opportunity: Opportunity) -> list[Missing]:
@@ -856,6 +886,7 @@ def mark_won(
         at=now,
         comment=comment,
     )
+    emit("opportunity.won", {**_deal_payload(opportunity), "won_at": now})
     return opportunity
 
 

@@ -177,6 +177,7 @@ def celery_app(celery_config):
     app.set_default()
     import leads.tasks  # noqa: F401 - register the tasks under test
     import ltc.activity.tasks  # noqa: F401
+    import ltc.integrations.tasks  # noqa: F401
 
     yield app
     app.conf.update(saved)
