@@ -82,7 +82,11 @@ class PaymentTermForm(forms.Form):
     percent = forms.DecimalField(
         label=_("Percent"), min_value=Decimal("0.01"), max_value=Decimal("100"), **PERCENT
     )
-    trigger = forms.ChoiceField(label=_("Trigger"), choices=Trigger.choices)
+    # The initial is the select's first choice, so the formset's untouched extra row stays
+    # "unchanged" and is not validated as a half-filled milestone.
+    trigger = forms.ChoiceField(
+        label=_("Trigger"), choices=Trigger.choices, initial=Trigger.SIGNING
+    )
     due_date = forms.DateField(label=_("Due date"), widget=DATE, required=False)
     days_to_pay = forms.IntegerField(label=_("Days to pay"), min_value=0, max_value=365, initial=30)
 

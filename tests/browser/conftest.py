@@ -1,0 +1,158 @@
+"""Browser tests: Playwright for Python driving Debian's Chromium against pytest-django's
+live server, with the demo data seeded and the demo users logging in through the login form.
+
+Chromium is ``/usr/bin/chromium`` (``apt-get install chromium``; ``.ci/run`` installs it):
+Playwright's own browser download is not used. Locally the tests skip with the reason when it
+is missing; in CI (CI=true) they fail. When a test fails, every page it opened is saved as a
+screenshot under ``<LTC_VAR_DIR>/artifacts/`` (``var/artifacts/`` by default). With
+``LTC_SCREENSHOTS=1`` the walk also saves a screenshot of each main page it passes.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("LTC_CHROMIUM", "/usr/bin/chromium")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PASSWORD = "demo1234"
+
+
+def artifacts_dir() -> Path:
+    from django.conf import settings
+
+    path = Path(settings.VAR_DIR) / "artifacts"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def pytest_collection_modifyitems(items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """On a failure, a screenshot of every page the test opened (the evidence of what it saw)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    pages = getattr(item, "_ltc_pages", [])
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", item.name)
+    for index, (label, page) in enumerate(pages):
+        try:
+            path = artifacts_dir() / f"{slug}-{index}-{label}.png"
+            page.screenshot(path=str(path), full_page=True)
+            report.sections.append(("browser", f"screenshot of {label} at {page.url}: {path}"))
+        except Exception as exc:  # a closed page or a crashed browser: report, do not mask
+            report.sections.append(("browser", f"no screenshot of {label}: {exc}"))
+
+
+@pytest.fixture
+def chromium(demo):
+    """A Chromium of the test's own, started after the database is set up: Playwright's sync
+    API runs an event loop in this thread for as long as it lives, which Django's async-safety
+    check would take for an async context. It lives only as long as the test."""
+    if not Path(CHROMIUM).exists():
+        reason = f"needs Chromium at {CHROMIUM} (apt-get install chromium)"
+        if IN_CI:
+            pytest.fail(f"CI needs this: {reason}")
+        pytest.skip(reason)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - dev dependency missing
+        if IN_CI:
+            pytest.fail("CI needs the playwright package (pip install -e '.[dev]')")
+        pytest.skip("needs the playwright package (pip install -e '.[dev]')")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def demo(live_server, monkeypatch, _shipped_configuration):
+    """The demo data in the live server's (transactional) database."""
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls the test makes
+    # between browser steps are still plain synchronous code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=io.StringIO())
+    return live_server
+
+
+class Session:
+    """One demo user's browser session: a context of its own, so several users work side by
+    side (the rep asks, the manager approves) without logging out."""
+
+    def __init__(self, browser, base_url: str, username: str, language: str, request):
+        self.username = username
+        self.base_url = base_url
+        self.context = browser.new_context(
+            base_url=base_url, locale="en-US" if language == "en" else "zh-CN"
+        )
+        host = re.sub(r"^https?://", "", base_url).split(":")[0]
+        self.context.add_cookies(
+            [{"name": "django_language", "value": language, "domain": host, "path": "/"}]
+        )
+        self.context.set_default_timeout(10_000)
+        self.page = self.context.new_page()
+        self.dialogs: list[str] = []
+        # Confirmations before irreversible actions: record the question and say yes.
+        self.page.on("dialog", self._accept_dialog)
+        request.node._ltc_pages = [*getattr(request.node, "_ltc_pages", []), (username, self.page)]
+        self.login()
+
+    def _accept_dialog(self, dialog):
+        self.dialogs.append(dialog.message)
+        dialog.accept()
+
+    def login(self):
+        page = self.page
+        page.goto("/login/")
+        page.fill("#id_username", self.username)
+        page.fill("#id_password", PASSWORD)
+        page.click("main form button[type=submit]")
+        page.wait_for_url(re.compile(r"/$"))
+
+    def go(self, path: str):
+        self.page.goto(path)
+        return self.page
+
+    def flash(self) -> str:
+        return self.page.locator("ul.messages").inner_text()
+
+    def shot(self, name: str):
+        """With LTC_SCREENSHOTS=1, keep a picture of this page for the record."""
+        if os.environ.get("LTC_SCREENSHOTS"):
+            path = artifacts_dir() / f"page-{name}.png"
+            self.page.screenshot(path=str(path), full_page=True)
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def login(chromium, demo, request):
+    """``login("rep1")`` → a Session logged in as that demo user (English unless told)."""
+    sessions: list[Session] = []
+
+    def make(username: str, language: str = "en") -> Session:
+        session = Session(chromium, demo.url, username, language, request)
+        sessions.append(session)
+        return session
+
+    yield make
+    for session in sessions:
+        session.close()
