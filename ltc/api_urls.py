@@ -19,5 +19,6 @@ urlpatterns = [
     path("", include("contracts.api.urls")),
     path("", include("delivery.api.urls")),
     path("", include("ltc.dashboards.api")),
+    path("", include("ltc.audit.api.urls")),
     path("", include(router.urls)),
 ]

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "ltc.customers",
     "ltc.activity",
     "ltc.security",
+    "ltc.audit",
     "leads",
     "opportunities",
     "contracts",
@@ -92,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ltc.audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -371,6 +373,19 @@ LTC_CONTENT_SECURITY_POLICY = {
     "base-uri": ["'self'"],
     "form-action": ["'self'"],
     "frame-ancestors": ["'none'"],
+}
+# The audit trail (ltc.audit): who changed which field of which money record, from what to what.
+LTC_AUDITED_FIELDS = {
+    "contracts.Contract": ["amount", "currency", "state"],
+    "contracts.PaymentTerm": ["contract", "label", "percent", "trigger"],
+    "contracts.ChangeRequest": ["contract", "amount_delta", "state"],
+    "delivery.Order": ["contract", "amount", "currency", "state"],
+    "delivery.DeliveryUnit": ["order", "amount", "state"],
+    "delivery.RevenueEntry": ["unit", "amount", "currency"],
+    "billing.Invoice": ["amount", "currency", "paid_amount", "state"],
+    "billing.CreditNote": ["invoice", "amount"],
+    "billing.Payment": ["customer", "amount", "currency", "allocated_amount"],
+    "billing.Allocation": ["payment", "invoice", "amount"],
 }
 LTC_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 SESSION_COOKIE_HTTPONLY = True

@@ -25,6 +25,7 @@ MENU = [
     ("delivery:order_list", _("Orders"), SALES | {Role.DELIVERY, Role.FINANCE}),
     ("delivery:revenue", _("Revenue"), {Role.FINANCE, Role.MANAGER, Role.ADMIN}),
     ("customers:list", _("Customers"), ALL - {Role.INTEGRATION}),
+    ("audit:list", _("Audit trail"), {Role.FINANCE, Role.ADMIN}),
 ]
 
 
