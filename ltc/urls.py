@@ -21,6 +21,7 @@ urlpatterns = [
     path("opportunities/", include("opportunities.urls")),
     path("contracts/", include("contracts.urls")),
     path("delivery/", include("delivery.urls")),
+    path("billing/", include("billing.urls")),
     path("audit/", include("ltc.audit.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("ltc.api_urls")),
