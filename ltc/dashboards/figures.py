@@ -75,7 +75,8 @@ def _money(value) -> Decimal:
 
 
 def rate(part, whole) -> float | None:
-    return round(part / whole, 4) if whole else None
+    """A share between 0 and 1 (four decimals; not money, so a float), None without a whole."""
+    return round(float(part) / float(whole), 4) if whole else None
 
 
 def _in(period: Period, field: str) -> Q:
@@ -195,30 +196,27 @@ def funnel(scope: Scope, period: Period, *, currency: str | None = None) -> dict
 
 
 # Lead leakage -------------------------------------------------------------------------------------
-def _leakage_annotated(scope: Scope, period: Period, now: datetime) -> QuerySet:
+def leakage_filters(now: datetime) -> dict[str, Q]:
+    """The condition of each leakage count on a lead (see ``leakage``)."""
     missed_deadline = LeadRecovery.objects.filter(
         lead_id=OuterRef("pk"), kind=LeadRecovery.Kind.RECOVERED
     )
-    return leads_created(scope, period).annotate(
-        missed=ExpressionWrapper(
-            Exists(missed_deadline) | Q(state=LeadState.ASSIGNED, follow_up_due_at__lt=now),
-            output_field=BooleanField(),
-        ),
-    )
+    return {
+        "missed": Q(Exists(missed_deadline))
+        | Q(state=LeadState.ASSIGNED, follow_up_due_at__lt=now),
+        "recovered": Q(recovery_count__gte=1),
+        "recovered_twice": Q(recovery_count__gte=2),
+        "disqualified": Q(state=LeadState.DISQUALIFIED),
+        "untouched": Q(state__in=[LeadState.NEW, LeadState.ASSIGNED], follow_up_count=0),
+    }
 
 
-LEAKAGE_FILTERS = {
-    "missed": Q(missed=True),
-    "recovered": Q(recovery_count__gte=1),
-    "recovered_twice": Q(recovery_count__gte=2),
-    "disqualified": Q(state=LeadState.DISQUALIFIED),
-    "untouched": Q(state__in=[LeadState.NEW, LeadState.ASSIGNED], follow_up_count=0),
-}
+LEAKAGE_KINDS = ("missed", "recovered", "recovered_twice", "disqualified", "untouched")
 
 
-def _leakage_counts() -> dict:
+def _leakage_counts(now: datetime) -> dict:
     counts = {"total": Count("id"), "recoveries": Coalesce(Sum("recovery_count"), 0)}
-    counts.update({name: Count("id", filter=q) for name, q in LEAKAGE_FILTERS.items()})
+    counts.update({name: Count("id", filter=q) for name, q in leakage_filters(now).items()})
     return counts
 
 
@@ -227,16 +225,16 @@ def _leakage_row(row: dict) -> dict:
     return {
         "total": total,
         "recoveries": row["recoveries"],
-        **{name: row[name] for name in LEAKAGE_FILTERS},
-        **{f"{name}_share": rate(row[name], total) for name in LEAKAGE_FILTERS},
+        **{name: row[name] for name in LEAKAGE_KINDS},
+        **{f"{name}_share": rate(row[name], total) for name in LEAKAGE_KINDS},
     }
 
 
 def leakage_leads(
     scope: Scope, period: Period, kind: str, *, now: datetime | None = None
 ) -> QuerySet:
-    """The leads behind one leakage count (``kind`` is a key of ``LEAKAGE_FILTERS``)."""
-    return _leakage_annotated(scope, period, _now(now)).filter(LEAKAGE_FILTERS[kind])
+    """The leads behind one leakage count (``kind``: one of ``LEAKAGE_KINDS``)."""
+    return leads_created(scope, period).filter(leakage_filters(_now(now))[kind])
 
 
 def leakage(scope: Scope, period: Period, *, now: datetime | None = None) -> dict:
@@ -255,8 +253,8 @@ def leakage(scope: Scope, period: Period, *, now: datetime | None = None) -> dic
     owner, ``taken_back``: the leads of the period the recovery task took from that rep.
     """
     now = _now(now)
-    leads = _leakage_annotated(scope, period, now)
-    totals = _leakage_row(leads.aggregate(**_leakage_counts()))
+    leads = leads_created(scope, period)
+    totals = _leakage_row(leads.aggregate(**_leakage_counts(now)))
     reasons = {
         row["disqualify_reason"]: row["count"]
         for row in leads.filter(state=LeadState.DISQUALIFIED)
@@ -283,12 +281,12 @@ def leakage(scope: Scope, period: Period, *, now: datetime | None = None) -> dic
         }
         for row in leads.order_by()
         .values("source")
-        .annotate(**_leakage_counts())
+        .annotate(**_leakage_counts(now))
         .order_by("source")
     ]
     held = {
         row["owner_id"]: row
-        for row in leads.order_by().values("owner_id").annotate(**_leakage_counts())
+        for row in leads.order_by().values("owner_id").annotate(**_leakage_counts(now))
     }
     taken = {
         row["former_owner_id"]: row["count"]
@@ -300,7 +298,7 @@ def leakage(scope: Scope, period: Period, *, now: datetime | None = None) -> dic
         .annotate(count=Count("lead_id", distinct=True))
     }
     names = _user_names(set(held) | set(taken))
-    empty = _leakage_row({k: 0 for k in ("total", "recoveries", *LEAKAGE_FILTERS)})
+    empty = _leakage_row({k: 0 for k in ("total", "recoveries", *LEAKAGE_KINDS)})
     by_rep = []
     for owner_id in sorted(set(held) | set(taken), key=lambda i: (i is None, names.get(i, ""))):
         row = _leakage_row(held[owner_id]) if owner_id in held else dict(empty)
