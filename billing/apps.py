@@ -7,7 +7,7 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing")
 
     def ready(self):
-        from . import notices  # noqa: F401  register the notification texts
+        from . import notices, workbench  # noqa: F401  register notices and workbench panels
         from .services import register_contract_checks
 
         # A contract closes only when its orders are invoiced and paid and no invoice is open.

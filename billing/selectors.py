@@ -311,3 +311,41 @@ def customer_credit(payments: QuerySet[Payment]) -> QuerySet:
         .filter(unapplied__gt=0)
         .order_by("customer__name", "currency")
     )
+
+
+def milestone_rows(contract: Contract, today: date | None = None) -> list[dict]:
+    """The contract's milestones for the work queue: ``term``, ``label``, ``trigger``,
+    ``percent``, ``amount``, ``due_now`` and, when not due, ``reason`` (terms prefetched)."""
+    from django.utils.translation import gettext as _
+
+    today = today or timezone.localdate()
+    rows = []
+    for term in contract.terms.all():  # a contract's handful of terms, already fetched
+        due_now = milestone_is_triggered(term, contract, today)
+        if due_now:
+            reason = ""
+        elif term.trigger == Trigger.ACCEPTANCE:
+            reason = _("Invoiced through the orders, as units are accepted")
+        elif term.trigger == Trigger.DATE:
+            reason = _("Falls due on %(date)s") % {"date": term.due_date}
+        else:
+            reason = _("Falls due when the contract is signed")
+        rows.append(
+            {
+                "term": term.pk,
+                "label": term.label,
+                "trigger": term.trigger,
+                "percent": term.percent,
+                "amount": term.amount_of(contract.amount),
+                "due_now": due_now,
+                "reason": reason,
+            }
+        )
+    return rows
+
+
+def contract_invoiceable(contract: Contract, today: date | None = None) -> Decimal:
+    """``invoiceable_on_contract`` from a contract of ``contracts_with_invoiced`` (no query)."""
+    own = triggered_milestones_value(contract, today) - contract.milestones_invoiced
+    room = contract.amount - contract.contract_invoiced
+    return max(Decimal("0.00"), min(own, room))

@@ -27,6 +27,7 @@ from ltc.core.errors import InvalidInput, Missing, NotAllowed, TransitionRefused
 from ltc.core.fsm import ensure_can
 from ltc.core.money import Currency, quantize
 from ltc.customers.models import Customer
+from ltc.integrations.events import emit
 from ltc.org.models import Role, User
 
 from . import selectors
@@ -411,6 +412,20 @@ def issue_invoice(*, invoice: Invoice, by: User, on: date | None = None) -> Invo
     _log(invoice, "issue", InvoiceState.DRAFT, by)
     if invoice.order_id:
         sync_order(invoice.order_id, by)
+    emit(
+        "invoice.issued",
+        {
+            "invoice": invoice.pk,
+            "number": invoice.number,
+            "customer": invoice.customer_id,
+            "contract": invoice.contract_id,
+            "order": invoice.order_id,
+            "amount": invoice.amount,
+            "currency": invoice.currency,
+            "issued_on": invoice.issued_on,
+            "due_date": invoice.due_date,
+        },
+    )
     return invoice
 
 
@@ -651,6 +666,22 @@ def record_payment(
         _duplicate(customer, reference, external_id)
         raise
     _allocate(payment, wanted, by, received_on)
+    emit(
+        "payment.received",
+        {
+            "payment": payment.pk,
+            "customer": payment.customer_id,
+            "amount": payment.amount,
+            "currency": payment.currency,
+            "received_on": payment.received_on,
+            "reference": payment.reference,
+            "external_id": payment.external_id,
+            "allocations": [
+                {"invoice": invoice_id, "amount": amount}
+                for invoice_id, amount in payment.allocations.values_list("invoice_id", "amount")
+            ],
+        },
+    )
     return payment
 
 

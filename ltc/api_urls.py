@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("leads.api.urls")),
     path("", include("contracts.api.urls")),
     path("", include("delivery.api.urls")),
+    path("", include("billing.api.urls")),
     path("", include("ltc.dashboards.api")),
     path("", include("ltc.audit.api.urls")),
     path("", include(router.urls)),

@@ -24,6 +24,10 @@ MENU = [
     ("delivery:mine", _("My deliveries"), {Role.DELIVERY, Role.MANAGER}),
     ("delivery:order_list", _("Orders"), SALES | {Role.DELIVERY, Role.FINANCE}),
     ("delivery:revenue", _("Revenue"), {Role.FINANCE, Role.MANAGER, Role.ADMIN}),
+    ("billing:queue", _("Invoiceable work"), {Role.FINANCE, Role.MANAGER, Role.ADMIN}),
+    ("billing:invoice_list", _("Invoices"), {Role.FINANCE, Role.MANAGER, Role.ADMIN}),
+    ("billing:payment_list", _("Payments"), {Role.FINANCE, Role.ADMIN}),
+    ("billing:receivables", _("Receivables"), {Role.FINANCE, Role.MANAGER, Role.ADMIN}),
     ("customers:list", _("Customers"), ALL - {Role.INTEGRATION}),
     ("audit:list", _("Audit trail"), {Role.FINANCE, Role.ADMIN}),
 ]

@@ -1,0 +1,117 @@
+"""Receivables: outstanding per customer, aging buckets by days past due (edges inclusive as
+written: 0–30, 31–60, 61–90, over 90), DSO and order-to-cash days; overdue alerts once per
+invoice."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from billing import selectors, services
+from billing.models import Invoice
+from ltc.activity.models import Notification
+
+from .steps import TODAY, accepted_order, fresh, invoice, issued, pay
+
+D = Decimal
+
+
+def due_days_ago(org, contract, days: int, amount="100") -> Invoice:
+    """An advance invoice issued today whose due date was ``days`` ago (negative: in the future)."""
+    made = invoice(org.finance, amount, contract=contract, payment_days=0)
+    made = services.issue_invoice(invoice=made, by=org.finance)
+    Invoice.objects.filter(pk=made.pk).update(due_date=TODAY - timedelta(days=days))
+    return fresh(made)
+
+
+@pytest.mark.parametrize(
+    "days, bucket",
+    [
+        (-1, "not_due"),
+        (0, "days_0_30"),
+        (30, "days_0_30"),
+        (31, "days_31_60"),
+        (60, "days_31_60"),
+        (61, "days_61_90"),
+        (90, "days_61_90"),
+        (91, "over_90"),
+    ],
+)
+def test_aging_buckets_at_their_edges(org, contract, days, bucket):
+    due_days_ago(org, contract, days, amount="100")
+
+    (row,) = selectors.aging(Invoice.objects.all())
+
+    assert row[bucket] == D("100")
+    assert sum(row[name] for name in selectors.BUCKETS) == row["total"] == D("100")
+
+
+def test_aging_counts_what_is_outstanding_per_customer(org, contract):
+    partly = due_days_ago(org, contract, 45, amount="1000")
+    due_days_ago(org, contract, 5, amount="200")
+    paid = due_days_ago(org, contract, 100, amount="300")
+    pay(org.finance, partly, "400")
+    pay(org.finance, paid, "300")
+
+    (row,) = selectors.aging_by_customer(Invoice.objects.all())
+
+    assert (row["customer"], row["currency"], row["invoice_count"]) == (
+        contract.customer_id,
+        "CNY",
+        2,
+    )
+    assert (row["days_0_30"], row["days_31_60"], row["over_90"], row["total"]) == (
+        D("200"),
+        D("600"),
+        D("0"),
+        D("800"),
+    )
+
+
+def test_dso_relates_what_is_owed_to_what_was_invoiced(org, contract):
+    owed = issued(org.finance, "9000", contract=contract)
+    pay(org.finance, owed, "3000")
+    # Invoiced 9,000 in 90 days, 6,000 outstanding: 60 days of sales.
+    (row,) = selectors.dso(Invoice.objects.all())
+    assert (row["currency"], row["outstanding"], row["sales"], row["dso"]) == (
+        "CNY",
+        D("6000"),
+        D("9000"),
+        D("60.0"),
+    )
+
+
+def test_order_to_cash_averages_the_paid_invoices(org, contract, frozen):
+    first = issued(org.finance, "1000", order=accepted_order(contract, org, amounts=("1000",)))
+    second = issued(org.finance, "500", contract=contract)
+    frozen.shift(timedelta(days=10))
+    pay(org.finance, first, "1000")
+    frozen.shift(timedelta(days=10))
+    pay(org.finance, second, "500")
+
+    figure = selectors.order_to_cash(Invoice.objects.all())
+
+    assert figure == {"invoices": 2, "average_days": D("15.0")}
+    assert selectors.order_to_cash(Invoice.objects.none()) == {
+        "invoices": 0,
+        "average_days": None,
+    }
+
+
+def test_overdue_invoices_alert_finance_and_the_ar_once(org, contract):
+    late = due_days_ago(org, contract, 1)
+    due_days_ago(org, contract, 0)  # due today: not overdue yet
+
+    assert services.notify_overdue_invoices() == 1
+    assert services.notify_overdue_invoices() == 0
+
+    notes = Notification.objects.filter(kind="invoice_overdue")
+    assert sorted(notes.values_list("recipient__username", flat=True)) == ["finance", "rep1"]
+    assert {n.params["number"] for n in notes} == {late.number}
+    assert fresh(late).overdue_notified_at is not None
+
+
+def test_a_paid_invoice_is_never_alerted(org, contract):
+    late = due_days_ago(org, contract, 3)
+    pay(org.finance, late, late.amount)
+    assert services.notify_overdue_invoices() == 0
