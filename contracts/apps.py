@@ -7,4 +7,4 @@ class ContractsConfig(AppConfig):
     verbose_name = _("Contracts")
 
     def ready(self):
-        from . import notices, receivers  # noqa: F401  texts and the review listener
+        from . import notices, receivers, workbench  # noqa: F401  texts, review listener, panels

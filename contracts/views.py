@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,12 +23,12 @@ from ltc.core.fsm import unmet
 from ltc.core.views import flash_form_errors, flash_refusal, run_post
 from ltc.customers.models import Customer
 from ltc.org.models import Role
-from ltc.org.scoping import managed_team_ids, managed_users, manages
+from ltc.org.scoping import manages
 from opportunities import services as deals
 from opportunities.forms import AssessForm, DecideForm
-from opportunities.models import Opportunity, OpportunityState, Review, ReviewKind, ReviewState
+from opportunities.models import Opportunity, OpportunityState, ReviewState
 
-from . import services
+from . import selectors, services
 from .filters import ContractFilter
 from .forms import (
     CancelForm,
@@ -77,16 +76,7 @@ def _show_refusal(request, exc: DomainError, form) -> None:
         flash_refusal(request, exc)
 
 
-def _managed_deals(user, prefix: str = "") -> Q | None:
-    """The deals ``user`` decides on as a manager (``None`` when they manage none)."""
-    if user.is_superuser or user.role == Role.ADMIN:
-        return Q()
-    team_ids = managed_team_ids(user)
-    if not team_ids:
-        return None
-    return Q(**{f"{prefix}team_id__in": team_ids}) | Q(
-        **{f"{prefix}owner__in": managed_users(user)}
-    )
+_managed_deals = selectors.managed_deals
 
 
 def _deal(request, pk: int) -> Opportunity:
@@ -886,44 +876,24 @@ def change_apply(request, pk: int):
 def approvals(request):
     """What waits for this manager: discounts to approve, contract reviews to decide (escalated
     ones whose first approver they manage included), reviewed change requests."""
-    user = request.user
-    managed = _managed_deals(user, "opportunity__")
-    quotes, contracts, changes = [], [], []
-    if managed is not None:
-        quotes = (
-            Quote.objects.visible_to(user)
-            .filter(managed, state=QuoteState.PENDING_APPROVAL)
-            .exclude(opportunity__owner=user)
-            .select_related("opportunity", "opportunity__customer", "opportunity__owner")
-            .order_by("created_at", "id")[:200]
+    waiting = selectors.approvals_waiting(request.user)
+    quotes = (
+        waiting["quotes"]
+        .select_related("opportunity", "opportunity__customer", "opportunity__owner")
+        .order_by("created_at", "id")[:200]
+    )
+    contracts = (
+        waiting["contracts"]
+        .select_related(
+            "customer", "opportunity", "opportunity__owner", "review", "review__first_approved_by"
         )
-        admin = user.is_superuser or user.role == Role.ADMIN
-        second = Q(needs_second_approval=True, first_approved_by__isnull=False)
-        if not admin:
-            second &= Q(first_approved_by__in=managed_users(user))
-        reviews = (
-            Review.objects.filter(kind=ReviewKind.CONTRACT, state=ReviewState.PENDING)
-            .filter(Q(pk__in=Review.objects.to_decide_by(user).values("pk")) | second)
-            .exclude(first_approved_by=user)
-        )
-        contracts = (
-            Contract.objects.filter(state=ContractState.IN_REVIEW, review__in=reviews)
-            .select_related(
-                "customer",
-                "opportunity",
-                "opportunity__owner",
-                "review",
-                "review__first_approved_by",
-            )
-            .order_by("review__requested_at", "id")[:200]
-        )
-        changes = (
-            ChangeRequest.objects.filter(state=ChangeState.REVIEWED)
-            .filter(Q(contract__in=Contract.objects.filter(managed)))
-            .exclude(contract__opportunity__owner=user)
-            .select_related("contract", "contract__customer", "requested_by")
-            .order_by("requested_at", "id")[:200]
-        )
+        .order_by("review__requested_at", "id")[:200]
+    )
+    changes = (
+        waiting["changes"]
+        .select_related("contract", "contract__customer", "requested_by")
+        .order_by("requested_at", "id")[:200]
+    )
     return render(
         request,
         "contracts/approvals.html",

@@ -9,3 +9,6 @@ class DashboardsConfig(AppConfig):
     name = "ltc.dashboards"
     label = "dashboards"
     verbose_name = _("Dashboards")
+
+    def ready(self):
+        from . import workbench  # noqa: F401  the managers' funnel panel on the workbench
