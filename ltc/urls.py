@@ -21,6 +21,7 @@ urlpatterns = [
     path("opportunities/", include("opportunities.urls")),
     path("contracts/", include("contracts.urls")),
     path("delivery/", include("delivery.urls")),
+    path("dashboards/", include("ltc.dashboards.urls")),
     path("billing/", include("billing.urls")),
     path("audit/", include("ltc.audit.urls")),
     path("admin/", admin.site.urls),

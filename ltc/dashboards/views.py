@@ -1,0 +1,405 @@
+"""The dashboard pages: the manager's (company, teams, any rep of the subtree), the rep's own,
+the drill-down lists behind the bars, the exports and the targets form. Every number comes from
+``figures.py`` through ``tables.py``; the views only arrange it into charts and tables."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.encoding import force_str
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ltc.core.errors import InvalidInput
+from ltc.org.models import Role, Team, User
+
+from . import drilldown, exports
+from .forms import TargetForm
+from .models import SalesTarget
+from .params import FigureRequest, figure_request
+from .scope import may_see_manager_dashboard, sees_company
+from .services import may_set_targets, set_target, target_teams_and_reps
+from .tables import FIGURES, TABLES_BY_NAME
+
+PAGE_SIZE = 50
+FILTER_KEYS = ("period", "from", "to", "team", "owner", "currency")
+
+SECTIONS = [
+    ("funnel", gettext_lazy("Funnel"), ["funnel_stages", "funnel_leads"]),
+    ("forecast", gettext_lazy("Forecast against target"), ["forecast_months"]),
+    (
+        "leakage",
+        gettext_lazy("Lead leakage"),
+        ["leakage_sources", "leakage_reps", "leakage_reasons"],
+    ),
+    (
+        "win_rate",
+        gettext_lazy("Win rate"),
+        ["win_grade", "win_owner", "win_team", "win_source", "loss_reasons", "competitors"],
+    ),
+    ("cycle_times", gettext_lazy("Cycle times"), ["cycle_stages", "cycle_reviews", "cycle_chain"]),
+    ("receivables", gettext_lazy("Receivables"), ["receivables_aging", "receivables_customers"]),
+    ("revenue", gettext_lazy("Revenue"), ["revenue_months"]),
+]
+TEAM_TABLES = {"leakage_reps", "win_owner", "win_team"}  # not on a rep's own dashboard
+
+
+def _filters(figure: FigureRequest, params) -> dict[str, str]:
+    """The filters that ask for the same figures again (for links, exports and drill-downs)."""
+    kept = {key: params.get(key) for key in ("period", "from", "to", "currency") if params.get(key)}
+    kept.update(figure.scope.query_params())
+    return kept
+
+
+def _url(name: str, filters: dict, **extra) -> str:
+    return reverse(name) + "?" + urlencode({**filters, **extra})
+
+
+def _request(request, *, mine: bool) -> FigureRequest:
+    params = request.GET.copy()
+    if mine:
+        params["owner"] = str(request.user.pk)
+        params.pop("team", None)
+    try:
+        return figure_request(request.user, params)
+    except InvalidInput as exc:
+        messages.error(
+            request,
+            "; ".join(force_str(m) for m in exc.as_dict().get(exc.field, [exc.detail]))
+            if exc.field
+            else force_str(exc.detail),
+        )
+        for key in ("period", "from", "to", "currency"):
+            params.pop(key, None)
+        return figure_request(request.user, params)
+
+
+# Charts: how each section's figure is drawn (categories, series, and the bar's records).
+def _drill(filters, kind, key):
+    return _url("dashboards:records", filters, figure=kind, key="" if key is None else key)
+
+
+def _charts(name: str, result: dict, filters: dict, mine: bool) -> list[dict]:
+    if name == "funnel":
+        stages = [s for s in result["stages"] if s["open_count"] or s["entered"]]
+        return [
+            {
+                "id": "chart-funnel",
+                "title": _("Open pipeline per stage"),
+                "categories": [s["name"] for s in stages],
+                "series": [
+                    {"name": _("Open amount"), "data": [s["open_amount"] for s in stages]},
+                    {
+                        "name": _("Conversion %"),
+                        "line": True,
+                        "percent": True,
+                        "data": [s["conversion"] for s in stages],
+                    },
+                ],
+                "links": [_drill(filters, "stage", s["stage_id"]) for s in stages],
+            }
+        ]
+    if name == "forecast":
+        months = result["months"]
+        return [
+            {
+                "id": "chart-forecast",
+                "title": _("Won and weighted pipeline against the target, with the gap's causes"),
+                "categories": [m["month"] for m in months],
+                "series": [
+                    {"name": _("Won"), "stack": "f", "data": [m["won"] for m in months]},
+                    {
+                        "name": _("Weighted pipeline"),
+                        "stack": "f",
+                        "data": [m["weighted"] for m in months],
+                    },
+                    {
+                        "name": _("Low conversion"),
+                        "stack": "f",
+                        "data": [m["low_conversion"] for m in months],
+                    },
+                    {
+                        "name": _("Slipped dates"),
+                        "stack": "f",
+                        "data": [m["slipped_dates"] for m in months],
+                    },
+                    {
+                        "name": _("Missing pipeline"),
+                        "stack": "f",
+                        "data": [m["missing_pipeline"] for m in months],
+                    },
+                    {"name": _("Target"), "line": True, "data": [m["target"] for m in months]},
+                ],
+                "links": [_drill(filters, "forecast_month", m["month"]) for m in months],
+            }
+        ]
+    if name == "leakage":
+        rows = result["by_source"]
+        return [
+            {
+                "id": "chart-leakage",
+                "title": _("Where the period's leads leak, by source"),
+                "categories": [r["label"] for r in rows],
+                "series": [
+                    {"name": _("Follow-up missed"), "data": [r["missed"] for r in rows]},
+                    {"name": _("Recovered"), "data": [r["recovered"] for r in rows]},
+                    {"name": _("Disqualified"), "data": [r["disqualified"] for r in rows]},
+                    {"name": _("Untouched"), "data": [r["untouched"] for r in rows]},
+                ],
+                "links": [_drill(filters, "lead_source", r["source"]) for r in rows],
+            }
+        ]
+    if name == "win_rate":
+        charts = [
+            {
+                "id": "chart-win-grade",
+                "title": _("Win rate by grade"),
+                "categories": [r["grade"] for r in result["by_grade"]],
+                "series": [
+                    {
+                        "name": _("Win rate"),
+                        "percent": True,
+                        "data": [r["win_rate"] for r in result["by_grade"]],
+                    }
+                ],
+                "links": [_drill(filters, "grade", r["grade"]) for r in result["by_grade"]],
+            },
+            {
+                "id": "chart-loss",
+                "title": _("Loss reasons"),
+                "categories": [r["label"] for r in result["loss_reasons"]],
+                "series": [
+                    {"name": _("Deals"), "data": [r["count"] for r in result["loss_reasons"]]}
+                ],
+                "links": [
+                    _drill(filters, "loss_reason", r["reason"]) for r in result["loss_reasons"]
+                ],
+            },
+        ]
+        if not mine:
+            charts.insert(
+                1,
+                {
+                    "id": "chart-win-owner",
+                    "title": _("Win rate by rep"),
+                    "categories": [r["name"] for r in result["by_owner"]],
+                    "series": [
+                        {
+                            "name": _("Win rate"),
+                            "percent": True,
+                            "data": [r["win_rate"] for r in result["by_owner"]],
+                        }
+                    ],
+                    "links": [_drill(filters, "owner", r["owner"]) for r in result["by_owner"]],
+                },
+            )
+        return charts
+    if name == "cycle_times":
+        stages = [s for s in result["stages"] if s["count"]]
+        return [
+            {
+                "id": "chart-cycle",
+                "title": _("Days per stage"),
+                "categories": [s["name"] for s in stages],
+                "series": [
+                    {"name": _("Median days"), "data": [s["median"] for s in stages]},
+                    {"name": _("90th percentile days"), "data": [s["p90"] for s in stages]},
+                ],
+                "links": [_drill(filters, "stayed", s["stage_id"]) for s in stages],
+            }
+        ]
+    if name == "receivables":
+        aging = result["aging"]
+        keys = ["not_due", "days_0_30", "days_31_60", "days_61_90", "over_90"]
+        labels = [_("Not due"), _("0–30 days"), _("31–60 days"), _("61–90 days"), _("Over 90 days")]
+        return [
+            {
+                "id": "chart-aging",
+                "title": _("Receivables aging"),
+                "categories": labels,
+                "series": [{"name": _("Outstanding"), "data": [aging[k] for k in keys]}],
+                "links": [],
+            }
+        ]
+    if name == "revenue":
+        months = result["months"]
+        return [
+            {
+                "id": "chart-revenue",
+                "title": _("Revenue recognised per month"),
+                "categories": [m["month"] for m in months],
+                "series": [{"name": _("Net revenue"), "data": [m["net"] for m in months]}],
+                "links": [],
+            }
+        ]
+    return []
+
+
+def _jsonable(chart: dict) -> dict:
+    """Charts go to the page as JSON: amounts as numbers for drawing only (the tables and the
+    exports carry the exact decimals)."""
+
+    def number(value):
+        return None if value is None else float(value)
+
+    return {
+        **chart,
+        "title": force_str(chart["title"]),
+        "categories": [force_str(c) for c in chart["categories"]],
+        "series": [
+            {**s, "name": force_str(s["name"]), "data": [number(v) for v in s["data"]]}
+            for s in chart["series"]
+        ],
+    }
+
+
+def _table(name: str, result: dict, filters: dict) -> dict:
+    table = TABLES_BY_NAME[name]
+    rows = []
+    for row, cells in zip(table.rows(result), exports.table_rows(table, result), strict=True):
+        link = _drill(filters, table.drill[0], row.get(table.drill[1])) if table.drill else None
+        rows.append(
+            {"cells": list(zip(cells, [c.kind for c in table.columns], strict=True)), "link": link}
+        )
+    return {
+        "name": name,
+        "title": table.title,
+        "columns": table.columns,
+        "rows": rows,
+        "csv": _url("dashboards:export", filters, table=name, format="csv"),
+        "xlsx": _url("dashboards:export", filters, table=name, format="xlsx"),
+    }
+
+
+def _scope_choices(user) -> tuple[list, list]:
+    """The teams and people the filter form offers: what the user may ask for (two queries)."""
+    from ltc.org.scoping import managed_team_ids
+
+    if sees_company(user):
+        teams = Team.objects.order_by("name")
+        people = User.objects.filter(is_active=True, role__in=[Role.REP, Role.MANAGER])
+    else:
+        ids = managed_team_ids(user)
+        teams = Team.objects.filter(pk__in=ids).order_by("name")
+        people = User.objects.filter(is_active=True, team_id__in=ids)
+    return list(teams), list(people.order_by("username"))
+
+
+def _render(request, *, mine: bool):
+    figure = _request(request, mine=mine)
+    filters = _filters(figure, request.GET)
+    if mine:
+        filters["owner"] = str(request.user.pk)  # the drill-downs and exports of my own figures
+    sections = []
+    for name, title, tables in SECTIONS:
+        result = FIGURES[name](figure)
+        names = [t for t in tables if not (mine and t in TEAM_TABLES)]
+        sections.append(
+            {
+                "name": name,
+                "title": title,
+                "charts": [_jsonable(c) for c in _charts(name, result, filters, mine)],
+                "tables": [_table(t, result, filters) for t in names],
+                "result": result,
+            }
+        )
+    teams, people = ([], []) if mine else _scope_choices(request.user)
+    context = {
+        "title": _("My dashboard") if mine else _("Dashboard"),
+        "mine": mine,
+        "figure": figure,
+        "sections": sections,
+        "params": {key: request.GET.get(key, "") for key in FILTER_KEYS},
+        "teams": teams,
+        "people": people,
+        "may_set_targets": may_set_targets(request.user),
+    }
+    return render(request, "dashboards/dashboard.html", context)
+
+
+@login_required
+def manager_dashboard(request):
+    """The figures of the company, a team subtree or one rep, as the viewer's scope allows."""
+    if not may_see_manager_dashboard(request.user):
+        return redirect("dashboards:mine")
+    return _render(request, mine=False)
+
+
+@login_required
+def my_dashboard(request):
+    """The viewer's own figures: the deals of their triangle, the leads they hold or held."""
+    return _render(request, mine=True)
+
+
+@login_required
+def export(request):
+    figure = _request(request, mine=False)
+    return exports.export(figure, request.GET.get("table", ""), request.GET.get("format", "csv"))
+
+
+@login_required
+def records(request):
+    """The records behind one bar or table row, scoped and paginated."""
+    figure = _request(request, mine=False)
+    kind, key = request.GET.get("figure", ""), request.GET.get("key", "")
+    try:
+        model, queryset = drilldown.records(figure, kind, key)
+    except InvalidInput as exc:
+        raise Http404(force_str(exc.detail)) from exc
+    if model == drilldown.LEADS:
+        queryset = queryset.select_related("owner", "pool").order_by("-created_at", "-id")
+    else:
+        queryset = queryset.select_related("customer", "owner", "stage").order_by("-id")
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = _filters(figure, request.GET)
+    context = {
+        "title": _("Records behind the figure"),
+        "model": model,
+        "page": page,
+        "figure": figure,
+        "back": _url(
+            "dashboards:manager" if may_see_manager_dashboard(request.user) else "dashboards:mine",
+            filters,
+        ),
+        "query": urlencode({**filters, "figure": kind, "key": key}),
+    }
+    return render(request, "dashboards/records.html", context)
+
+
+@login_required
+def targets(request):
+    """Sales targets per month for the teams and reps the user manages (admin: all)."""
+    if not may_set_targets(request.user):
+        raise Http404("targets")
+    teams, reps = target_teams_and_reps(request.user)
+    form = TargetForm(request.POST or None, teams=teams, reps=reps)
+    if request.method == "POST" and form.is_valid():
+        try:
+            set_target(by=request.user, **form.cleaned_data)
+        except InvalidInput as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, force_str(exc.detail))
+        else:
+            messages.success(request, _("Target saved."))
+            return redirect("dashboards:targets")
+    team_ids = [t.pk for t in teams]
+    rep_ids = [r.pk for r in reps]
+    existing = (
+        (
+            SalesTarget.objects.filter(team_id__in=team_ids)
+            | SalesTarget.objects.filter(owner_id__in=rep_ids)
+        )
+        .select_related("team", "owner", "entered_by")
+        .order_by("-month", "team__name", "owner__username")
+    )
+    page = Paginator(existing, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "dashboards/targets.html",
+        {"title": _("Sales targets"), "form": form, "page": page},
+    )
