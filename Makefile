@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help venv run test lint format messages migrate seed clean
+.PHONY: help venv run test lint format messages migrate seed clean bench
 
 help:
 	@echo "make run       start LTC with demo data at http://127.0.0.1:8000/ (Ctrl-C stops it)"
@@ -16,6 +16,7 @@ help:
 	@echo "make messages  update locale/zh_Hans and compile the translations"
 	@echo "make migrate   apply database migrations"
 	@echo "make seed      create the demo data (idempotent)"
+	@echo "make bench     fresh PostgreSQL database, 1M leads generated, hot paths timed (var/bench/)"
 	@echo "make clean     remove caches, logs, broker files and the test database (keeps var/ltc.sqlite3)"
 
 venv: $(STAMP)
@@ -54,6 +55,24 @@ migrate: venv
 
 seed: migrate
 	$(PY) manage.py seed_demo
+
+# The benchmark: a fresh PostgreSQL database (dropped first), the full generated company, the
+# hot paths against their SQL floors and the API under gunicorn + wrk. Not part of `make test`.
+BENCH_DB ?= ltc_bench_run
+BENCH_PG ?= postgres://postgres@127.0.0.1:5432
+BENCH_LEADS ?= 1000000
+BENCH_SCALE ?= 1
+BENCH_ARGS ?=
+bench: venv
+	@command -v wrk >/dev/null || command -v ab >/dev/null || \
+		echo "make bench: no load tool; apt-get install wrk (throughput is skipped)" >&2
+	@pg_isready -h 127.0.0.1 -p 5432 -q || ../shared/ci/services-up
+	psql "$(BENCH_PG)/postgres" -q -c "DROP DATABASE IF EXISTS $(BENCH_DB)" -c "CREATE DATABASE $(BENCH_DB)"
+	DATABASE_URL="$(BENCH_PG)/$(BENCH_DB)" DEBUG=0 $(PY) manage.py migrate --noinput -v0
+	DATABASE_URL="$(BENCH_PG)/$(BENCH_DB)" DEBUG=0 $(PY) manage.py generate_data --reset \
+		--leads $(BENCH_LEADS) --scale $(BENCH_SCALE)
+	DATABASE_URL="$(BENCH_PG)/$(BENCH_DB)" DEBUG=0 $(PY) manage.py bench \
+		--json var/bench/bench.json $(BENCH_ARGS)
 
 clean:
 	rm -rf .pytest_cache .ruff_cache *.egg-info var/staticfiles var/celery var/log var/test_ltc.sqlite3*

@@ -263,13 +263,15 @@ class Generator:
             saved = json.loads(path.read_text())
             if saved.get("plan") != self.plan_key():
                 saved = {}
-        if saved:
+        done: dict[str, list] = saved.get("done", {}) if isinstance(saved.get("done"), dict) else {}
+        if done and not self._still_there(done):
+            done = {}  # the tables were emptied or changed since: start over
+        if done:
             self.now = datetime.fromisoformat(saved["now"])
             self.start = self.now - timedelta(days=HISTORY_DAYS)
-        done = set(saved.get("done", []))
-        if not done:
+        else:
             self._check_empty(reset)
-        state = {"plan": self.plan_key(), "now": self.now.isoformat(), "done": sorted(done)}
+        state = {"plan": self.plan_key(), "now": self.now.isoformat(), "done": done}
         path.write_text(json.dumps(state))
         started = time.monotonic()
         if connection.vendor == "postgresql":
@@ -290,8 +292,7 @@ class Generator:
                 written = table.write(iterable, progress=Progress(self.out, name, total))
             self.timings[name] = time.monotonic() - t0
             self.written[name] = written
-            done.add(name)
-            state["done"] = sorted(done)
+            done[name] = [table.name, table.count()]
             path.write_text(json.dumps(state))
         with transaction.atomic():
             self._finish()
@@ -309,6 +310,16 @@ class Generator:
         state["result"] = result
         path.write_text(json.dumps(state))
         return result
+
+    @staticmethod
+    def _still_there(done: dict) -> bool:
+        """Whether every table a previous run finished still holds what it wrote."""
+        with connection.cursor() as cursor:
+            for table, count in done.values():
+                cursor.execute(f'SELECT COUNT(*) FROM "{table}"')
+                if cursor.fetchone()[0] != count:
+                    return False
+        return True
 
     def _say(self, text: str) -> None:
         if self.out:
