@@ -110,6 +110,9 @@ def test_every_page_renders_with_the_demo_data_for_every_demo_user(client):
             "delivery:mine",
             "delivery:order_list",
             "delivery:revenue",
+            "dashboards:manager",
+            "dashboards:mine",
+            "dashboards:targets",
         )
     ]
     pages += [reverse("leads:detail", args=[pk]) for pk in lead_ids]

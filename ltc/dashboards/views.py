@@ -64,8 +64,10 @@ def _url(name: str, filters: dict, **extra) -> str:
 def _request(request, *, mine: bool) -> FigureRequest:
     params = request.GET.copy()
     if mine:
+        # One's own dashboard: asking it for a team or someone else is asking outside it.
+        if params.get("team") or params.get("owner", str(request.user.pk)) != str(request.user.pk):
+            raise Http404("scope")
         params["owner"] = str(request.user.pk)
-        params.pop("team", None)
     try:
         return figure_request(request.user, params)
     except InvalidInput as exc:
@@ -327,7 +329,7 @@ def _render(request, *, mine: bool):
 def manager_dashboard(request):
     """The figures of the company, a team subtree or one rep, as the viewer's scope allows."""
     if not may_see_manager_dashboard(request.user):
-        return redirect("dashboards:mine")
+        return _render(request, mine=True)  # a rep, SR or FR: their own figures
     return _render(request, mine=False)
 
 

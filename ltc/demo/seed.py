@@ -24,6 +24,7 @@ from ltc.org.models import Team, User
 
 from . import data
 from .pipeline import seed_pipeline
+from .targets import seed_targets
 
 
 @dataclass
@@ -48,6 +49,7 @@ def seed_demo(*, now: datetime | None = None) -> SeedResult:
     if not Lead.objects.filter(title__in=data.MARKER_TITLES).exists():
         _seed_leads(users, pools, campaigns, now, result)
     seed_pipeline(users, now, result)
+    seed_targets(users, result)
     return result
 
 
