@@ -33,7 +33,7 @@ class FigureView(APIView):
     """One figure: ``compute`` calls the definition, ``serializer_class`` renders it."""
 
     permission_classes = [IsAuthenticated]
-    serializer_class: type = s.Envelope
+    serializer_class: type = s.DashboardEnvelope
 
     def compute(self, request: FigureRequest) -> dict:
         raise NotImplementedError
@@ -51,9 +51,9 @@ def _schema(serializer, summary: str):
 
 
 class FunnelView(FigureView):
-    serializer_class = s.FunnelSerializer
+    serializer_class = s.DashboardFunnelSerializer
 
-    @_schema(s.FunnelSerializer, "Funnel: the pipeline per stage, conversions, lead → won")
+    @_schema(s.DashboardFunnelSerializer, "Funnel: the pipeline per stage, conversions, lead → won")
     def get(self, request):
         return super().get(request)
 
@@ -62,9 +62,9 @@ class FunnelView(FigureView):
 
 
 class LeakageView(FigureView):
-    serializer_class = s.LeakageSerializer
+    serializer_class = s.DashboardLeakageSerializer
 
-    @_schema(s.LeakageSerializer, "Lead leakage of the leads created in the period")
+    @_schema(s.DashboardLeakageSerializer, "Lead leakage of the leads created in the period")
     def get(self, request):
         return super().get(request)
 
@@ -73,9 +73,9 @@ class LeakageView(FigureView):
 
 
 class WinRateView(FigureView):
-    serializer_class = s.WinRateSerializer
+    serializer_class = s.DashboardWinRateSerializer
 
-    @_schema(s.WinRateSerializer, "Win rate by grade, rep, team and source; loss reasons")
+    @_schema(s.DashboardWinRateSerializer, "Win rate by grade, rep, team and source; loss reasons")
     def get(self, request):
         return super().get(request)
 
@@ -84,9 +84,11 @@ class WinRateView(FigureView):
 
 
 class ForecastView(FigureView):
-    serializer_class = s.ForecastSerializer
+    serializer_class = s.DashboardForecastSerializer
 
-    @_schema(s.ForecastSerializer, "Weighted forecast per month against the target, the gap")
+    @_schema(
+        s.DashboardForecastSerializer, "Weighted forecast per month against the target, the gap"
+    )
     def get(self, request):
         return super().get(request)
 
@@ -95,9 +97,9 @@ class ForecastView(FigureView):
 
 
 class CycleTimesView(FigureView):
-    serializer_class = s.CycleTimesSerializer
+    serializer_class = s.DashboardCycleTimesSerializer
 
-    @_schema(s.CycleTimesSerializer, "Cycle times: median and 90th percentile days")
+    @_schema(s.DashboardCycleTimesSerializer, "Cycle times: median and 90th percentile days")
     def get(self, request):
         return super().get(request)
 
@@ -106,9 +108,9 @@ class CycleTimesView(FigureView):
 
 
 class ReceivablesView(FigureView):
-    serializer_class = s.ReceivablesSerializer
+    serializer_class = s.DashboardReceivablesSerializer
 
-    @_schema(s.ReceivablesSerializer, "Receivables aging, DSO, invoiced and collected")
+    @_schema(s.DashboardReceivablesSerializer, "Receivables aging, DSO, invoiced and collected")
     def get(self, request):
         return super().get(request)
 
@@ -117,9 +119,9 @@ class ReceivablesView(FigureView):
 
 
 class RevenueView(FigureView):
-    serializer_class = s.RevenueSerializer
+    serializer_class = s.DashboardRevenueSerializer
 
-    @_schema(s.RevenueSerializer, "Revenue recognised per month; delivered, not accepted")
+    @_schema(s.DashboardRevenueSerializer, "Revenue recognised per month; delivered, not accepted")
     def get(self, request):
         return super().get(request)
 

@@ -34,6 +34,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from leads.models import DisqualifyReason, LeadRecovery, LeadState, Source
 from opportunities.models import (
@@ -302,7 +303,8 @@ def leakage(scope: Scope, period: Period, *, now: datetime | None = None) -> dic
     by_rep = []
     for owner_id in sorted(set(held) | set(taken), key=lambda i: (i is None, names.get(i, ""))):
         row = _leakage_row(held[owner_id]) if owner_id in held else dict(empty)
-        row.update(owner=owner_id, name=names.get(owner_id, ""), taken_back=taken.get(owner_id, 0))
+        name = names.get(owner_id, "") if owner_id is not None else str(_("In the pool"))
+        row.update(owner=owner_id, name=name, taken_back=taken.get(owner_id, 0))
         by_rep.append(row)
     return {**totals, "by_reason": by_reason, "by_source": by_source, "by_rep": by_rep}
 

@@ -17,41 +17,26 @@ def days():
     return serializers.FloatField(allow_null=True, help_text="Days, one decimal")
 
 
-class QuerySerializer(serializers.Serializer):
-    """The filters every figure takes."""
-
-    period = serializers.CharField(
-        required=False, help_text="YYYY, YYYY-MM or YYYY-Qn; default: the current year"
-    )
-    date_from = serializers.DateField(
-        required=False, help_text="First day (with or instead of period)"
-    )
-    date_to = serializers.DateField(required=False, help_text="Last day")
-    team = serializers.IntegerField(required=False, help_text="A team id: that team's subtree")
-    owner = serializers.IntegerField(required=False, help_text="A user id: that person's figures")
-    currency = serializers.CharField(required=False, help_text="Amounts in this currency")
-
-
-class PeriodSerializer(serializers.Serializer):
+class DashboardPeriodSerializer(serializers.Serializer):
     label = serializers.CharField()
     date_from = serializers.DateField(source="from")
     to = serializers.DateField()
 
 
-class ScopeSerializer(serializers.Serializer):
+class DashboardScopeSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["company", "team", "owner"])
     team = serializers.IntegerField(allow_null=True)
     owner = serializers.IntegerField(allow_null=True)
     label = serializers.CharField()
 
 
-class Envelope(serializers.Serializer):
-    period = PeriodSerializer()
-    scope = ScopeSerializer()
+class DashboardEnvelope(serializers.Serializer):
+    period = DashboardPeriodSerializer()
+    scope = DashboardScopeSerializer()
 
 
 # Funnel
-class FunnelStageSerializer(serializers.Serializer):
+class DashboardFunnelStageSerializer(serializers.Serializer):
     stage_id = serializers.IntegerField()
     code = serializers.CharField()
     name = serializers.CharField()
@@ -64,18 +49,18 @@ class FunnelStageSerializer(serializers.Serializer):
     conversion = share()
 
 
-class CountAmountSerializer(serializers.Serializer):
+class DashboardCountAmountSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     amount = money()
 
 
-class ClosedSerializer(serializers.Serializer):
-    won = CountAmountSerializer()
-    lost = CountAmountSerializer()
-    abandoned = CountAmountSerializer()
+class DashboardClosedSerializer(serializers.Serializer):
+    won = DashboardCountAmountSerializer()
+    lost = DashboardCountAmountSerializer()
+    abandoned = DashboardCountAmountSerializer()
 
 
-class LeadChainSerializer(serializers.Serializer):
+class DashboardLeadChainSerializer(serializers.Serializer):
     leads = serializers.IntegerField()
     opportunities = serializers.IntegerField()
     won = serializers.IntegerField()
@@ -84,15 +69,15 @@ class LeadChainSerializer(serializers.Serializer):
     lead_to_won = share()
 
 
-class FunnelSerializer(Envelope):
+class DashboardFunnelSerializer(DashboardEnvelope):
     currency = serializers.CharField()
-    stages = FunnelStageSerializer(many=True)
-    closed = ClosedSerializer()
-    leads = LeadChainSerializer()
+    stages = DashboardFunnelStageSerializer(many=True)
+    closed = DashboardClosedSerializer()
+    leads = DashboardLeadChainSerializer()
 
 
 # Leakage
-class LeakageCountsSerializer(serializers.Serializer):
+class DashboardLeakageCountsSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     recoveries = serializers.IntegerField()
     missed = serializers.IntegerField()
@@ -107,32 +92,32 @@ class LeakageCountsSerializer(serializers.Serializer):
     untouched_share = share()
 
 
-class LeakageReasonSerializer(serializers.Serializer):
+class DashboardLeakageReasonSerializer(serializers.Serializer):
     reason = serializers.CharField()
     label = serializers.CharField()
     count = serializers.IntegerField()
     share = share()
 
 
-class LeakageSourceSerializer(LeakageCountsSerializer):
+class DashboardLeakageSourceSerializer(DashboardLeakageCountsSerializer):
     source = serializers.CharField()
     label = serializers.CharField()
 
 
-class LeakageRepSerializer(LeakageCountsSerializer):
+class DashboardLeakageRepSerializer(DashboardLeakageCountsSerializer):
     owner = serializers.IntegerField(allow_null=True, help_text="null: in the pool now")
     name = serializers.CharField()
     taken_back = serializers.IntegerField()
 
 
-class LeakageSerializer(Envelope, LeakageCountsSerializer):
-    by_reason = LeakageReasonSerializer(many=True)
-    by_source = LeakageSourceSerializer(many=True)
-    by_rep = LeakageRepSerializer(many=True)
+class DashboardLeakageSerializer(DashboardEnvelope, DashboardLeakageCountsSerializer):
+    by_reason = DashboardLeakageReasonSerializer(many=True)
+    by_source = DashboardLeakageSourceSerializer(many=True)
+    by_rep = DashboardLeakageRepSerializer(many=True)
 
 
 # Win rate
-class WinCountsSerializer(serializers.Serializer):
+class DashboardWinCountsSerializer(serializers.Serializer):
     closed = serializers.IntegerField()
     won = serializers.IntegerField()
     lost = serializers.IntegerField()
@@ -143,51 +128,51 @@ class WinCountsSerializer(serializers.Serializer):
     amount_win_rate = share()
 
 
-class WinGradeSerializer(WinCountsSerializer):
+class DashboardWinGradeSerializer(DashboardWinCountsSerializer):
     grade = serializers.CharField()
     label = serializers.CharField()
 
 
-class WinOwnerSerializer(WinCountsSerializer):
+class DashboardWinOwnerSerializer(DashboardWinCountsSerializer):
     owner = serializers.IntegerField()
     name = serializers.CharField()
 
 
-class WinTeamSerializer(WinCountsSerializer):
+class DashboardWinTeamSerializer(DashboardWinCountsSerializer):
     team = serializers.IntegerField(allow_null=True)
     name = serializers.CharField()
 
 
-class WinSourceSerializer(WinCountsSerializer):
+class DashboardWinSourceSerializer(DashboardWinCountsSerializer):
     source = serializers.CharField()
     label = serializers.CharField()
 
 
-class LossReasonSerializer(serializers.Serializer):
+class DashboardLossReasonSerializer(serializers.Serializer):
     reason = serializers.CharField()
     label = serializers.CharField()
     count = serializers.IntegerField()
     amount = money()
 
 
-class CompetitorSerializer(serializers.Serializer):
+class DashboardCompetitorSerializer(serializers.Serializer):
     competitor = serializers.CharField()
     count = serializers.IntegerField()
     amount = money()
 
 
-class WinRateSerializer(Envelope, WinCountsSerializer):
+class DashboardWinRateSerializer(DashboardEnvelope, DashboardWinCountsSerializer):
     currency = serializers.CharField()
-    by_grade = WinGradeSerializer(many=True)
-    by_owner = WinOwnerSerializer(many=True)
-    by_team = WinTeamSerializer(many=True)
-    by_source = WinSourceSerializer(many=True)
-    loss_reasons = LossReasonSerializer(many=True)
-    competitors = CompetitorSerializer(many=True)
+    by_grade = DashboardWinGradeSerializer(many=True)
+    by_owner = DashboardWinOwnerSerializer(many=True)
+    by_team = DashboardWinTeamSerializer(many=True)
+    by_source = DashboardWinSourceSerializer(many=True)
+    loss_reasons = DashboardLossReasonSerializer(many=True)
+    competitors = DashboardCompetitorSerializer(many=True)
 
 
 # Forecast
-class ForecastAmountsSerializer(serializers.Serializer):
+class DashboardForecastAmountsSerializer(serializers.Serializer):
     target = money()
     won = money()
     pipeline = money()
@@ -200,51 +185,51 @@ class ForecastAmountsSerializer(serializers.Serializer):
     low_conversion = money()
 
 
-class ForecastMonthSerializer(ForecastAmountsSerializer):
+class DashboardForecastMonthSerializer(DashboardForecastAmountsSerializer):
     month = serializers.CharField(help_text="YYYY-MM")
     open_count = serializers.IntegerField()
     slipped_count = serializers.IntegerField()
     won_count = serializers.IntegerField()
 
 
-class ForecastSerializer(Envelope):
+class DashboardForecastSerializer(DashboardEnvelope):
     currency = serializers.CharField()
-    months = ForecastMonthSerializer(many=True)
-    totals = ForecastAmountsSerializer()
+    months = DashboardForecastMonthSerializer(many=True)
+    totals = DashboardForecastAmountsSerializer()
 
 
 # Cycle times
-class SpreadSerializer(serializers.Serializer):
+class DashboardSpreadSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     median = days()
     p90 = days()
 
 
-class StageSpreadSerializer(SpreadSerializer):
+class DashboardStageSpreadSerializer(DashboardSpreadSerializer):
     stage_id = serializers.IntegerField()
     code = serializers.CharField()
     name = serializers.CharField()
     process = serializers.CharField()
 
 
-class ReviewSpreadSerializer(SpreadSerializer):
+class DashboardReviewSpreadSerializer(DashboardSpreadSerializer):
     kind = serializers.CharField()
     label = serializers.CharField()
 
 
-class OrderToCashSerializer(SpreadSerializer):
+class DashboardOrderToCashSerializer(DashboardSpreadSerializer):
     average = days()
 
 
-class CycleTimesSerializer(Envelope):
-    stages = StageSpreadSerializer(many=True)
-    reviews = ReviewSpreadSerializer(many=True)
-    lead_to_win = SpreadSerializer()
-    order_to_cash = OrderToCashSerializer()
+class DashboardCycleTimesSerializer(DashboardEnvelope):
+    stages = DashboardStageSpreadSerializer(many=True)
+    reviews = DashboardReviewSpreadSerializer(many=True)
+    lead_to_win = DashboardSpreadSerializer()
+    order_to_cash = DashboardOrderToCashSerializer()
 
 
 # Revenue and receivables
-class RevenueMonthSerializer(serializers.Serializer):
+class DashboardRevenueMonthSerializer(serializers.Serializer):
     month = serializers.CharField(help_text="YYYY-MM")
     recognised = money()
     reversed = money()
@@ -252,14 +237,14 @@ class RevenueMonthSerializer(serializers.Serializer):
     entries = serializers.IntegerField()
 
 
-class RevenueSerializer(Envelope):
+class DashboardRevenueSerializer(DashboardEnvelope):
     currency = serializers.CharField()
-    months = RevenueMonthSerializer(many=True)
+    months = DashboardRevenueMonthSerializer(many=True)
     total = money()
-    delivered_not_accepted = CountAmountSerializer()
+    delivered_not_accepted = DashboardCountAmountSerializer()
 
 
-class AgingSerializer(serializers.Serializer):
+class DashboardAgingSerializer(serializers.Serializer):
     not_due = money()
     days_0_30 = money()
     days_31_60 = money()
@@ -269,27 +254,27 @@ class AgingSerializer(serializers.Serializer):
     invoice_count = serializers.IntegerField()
 
 
-class AgingCustomerSerializer(AgingSerializer):
+class DashboardAgingCustomerSerializer(DashboardAgingSerializer):
     customer = serializers.IntegerField()
     name = serializers.CharField()
 
 
-class DsoSerializer(serializers.Serializer):
+class DashboardDsoSerializer(serializers.Serializer):
     outstanding = money()
     sales = money()
     days = serializers.IntegerField()
     dso = serializers.DecimalField(max_digits=10, decimal_places=1, allow_null=True)
 
 
-class ReceivablesSerializer(Envelope):
+class DashboardReceivablesSerializer(DashboardEnvelope):
     currency = serializers.CharField()
     today = serializers.DateField()
-    aging = AgingSerializer()
-    customers = AgingCustomerSerializer(many=True)
-    dso = DsoSerializer()
+    aging = DashboardAgingSerializer()
+    customers = DashboardAgingCustomerSerializer(many=True)
+    dso = DashboardDsoSerializer()
     invoiced = money()
     collected = money()
-    order_to_cash = OrderToCashSerializer()
+    order_to_cash = DashboardOrderToCashSerializer()
 
 
 def envelope(data: dict, *, scope: Scope, period) -> dict:
