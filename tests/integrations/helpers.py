@@ -22,7 +22,7 @@ def token_client(org, *scopes: str, keyword: str = "Bearer") -> tuple[APIClient,
 
 @dataclass
 class Received:
-    headers: dict[str, str]
+    headers: object  # an http.client.HTTPMessage: names are case-insensitive
     body: bytes
     status: int
 
@@ -46,7 +46,7 @@ class Receiver:
                 with receiver._lock:
                     index = min(len(receiver.requests), len(receiver.statuses) - 1)
                     status = receiver.statuses[index]
-                    receiver.requests.append(Received(dict(self.headers), body, status))
+                    receiver.requests.append(Received(self.headers, body, status))
                 if receiver.delay:
                     threading.Event().wait(receiver.delay)
                 self.send_response(status)
