@@ -111,11 +111,11 @@ def _require_open(opportunity: Opportunity) -> None:
 
 
 def _locked(pk: int) -> Opportunity:
-    return (
-        Opportunity.objects.select_for_update(of=("self",))
-        .select_related("stage", "process", "owner", "customer")
-        .get(pk=pk)
-    )
+    # Lock the bare row first, then read it with its relations. One locking SELECT with the joins
+    # would, on PostgreSQL, recheck the join against the old stage row after waiting for a
+    # concurrent advance that changed stage_id, and find no row at all (DoesNotExist, a 500).
+    Opportunity.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True).get()
+    return Opportunity.objects.select_related("stage", "process", "owner", "customer").get(pk=pk)
 
 
 def role_user_id(opportunity: Opportunity, role: str) -> int | None:
