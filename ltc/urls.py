@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from ltc.core import views as core_views
+from ltc.core.i18n import set_language
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -13,6 +14,8 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The language switch also saves the signed-in user's choice (ltc/core/i18n.py).
+    path("i18n/setlang/", set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("notifications/", include("ltc.activity.urls")),
     path("customers/", include("ltc.customers.urls")),

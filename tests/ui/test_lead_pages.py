@@ -207,13 +207,18 @@ def test_pool_and_list_pages_run_a_bounded_number_of_queries(
         lead.__dict__["state"] = "assigned"
     Lead.objects.bulk_create(mine)
     client = browser_as("rep1")
-    for name in ("leads:pool", "leads:mine", "leads:list", "home"):
+    for name in ("leads:pool", "leads:mine", "leads:list"):
         with django_assert_max_num_queries(14):
             assert client.get(reverse(name)).status_code == 200
+    # The workbench adds a query or two per panel of every app (tests/ui/test_workbench.py).
+    with django_assert_max_num_queries(16):
+        assert client.get(reverse("home")).status_code == 200
     manager = browser_as("manager")
-    for name in ("leads:pool", "leads:list", "home"):
+    for name in ("leads:pool", "leads:list"):
         with django_assert_max_num_queries(16):
             assert manager.get(reverse(name)).status_code == 200
+    with django_assert_max_num_queries(24):
+        assert manager.get(reverse("home")).status_code == 200
 
 
 def test_lead_detail_query_count_does_not_grow_with_its_history(
