@@ -6,12 +6,13 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help venv run test lint format messages migrate seed clean bench
+.PHONY: help venv run test lint format messages migrate seed clean soak bench
 
 help:
 	@echo "make run       start LTC with demo data at http://127.0.0.1:8000/ (Ctrl-C stops it)"
 	@echo "make test      run the tests (PYTEST_ARGS=\"-k pool -x\" to pass options to pytest)"
 	@echo "make lint      ruff check and ruff format --check"
+	@echo "make soak      ten minutes of mixed traffic against a local gunicorn (SOAK_SECONDS=60 to shorten)"
 	@echo "make format    ruff format and ruff check --fix"
 	@echo "make messages  update locale/zh_Hans and compile the translations"
 	@echo "make migrate   apply database migrations"
@@ -37,6 +38,10 @@ test: venv
 		echo "make test: pytest collected no tests (exit code 5); that is a failure, not a pass." >&2; \
 	fi; \
 	exit $$status
+
+# Not part of `make test`: mixed traffic against gunicorn on a fresh demo database; figures in var/soak/.
+soak: venv
+	$(PY) scripts/soak.py
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -38,6 +38,8 @@ class Order(FSMModelMixin, models.Model):
     amount = money_field(verbose_name=_("amount"), validators=[MinValueValidator(Decimal("0.01"))])
     currency = currency_field()
     order_date = models.DateField(_("order date"))
+    # The id of this PO in the ERP that syncs it (``PUT orders/by-external-id/<id>/``).
+    external_id = models.CharField(_("external id"), max_length=100, blank=True, default="")
     state = FSMField(
         _("state"),
         default=OrderState.OPEN,
@@ -61,6 +63,11 @@ class Order(FSMModelMixin, models.Model):
                 fields=["contract", "number"], name="order_number_unique_per_contract"
             ),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="order_amount_positive"),
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~models.Q(external_id=""),
+                name="order_external_id_unique",
+            ),
         ]
 
     def __str__(self) -> str:

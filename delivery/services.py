@@ -100,7 +100,14 @@ def _clean_units(units, order_amount: Decimal) -> list[dict]:
 
 @transaction.atomic
 def create_order(
-    *, contract: Contract, by, number: str, amount, units, order_date: date | None = None
+    *,
+    contract: Contract,
+    by,
+    number: str,
+    amount,
+    units,
+    order_date: date | None = None,
+    external_id: str = "",
 ) -> Order:
     """A PO under a signed or executing contract; refused (409, with the remaining amount) when
     the contract's orders would add up to more than its amount."""
@@ -146,6 +153,7 @@ def create_order(
         amount=amount,
         currency=contract.currency,
         order_date=order_date or timezone.localdate(),
+        external_id=external_id,
         created_by=by,
     )
     DeliveryUnit.objects.bulk_create([DeliveryUnit(order=order, **unit) for unit in cleaned])
@@ -398,3 +406,67 @@ def orders_delivered(contract: Contract) -> list[Missing]:
 def register_contract_checks() -> None:
     contract_services.register_amount_check(orders_fit_amount)
     contract_services.register_close_check(orders_delivered)
+
+
+def _same_order(order: Order, *, contract: Contract, number: str, amount, units) -> bool:
+    wanted = sorted(
+        (str(u.get("name", "")).strip(), _money(u.get("amount"), "units")) for u in units or []
+    )
+    placed = sorted((u.name, u.amount) for u in order.units.all())
+    return (
+        order.contract_id == contract.pk
+        and order.number == (number or "").strip()
+        and order.amount == _money(amount, "amount")
+        and placed == wanted
+    )
+
+
+def upsert_order(*, external_id: str, by, contract: Contract, number: str, amount, units, **rest):
+    """The PO an ERP knows as ``external_id``: placed once. Sent again with the same contract,
+    number, amount and units it answers the order placed (``created`` False); with different
+    ones it is refused (409): a placed order changes through its units' transitions, not by an
+    overwrite. Two concurrent calls place one order (the unique constraint decides)."""
+    from django.db import IntegrityError
+
+    external_id = (external_id or "").strip()
+    if not external_id or len(external_id) > 100:
+        raise InvalidInput(_("The external id is 1 to 100 characters."), "external_id")
+
+    def existing_answer(order: Order) -> tuple[Order, bool]:
+        if not Order.objects.visible_to(by).filter(pk=order.pk).exists():
+            raise NotAllowed(_("This external id belongs to an order you cannot see."))
+        if not _same_order(order, contract=contract, number=number, amount=amount, units=units):
+            raise TransitionRefused(
+                _("An order with this external id exists with other data."),
+                [
+                    Missing(
+                        "same_order",
+                        _(
+                            "The order %(number)s is sent again with its contract, number, amount and units unchanged"
+                        )
+                        % {"number": order.number},
+                    )
+                ],
+            )
+        return order, False
+
+    found = Order.objects.filter(external_id=external_id).first()
+    if found is not None:
+        return existing_answer(found)
+    try:
+        with transaction.atomic():
+            order = create_order(
+                contract=contract,
+                by=by,
+                number=number,
+                amount=amount,
+                units=units,
+                external_id=external_id,
+                **rest,
+            )
+            return order, True
+    except IntegrityError:
+        found = Order.objects.filter(external_id=external_id).first()
+        if found is None:
+            raise InvalidInput(_("This contract already has an order with this number."), "number")
+        return existing_answer(found)

@@ -4,7 +4,7 @@ service; the POSTs that create money records (invoices, payments) accept ``Idemp
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
@@ -214,6 +214,61 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             return self._answer(payment, status.HTTP_201_CREATED)
 
         return idempotent(request, scope="payments.create", handler=handler)
+
+    @extend_schema(
+        request=PaymentCreateSerializer,
+        parameters=[
+            OpenApiParameter(
+                "external_id",
+                str,
+                OpenApiParameter.PATH,
+                description="The id of the payment in the calling system (ERP), 1 to 100 "
+                "characters; unique per customer.",
+            )
+        ],
+        responses={
+            200: OpenApiResponse(PaymentSerializer, description="Recorded before: the payment"),
+            201: OpenApiResponse(PaymentSerializer, description="Recorded now"),
+            **ERRORS,
+        },
+        summary="Record a payment once per ERP id: the same id again answers the payment "
+        "recorded (nothing new), whatever the body; payments are never overwritten",
+    )
+    @action(
+        detail=False,
+        methods=["put"],
+        url_path=r"by-external-id/(?P<external_id>[^/]{1,100})",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def by_external_id(self, request, external_id=None):
+        body = PaymentCreateSerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        external_id = external_id.strip()
+        found = self._visible().filter(customer=data["customer"], external_id=external_id).first()
+        if found is not None:
+            return self._answer(found)
+        try:
+            payment = services.record_payment(
+                by=request.user,
+                customer=data["customer"],
+                amount=data["amount"],
+                currency=data["currency"],
+                received_on=data["date"],
+                reference=data["reference"],
+                external_id=external_id,
+                note=data.get("note", ""),
+                allocations=data.get("allocations") or [],
+            )
+        except services.DuplicatePayment as exc:
+            # recorded by a concurrent call with this id: its answer; another id's bank
+            # reference stays a 409
+            same = self._visible().filter(pk=exc.payment_id, external_id=external_id).first()
+            if same is None:
+                raise
+            return self._answer(same)
+        return self._answer(payment, status.HTTP_201_CREATED)
 
     @extend_schema(
         request=AllocateSerializer,

@@ -56,6 +56,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "amount",
             "currency",
             "order_date",
+            "external_id",
             "state",
             "remaining_on_contract",
             "units",

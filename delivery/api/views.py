@@ -8,13 +8,14 @@ from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404  # a malformed id is a 404, not a 500
 from rest_framework.response import Response
 
 from ltc.core.api import FORBIDDEN, REFUSED
+from ltc.idempotency.services import IDEMPOTENCY_KEY_PARAMETER, idempotent
 
 from .. import services
 from ..filters import OrderFilter, RevenueFilter, UnitFilter
@@ -35,6 +36,26 @@ from .serializers import (
 INVALID = OpenApiResponse(description="Invalid input")
 NOT_VISIBLE = OpenApiResponse(description="Not visible")
 ERRORS = {400: INVALID, 403: FORBIDDEN, 404: NOT_VISIBLE, 409: REFUSED}
+REPLAY_CONFLICT = OpenApiResponse(description="The Idempotency-Key was used with a different body")
+EXTERNAL_ID = OpenApiParameter(
+    "external_id",
+    str,
+    OpenApiParameter.PATH,
+    description="The id of the PO in the calling system (ERP), 1 to 100 characters.",
+)
+ORDER_EXAMPLE = OpenApiExample(
+    "A PO with two sites",
+    value={
+        "contract": 12,
+        "number": "PO-2030-001",
+        "amount": "200000.00",
+        "units": [
+            {"name": "Site A", "kind": "site", "amount": "120000.00"},
+            {"name": "Site B", "kind": "site", "amount": "80000.00"},
+        ],
+    },
+    request_only=True,
+)
 UNIT_RESPONSES = {200: DeliveryUnitSerializer, **ERRORS}
 MONEY = DecimalField(max_digits=16, decimal_places=2)
 
@@ -85,15 +106,50 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(
         request=OrderCreateSerializer,
-        responses={201: OrderSerializer, **ERRORS},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={201: OrderSerializer, 422: REPLAY_CONFLICT, **ERRORS},
         summary="Place a PO under a signed contract, with its delivery units",
+        examples=[ORDER_EXAMPLE],
     )
     def create(self, request, *args, **kwargs):
+        def handler():
+            body = OrderCreateSerializer(data=request.data, context={"request": request})
+            body.is_valid(raise_exception=True)
+            order = services.create_order(by=request.user, **body.validated_data)
+            return Response(
+                OrderSerializer(_orders().get(pk=order.pk)).data, status=status.HTTP_201_CREATED
+            )
+
+        return idempotent(request, scope="orders.create", handler=handler)
+
+    @extend_schema(
+        request=OrderCreateSerializer,
+        parameters=[EXTERNAL_ID],
+        responses={
+            200: OpenApiResponse(OrderSerializer, description="Placed before with the same data"),
+            201: OpenApiResponse(OrderSerializer, description="Placed now"),
+            **ERRORS,
+        },
+        summary="Place a PO once per ERP id: the same id and data again answer the order placed, "
+        "other data under the same id are refused (409)",
+        examples=[ORDER_EXAMPLE],
+    )
+    @action(
+        detail=False,
+        methods=["put"],
+        url_path=r"by-external-id/(?P<external_id>[^/]{1,100})",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def by_external_id(self, request, external_id=None):
         body = OrderCreateSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
-        order = services.create_order(by=request.user, **body.validated_data)
+        order, created = services.upsert_order(
+            external_id=external_id, by=request.user, **body.validated_data
+        )
         return Response(
-            OrderSerializer(_orders().get(pk=order.pk)).data, status=status.HTTP_201_CREATED
+            OrderSerializer(_orders().get(pk=order.pk)).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
 

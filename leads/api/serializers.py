@@ -206,3 +206,29 @@ class ActivitySerializer(serializers.ModelSerializer):
         model = Activity
         fields = ["id", "kind", "note", "actor", "actor_name", "occurred_at"]
         read_only_fields = fields
+
+
+class BulkLeadRowSerializer(serializers.Serializer):
+    """The answer for one row of ``POST leads/bulk/``."""
+
+    index = serializers.IntegerField(help_text=_("The row's position in the list sent, from 0."))
+    status = serializers.ChoiceField(
+        choices=[
+            ("created", _("created")),
+            ("duplicate", _("created, flagged as a duplicate of an open lead")),
+            ("error", _("not created")),
+        ]
+    )
+    id = serializers.IntegerField(allow_null=True)
+    duplicate_of = serializers.IntegerField(allow_null=True)
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text=_("Field name → messages (``detail`` for a rule of the service)."),
+    )
+
+
+class BulkLeadResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    errors = serializers.IntegerField()
+    results = BulkLeadRowSerializer(many=True)

@@ -1,5 +1,5 @@
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404  # a malformed id is a 404, not a 500
@@ -7,14 +7,16 @@ from rest_framework.response import Response
 
 from ltc.core.api import FORBIDDEN, REFUSED
 from ltc.core.errors import NotAllowed
+from ltc.idempotency.services import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from ltc.org.models import Role
 
-from .. import services
+from .. import bulk, services
 from ..filters import LeadFilter
 from ..models import Campaign, Lead, Pool
 from .serializers import (
     ActivitySerializer,
     AssignSerializer,
+    BulkLeadResultSerializer,
     CampaignSerializer,
     DisqualifySerializer,
     FollowUpSerializer,
@@ -22,6 +24,21 @@ from .serializers import (
     MergeSerializer,
     ReasonSerializer,
     ValidateSerializer,
+)
+
+LEAD_EXAMPLE = OpenApiExample(
+    "A lead from the website",
+    value={
+        "title": "Line 3 retrofit",
+        "company_name": "上海明辉机械有限公司",
+        "contact_name": "李雷",
+        "phone": "13800000001",
+        "email": "li.lei@example.com",
+        "source": "website",
+        "estimated_amount": "1200000.00",
+        "currency": "CNY",
+    },
+    request_only=True,
 )
 
 ACTION_RESPONSES = {
@@ -63,9 +80,57 @@ class LeadViewSet(
             LeadSerializer(lead, context=self.get_serializer_context()).data, status=code
         )
 
+    @extend_schema(
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={
+            201: LeadSerializer,
+            400: OpenApiResponse(description="Invalid input: field errors"),
+            403: FORBIDDEN,
+            422: OpenApiResponse(description="The Idempotency-Key was used with a different body"),
+        },
+        summary="Create a lead (in the caller's default pool)",
+        examples=[LEAD_EXAMPLE],
+    )
+    def create(self, request, *args, **kwargs):
+        return idempotent(
+            request, scope="leads.create", handler=lambda: super(LeadViewSet, self).create(request)
+        )
+
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         serializer.instance = services.create_lead(by=self.request.user, **data)
+
+    @extend_schema(
+        request=LeadSerializer(many=True),
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={
+            200: BulkLeadResultSerializer,
+            400: OpenApiResponse(description="Not a list, or more than 500 rows"),
+            403: FORBIDDEN,
+            422: OpenApiResponse(description="The Idempotency-Key was used with a different body"),
+        },
+        summary="Import leads: a list, each row created in its own transaction, answered row by "
+        "row (created, duplicate, or error with the field messages)",
+        examples=[
+            OpenApiExample(
+                "Two leads", value=[LEAD_EXAMPLE.value, LEAD_EXAMPLE.value], request_only=True
+            )
+        ],
+    )
+    @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
+    def bulk(self, request):
+        def handler():
+            results = bulk.import_leads(rows=request.data, by=request.user)
+            statuses = [r["status"] for r in results]
+            body = {
+                "created": statuses.count("created"),
+                "duplicates": statuses.count("duplicate"),
+                "errors": statuses.count("error"),
+                "results": results,
+            }
+            return Response(BulkLeadResultSerializer(body).data)
+
+        return idempotent(request, scope="leads.bulk", handler=handler)
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)

@@ -14,6 +14,8 @@ class Customer(models.Model):
     region = models.CharField(_("region"), max_length=100, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     website = models.CharField(_("website"), max_length=200, blank=True)
+    # The id of this customer in the ERP that syncs it (``PUT customers/by-external-id/<id>/``).
+    external_id = models.CharField(_("external id"), max_length=100, blank=True, default="")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("account owner"),
@@ -39,6 +41,13 @@ class Customer(models.Model):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~models.Q(external_id=""),
+                name="customer_external_id_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

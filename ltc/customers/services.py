@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from ltc.core.errors import NotAllowed
+from ltc.core.errors import InvalidInput, NotAllowed
 from ltc.org.models import Role
 from ltc.org.scoping import manages
 
@@ -59,3 +59,30 @@ def save_contact(*, by, contact=None, **fields):
         setattr(contact, name, value)
     contact.save()
     return contact
+
+
+def upsert_customer(*, external_id: str, by, **fields):
+    """The customer an ERP knows as ``external_id``: updated when it exists, created when not.
+    Answers ``(customer, created)``. Two concurrent calls with a new id create one customer: the
+    unique constraint refuses the second insert, which then updates the first one's row."""
+    from django.db import IntegrityError
+
+    from .models import Customer
+
+    external_id = (external_id or "").strip()
+    if not external_id or len(external_id) > 100:
+        raise InvalidInput(_("The external id is 1 to 100 characters."), "external_id")
+
+    def update(customer):
+        if not Customer.objects.visible_to(by).filter(pk=customer.pk).exists():
+            raise NotAllowed(_("This external id belongs to a customer you cannot see."))
+        return update_customer(customer=customer, by=by, **fields)
+
+    existing = Customer.objects.filter(external_id=external_id).first()
+    if existing is not None:
+        return update(existing), False
+    try:
+        with transaction.atomic():
+            return create_customer(by=by, external_id=external_id, **fields), True
+    except IntegrityError:
+        return update(Customer.objects.get(external_id=external_id)), False

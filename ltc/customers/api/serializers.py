@@ -15,13 +15,22 @@ class CustomerSerializer(serializers.ModelSerializer):
             "region",
             "address",
             "website",
+            "external_id",
             "owner",
             "owner_name",
             "team",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "owner", "owner_name", "team", "created_at", "updated_at"]
+        read_only_fields = [
+            "id",
+            "external_id",
+            "owner",
+            "owner_name",
+            "team",
+            "created_at",
+            "updated_at",
+        ]
 
     def get_owner_name(self, customer) -> str | None:
         return str(customer.owner) if customer.owner_id else None

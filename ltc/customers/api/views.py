@@ -1,8 +1,21 @@
-from rest_framework import mixins, viewsets
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
+from rest_framework.response import Response
+
+from ltc.core.api import FORBIDDEN
 
 from .. import services
 from ..models import Contact, Customer
 from .serializers import ContactSerializer, CustomerSerializer
+
+EXTERNAL_ID = OpenApiParameter(
+    "external_id",
+    str,
+    OpenApiParameter.PATH,
+    description="The id of the record in the calling system (ERP), 1 to 100 characters.",
+)
 
 
 class CustomerViewSet(
@@ -14,7 +27,7 @@ class CustomerViewSet(
 ):
     serializer_class = CustomerSerializer
     queryset = Customer.objects.none()  # the schema's model; requests use get_queryset
-    filterset_fields = ["owner", "team", "industry", "region"]
+    filterset_fields = ["owner", "team", "industry", "region", "external_id"]
     search_fields = ["name"]
     ordering_fields = ["name", "created_at", "id"]
 
@@ -35,6 +48,55 @@ class CustomerViewSet(
     def perform_update(self, serializer):
         serializer.instance = services.update_customer(
             customer=serializer.instance, by=self.request.user, **serializer.validated_data
+        )
+
+    @extend_schema(
+        methods=["PUT"],
+        request=CustomerSerializer,
+        parameters=[EXTERNAL_ID],
+        responses={
+            200: OpenApiResponse(CustomerSerializer, description="Updated"),
+            201: OpenApiResponse(CustomerSerializer, description="Created"),
+            400: OpenApiResponse(description="Invalid input: field errors"),
+            403: FORBIDDEN,
+        },
+        summary="Upsert a customer by the ERP's id: the same id updates, a new id creates",
+        examples=[
+            OpenApiExample(
+                "ERP customer",
+                value={"name": "上海明辉机械有限公司", "industry": "Machinery", "region": "East"},
+                request_only=True,
+            )
+        ],
+    )
+    @extend_schema(
+        methods=["GET"],
+        parameters=[EXTERNAL_ID],
+        responses={200: CustomerSerializer, 404: OpenApiResponse(description="Not visible")},
+        summary="The customer the ERP knows by this id",
+    )
+    @action(
+        detail=False,
+        methods=["get", "put"],
+        url_path=r"by-external-id/(?P<external_id>[^/]{1,100})",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def by_external_id(self, request, external_id=None):
+        if request.method == "GET":
+            return Response(
+                CustomerSerializer(
+                    get_object_or_404(self.get_queryset(), external_id=external_id)
+                ).data
+            )
+        body = CustomerSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        customer, created = services.upsert_customer(
+            external_id=external_id, by=request.user, **body.validated_data
+        )
+        return Response(
+            CustomerSerializer(customer).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
 
