@@ -11,6 +11,7 @@ from ltc.core.errors import InvalidInput
 from . import figures
 from .params import FigureRequest
 from .periods import parse_period
+from .scope import MAX_ID
 
 LEADS, DEALS = "leads", "opportunities"
 
@@ -23,7 +24,7 @@ def _month(key: str):
 
 
 def _id(key: str) -> int:
-    if not key.isdigit():
+    if not key.isdigit() or int(key) >= MAX_ID:
         raise InvalidInput(_("Give the id as a whole number."), "key")
     return int(key)
 

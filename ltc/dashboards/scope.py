@@ -23,6 +23,7 @@ from ltc.core.errors import InvalidInput
 from ltc.org.models import Role, Team, User
 from ltc.org.scoping import managed_team_ids, subtree
 
+MAX_ID = 2**63  # larger ids would overflow the database's integers (a 500, not a 404)
 COMPANY_ROLES = {Role.ADMIN, Role.FINANCE, Role.MARKETING, Role.INTEGRATION}
 
 
@@ -154,7 +155,7 @@ def _int(value, name: str) -> int | None:
         number = int(str(value).strip())
     except ValueError:
         raise InvalidInput(_("Give the id as a whole number."), name) from None
-    if number <= 0:
+    if not 0 < number < MAX_ID:
         raise InvalidInput(_("Give the id as a whole number."), name)
     return number
 

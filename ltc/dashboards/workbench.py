@@ -15,7 +15,7 @@ from .scope import may_see_manager_dashboard, resolve_scope
 
 def _dashboard_url() -> str:
     try:
-        return reverse("dashboards:funnel")
+        return reverse("dashboards:manager")
     except NoReverseMatch:  # the dashboard pages are optional for the panel
         return reverse("opportunities:board")
 
