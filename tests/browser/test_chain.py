@@ -2,7 +2,8 @@
 followed up, validated and converted; the opportunity passes every gate through its checklist
 with the project approval reviewed by the triangle and approved by the manager; the contract
 is drafted, reviewed, approved and signed; delivery accepts it, an order is placed, and its
-units are shipped and accepted. Each step is checked in what the user sees (flash messages,
+units are shipped and accepted; finance invoices the accepted unit and records the payment; the
+manager's dashboards show the won deal and the recognised revenue. Each step is checked in what the user sees (flash messages,
 states, the workbench), and in the database where the page alone would not prove it."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import date
 
 import pytest
 
+from billing.models import Invoice
 from ltc.org.models import User
 
 from .steps import assert_flash, fill, path_id, submit
@@ -290,6 +292,68 @@ def delivered(delivery, contract_id: int) -> int:
     return order_id
 
 
+def invoiced_and_paid(finance):
+    # The workbench lists the accepted unit's value as invoiceable on the PO.
+    page = finance.go("/")
+    panel = page.locator("section.card", has_text="Invoiceable now")
+    with page.expect_navigation():
+        panel.get_by_role("link", name=re.compile("PO-WALK-001")).click()
+    assert "Invoiceable now" in page.locator("main").inner_text()
+    fill(page, "main form", {"amount": "600000"})
+    with page.expect_navigation():
+        page.get_by_role("button", name="Create the draft").click()
+    assert_flash(page, "draft")
+    invoice_id = path_id(page, r"/invoices/(\d+)/")
+    submit(page, "/issue/")
+    assert any("Issue this invoice" in q for q in finance.dialogs), finance.dialogs
+    assert_flash(page, "issued")
+    number = page.locator("h1").inner_text()
+    finance.shot("invoice-detail")
+
+    customer_id = Invoice.objects.get(pk=invoice_id).customer_id
+    page = finance.go(f"/billing/payments/new/?customer={customer_id}")
+    row = page.locator("#allocations tbody tr").filter(
+        has=page.locator(f"a[href='/billing/invoices/{invoice_id}/']")
+    )
+    row.locator("input[name$='-amount']").fill("600000")
+    fill(
+        page,
+        "main form[method=post]",
+        {
+            "amount": "600000",
+            "received_on": date.today().isoformat(),
+            "reference": "BANK-WALK-0001",
+        },
+    )
+    with page.expect_navigation():
+        page.get_by_role("button", name="Record the payment").click()
+    assert_flash(page, "payment|recorded")
+    page = finance.go(f"/billing/invoices/{invoice_id}/")
+    assert "Paid" in page.locator("h1").inner_text(), number
+    # Nothing accepted is left to invoice on that PO: it leaves the workbench.
+    page = finance.go("/")
+    assert (
+        "PO-WALK-001" not in page.locator("section.card", has_text="Invoiceable now").inner_text()
+    )
+    finance.shot("workbench-finance")
+
+
+def dashboard_figures(manager) -> dict[str, str]:
+    page = manager.go("/dashboards/")
+    return {name: page.locator(f"#{name}").inner_text() for name in ("funnel", "revenue")}
+
+
+def dashboards_changed(manager, before: dict[str, str]):
+    after = dashboard_figures(manager)
+    # The deal won and the unit accepted show in the funnel and in the revenue recognised.
+    assert after["funnel"] != before["funnel"]
+    assert after["revenue"] != before["revenue"]
+    manager.shot("dashboard")
+    page = manager.go("/")
+    assert page.locator("section.card", has_text="The funnel at a glance").count() == 1
+    manager.shot("workbench-manager")
+
+
 def test_the_demo_users_walk_the_whole_chain_in_chromium(login):
     marketing = login("marketing")
     rep = login("rep1")
@@ -299,6 +363,11 @@ def test_the_demo_users_walk_the_whole_chain_in_chromium(login):
     solution = login("solution")
     delivery = login("delivery")
     manager = login("manager")
+    before = dashboard_figures(manager)
     opportunity_through_the_gates(rep, solution, delivery, manager, opp_id)
     contract_id = contract_signed(rep, solution, delivery, manager, opp_id)
     delivered(delivery, contract_id)
+
+    finance = login("finance")
+    invoiced_and_paid(finance)
+    dashboards_changed(manager, before)

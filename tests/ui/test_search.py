@@ -15,11 +15,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def english(settings):
-    """Assertions read the English texts (the default language is Simplified Chinese)."""
+def english(client, settings):
+    """Assertions read the English texts (the default language is Simplified Chinese): the
+    test client's pages through the language cookie, direct calls through an override."""
     from django.utils import translation
 
-    settings.LANGUAGE_CODE = "en"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with translation.override("en"):
         yield
 
@@ -30,7 +31,7 @@ def titles(groups) -> set[str]:
 
 def test_every_chain_app_registers_its_provider():
     kinds = {str(p.kind) for p in providers()}
-    assert {"Customers", "Leads", "Opportunities", "Contracts", "Orders"} <= kinds
+    assert {"Customers", "Leads", "Opportunities", "Contracts", "Orders", "Invoices"} <= kinds
 
 
 def test_a_rep_finds_their_own_lead_and_deal_but_not_another_reps(org):
@@ -65,6 +66,18 @@ def test_contracts_and_orders_are_found_by_number_within_scope(org):
     assert not titles(search(org.rep3, contract.number))
     assert not titles(search(org.rep3, "ZX-77"))
     assert po.pk
+
+
+def test_an_issued_invoice_is_found_by_its_number_by_finance_and_the_deals_team(org):
+    from ..billing.steps import accepted_order, issued
+
+    contract = executing(signing_deal(org.rep1, solution=org.solution, delivery=org.delivery), org)
+    po = accepted_order(contract, org, number="PO-INV-1")
+    invoice = issued(org.finance, "1000", order=po)
+    assert invoice.number
+    assert invoice.number in titles(search(org.finance, invoice.number))
+    assert invoice.number in titles(search(org.manager, invoice.number))
+    assert invoice.number not in titles(search(org.rep3, invoice.number))
 
 
 def test_a_draft_contract_is_invisible_to_another_team(org):

@@ -19,10 +19,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def english(settings):
+def english(client, settings):
+    """Assertions read the English texts (the default language is Simplified Chinese): the
+    test client's pages through the language cookie, direct calls through an override."""
     from django.utils import translation
 
-    settings.LANGUAGE_CODE = "en"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with translation.override("en"):
         yield
 
