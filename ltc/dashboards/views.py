@@ -61,25 +61,31 @@ def _url(name: str, filters: dict, **extra) -> str:
     return reverse(name) + "?" + urlencode({**filters, **extra})
 
 
-def _request(request, *, mine: bool) -> FigureRequest:
+def _request(request, *, mine: bool):
+    """The figure request of a page and the query it was built from. A malformed filter is
+    reported and dropped (the page shows the defaults for it); a team or person outside the
+    viewer's scope is a 404."""
     params = request.GET.copy()
     if mine:
         # One's own dashboard: asking it for a team or someone else is asking outside it.
         if params.get("team") or params.get("owner", str(request.user.pk)) != str(request.user.pk):
             raise Http404("scope")
         params["owner"] = str(request.user.pk)
-    try:
-        return figure_request(request.user, params)
-    except InvalidInput as exc:
-        messages.error(
-            request,
-            "; ".join(force_str(m) for m in exc.as_dict().get(exc.field, [exc.detail]))
-            if exc.field
-            else force_str(exc.detail),
-        )
-        for key in ("period", "from", "to", "currency"):
-            params.pop(key, None)
-        return figure_request(request.user, params)
+    for _attempt in FILTER_KEYS:
+        try:
+            return figure_request(request.user, params), params
+        except InvalidInput as exc:
+            messages.error(request, _error_text(exc))
+            dropped = [exc.field] if exc.field in params else list(FILTER_KEYS)
+            if exc.field in ("from", "to"):
+                dropped = ["period", "from", "to"]
+            for key in dropped:
+                params.pop(key, None)
+    return figure_request(request.user, {}), {}
+
+
+def _error_text(exc: InvalidInput) -> str:
+    return "; ".join(force_str(m) for m in exc.as_dict().get(exc.field, [exc.detail]))
 
 
 # Charts: how each section's figure is drawn (categories, series, and the bar's records).
@@ -294,8 +300,8 @@ def _scope_choices(user) -> tuple[list, list]:
 
 
 def _render(request, *, mine: bool):
-    figure = _request(request, mine=mine)
-    filters = _filters(figure, request.GET)
+    figure, params = _request(request, mine=mine)
+    filters = _filters(figure, params)
     if mine:
         filters["owner"] = str(request.user.pk)  # the drill-downs and exports of my own figures
     sections = []
@@ -341,14 +347,14 @@ def my_dashboard(request):
 
 @login_required
 def export(request):
-    figure = _request(request, mine=False)
+    figure, _params = _request(request, mine=False)
     return exports.export(figure, request.GET.get("table", ""), request.GET.get("format", "csv"))
 
 
 @login_required
 def records(request):
     """The records behind one bar or table row, scoped and paginated."""
-    figure = _request(request, mine=False)
+    figure, params = _request(request, mine=False)
     kind, key = request.GET.get("figure", ""), request.GET.get("key", "")
     try:
         model, queryset = drilldown.records(figure, kind, key)
@@ -359,7 +365,7 @@ def records(request):
     else:
         queryset = queryset.select_related("customer", "owner", "stage").order_by("-id")
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    filters = _filters(figure, request.GET)
+    filters = _filters(figure, params)
     context = {
         "title": _("Records behind the figure"),
         "model": model,

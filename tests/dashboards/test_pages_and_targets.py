@@ -133,3 +133,11 @@ def test_the_targets_page(org, browser_as):
     )
     assert both.context["form"].errors
     assert browser_as("rep1").get("/dashboards/targets/").status_code == 404
+
+
+def test_every_malformed_filter_of_a_page_is_reported_and_dropped(org, browser_as):
+    page = browser_as("admin").get("/dashboards/", {"team": "abc", "period": "x", "currency": "?"})
+    assert page.status_code == 200
+    assert len(list(page.context["messages"])) == 3
+    assert page.context["figure"].scope.kind == "company"
+    assert all("team=" not in t["csv"] for s in page.context["sections"] for t in s["tables"])
