@@ -177,6 +177,8 @@ def celery_app(celery_config):
     app.set_default()
     import leads.tasks  # noqa: F401 - register the tasks under test
     import ltc.activity.tasks  # noqa: F401
+    import billing.tasks  # noqa: F401
+    import ltc.idempotency.tasks  # noqa: F401
     import ltc.integrations.tasks  # noqa: F401
 
     yield app
