@@ -34,6 +34,7 @@ def _counts() -> dict[str, int]:
             "opportunities",
             "contracts",
             "delivery",
+            "billing",
         )
         for model in apps.get_app_config(app_label).get_models()
     }

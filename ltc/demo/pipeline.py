@@ -14,6 +14,8 @@ from ltc.customers.services import save_contact
 from opportunities import services
 from opportunities.models import Opportunity, Stage
 
+from .billing import seed_billing
+
 MARKER = "恒拓重工 智能产线改造"
 
 # name, customer, owner, amount, partner, stage to reach, days ago opened, days per stage, ending
@@ -347,6 +349,7 @@ def _seed_commercials(users, now: datetime, result) -> None:
     )
     contract = commercial.accept_contract(contract=contract, by=users["delivery"])
     _seed_delivery(contract, users)
+    seed_billing(contract, users)
     commercial.request_change(
         contract=contract, by=rep, description="客户追加 2 套主轴备件", amount_delta="84000"
     )
