@@ -18,15 +18,15 @@ from ..filters import InvoiceFilter, PaymentFilter
 from ..models import Allocation, CreditNote, Invoice, Payment
 from .serializers import (
     AllocateSerializer,
+    BillingReceivablesSerializer,
     CreditNoteSerializer,
     InvoiceableSerializer,
     InvoiceCreateSerializer,
+    InvoiceReasonSerializer,
     InvoiceSerializer,
     IssueSerializer,
     PaymentCreateSerializer,
     PaymentSerializer,
-    InvoiceReasonSerializer,
-    BillingReceivablesSerializer,
     ReleaseSerializer,
 )
 
