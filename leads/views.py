@@ -116,14 +116,15 @@ def detail(request, pk: int):
         "can_work": can_work,
         "can_edit": lead.is_open and services.may_edit(user, lead),
         "can_disqualify": lead.is_open and services.may_disqualify(user, lead),
-        "follow_up_form": FollowUpForm(),
+        "follow_up_form": FollowUpForm(auto_id="follow_up_%s"),
         "validate_form": ValidateForm(
-            initial={"need": lead.need, "budget_confirmed": lead.budget_confirmed}
+            initial={"need": lead.need, "budget_confirmed": lead.budget_confirmed},
+            auto_id="validate_%s",
         ),
-        "disqualify_form": DisqualifyForm(),
-        "release_form": ReleaseForm(),
-        "assign_form": AssignForm(users=_assignable_users(user)),
-        "merge_form": MergeForm(initial={"into": lead.duplicate_of_id}),
+        "disqualify_form": DisqualifyForm(auto_id="disqualify_%s"),
+        "release_form": ReleaseForm(auto_id="release_%s"),
+        "assign_form": AssignForm(users=_assignable_users(user), auto_id="assign_%s"),
+        "merge_form": MergeForm(initial={"into": lead.duplicate_of_id}, auto_id="merge_%s"),
         "validate_missing": services.unmet_for_validation(lead)
         if lead.state == LeadState.ASSIGNED
         else [],
