@@ -133,12 +133,13 @@ class Bench:
 
     def measure(self, name, label, fn, *, floor=None, undo=False, target=None, note="", n=None):
         n = n or self.iterations
-        stats = timed(fn, iterations=n, undo=undo)
+        warmup = 2 if n >= 5 else 0
+        stats = timed(fn, iterations=n, undo=undo, warmup=warmup)
         queries = queries_of(fn, undo=undo)
         floor_stats = floor_queries = None
         if floor is not None:
             floor_fn, floor_n = floor
-            floor_stats = timed(floor_fn, iterations=n, undo=undo)
+            floor_stats = timed(floor_fn, iterations=n, undo=undo, warmup=warmup)
             floor_queries = floor_n
         result = Result(name, label, stats, queries, floor_stats, floor_queries, target or {}, note)
         self.results.append(result)

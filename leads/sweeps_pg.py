@@ -1,0 +1,100 @@
+"""The recovery sweep as one statement per batch on PostgreSQL.
+
+The same effect as the portable loop in ``services.recover_overdue_leads`` — overdue assigned
+leads back to their pool, a recovery row, a transition-log row and the notifications of the
+former owner and their manager — written as data-modifying CTEs, so a batch of 10,000 leads is one
+round trip instead of five bulk inserts built row by row in Python. Rows a request holds right
+now are skipped (``SKIP LOCKED``) and taken by the next run.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ltc.activity.models import Notification, TransitionLog
+from ltc.core.tasks import publish_on_commit
+from ltc.org.scoping import managers_of
+
+from .models import Lead, LeadRecovery
+
+BATCH = """
+WITH picked AS (
+    SELECT id, owner_id, follow_up_due_at AS due, title FROM {lead}
+    WHERE state = 'assigned' AND follow_up_due_at < %(now)s
+    ORDER BY id LIMIT %(batch)s FOR UPDATE SKIP LOCKED
+), moved AS (
+    UPDATE {lead} l SET state = 'new', owner_id = NULL, assigned_at = NULL,
+        follow_up_due_at = NULL, warned_at = NULL, recovery_count = l.recovery_count + 1,
+        updated_at = %(now)s
+    FROM picked p WHERE l.id = p.id
+    RETURNING l.id, p.owner_id, p.due, p.title
+), recovered AS (
+    INSERT INTO {recovery} (lead_id, former_owner_id, kind, reason, due_at, at)
+    SELECT id, owner_id, 'recovered', %(reason)s, due, %(now)s FROM moved
+), logged AS (
+    INSERT INTO {log} (content_type_id, object_id, transition, source, target, actor_id, at,
+                       comment)
+    SELECT %(ct)s, id, 'recover', 'assigned', 'new', NULL, %(now)s, %(reason)s FROM moved
+), noticed AS (
+    INSERT INTO {notice} (recipient_id, kind, params, url, created_at, read_at, emailed_at)
+    SELECT r.recipient, r.kind,
+        jsonb_build_object('title', m.title, 'owner', coalesce(u.username, ''),
+            'due', coalesce(to_char(m.due AT TIME ZONE %(tz)s, 'YYYY-MM-DD HH24:MI'), '')),
+        '/leads/' || m.id || '/', %(now)s, NULL, NULL
+    FROM moved m LEFT JOIN {user} u ON u.id = m.owner_id
+    CROSS JOIN LATERAL (
+        SELECT m.owner_id AS recipient, 'lead_recovered' AS kind
+        UNION ALL
+        SELECT t.manager, 'lead_recovered_team'
+        FROM unnest(%(owners)s::bigint[], %(managers)s::bigint[]) AS t(owner, manager)
+        WHERE t.owner = m.owner_id
+    ) r
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM noticed)
+"""
+
+
+def recover_overdue_leads_pg(*, now: datetime, reason: str, batch_size: int) -> int:
+    from ltc.org.models import User
+
+    sql = BATCH.format(
+        lead=Lead._meta.db_table,
+        recovery=LeadRecovery._meta.db_table,
+        log=TransitionLog._meta.db_table,
+        notice=Notification._meta.db_table,
+        user=User._meta.db_table,
+    )
+    # The managers of everyone who holds an overdue lead now: one tree walk for the sweep.
+    owner_ids = (
+        Lead.objects.filter(state="assigned", follow_up_due_at__lt=now)
+        .order_by()
+        .values_list("owner_id", flat=True)
+        .distinct()
+    )
+    pairs = [(o, m) for o, ms in managers_of(list(owner_ids)).items() for m in ms]
+    params = {
+        "now": now,
+        "batch": batch_size,
+        "reason": reason,
+        "ct": ContentType.objects.get_for_model(Lead).pk,
+        "tz": timezone.get_current_timezone_name(),
+        "owners": [o for o, _m in pairs],
+        "managers": [m for _o, m in pairs],
+    }
+    total = 0
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            moved, noticed = cursor.fetchone()
+            if noticed:
+                from ltc.activity.tasks import deliver_notification_emails
+
+                publish_on_commit(deliver_notification_emails)
+        total += moved
+        if moved < batch_size:
+            return total
