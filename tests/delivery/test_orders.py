@@ -238,11 +238,15 @@ def test_a_contract_with_an_undelivered_order_cannot_close(org, deal):
     services.ship_unit(unit=units_of(pending)[0], by=org.delivery)
     evaluate(contract, org.delivery)
 
-    assert [m.code for m in contracts.close_missing(contract)] == ["orders_delivered"]
+    # (billing adds its own check: the orders are also invoiced and paid)
+    assert [m.code for m in contracts.close_missing(contract)] == [
+        "orders_delivered",
+        "orders_paid",
+    ]
     with pytest.raises(TransitionRefused) as refused:
         contracts.close_contract(contract=contract, by=org.rep1)
 
-    assert missing_codes(refused.value) == {"orders_delivered"}
+    assert missing_codes(refused.value) == {"orders_delivered", "orders_paid"}
     assert fresh(contract).state == ContractState.EXECUTING
 
 
@@ -252,6 +256,8 @@ def test_a_contract_closes_once_every_order_is_delivered_and_it_is_evaluated(org
     for placed in orders:
         deliver(placed, org)
     assert [fresh(o).state for o in orders] == [OrderState.DELIVERED] * 2
+    assert [m.code for m in contracts.close_missing(contract)] == ["orders_paid"]
+    _invoice_and_collect(orders, org)
     assert contracts.close_missing(contract) == []
 
     with pytest.raises(TransitionRefused) as refused:
@@ -262,3 +268,22 @@ def test_a_contract_closes_once_every_order_is_delivered_and_it_is_evaluated(org
     closed = contracts.close_contract(contract=contract, by=org.rep1)
 
     assert closed.state == ContractState.CLOSED
+
+
+def _invoice_and_collect(orders, org) -> None:
+    """Billing's part of closing: every order invoiced in full and paid."""
+    from billing import services as billing
+
+    for placed in orders:
+        placed = fresh(placed)
+        invoice = billing.create_invoice(by=org.finance, order=placed, amount=placed.amount)
+        invoice = billing.issue_invoice(invoice=invoice, by=org.finance)
+        billing.record_payment(
+            by=org.finance,
+            customer=invoice.customer,
+            amount=invoice.amount,
+            currency=invoice.currency,
+            reference=f"PAY-{placed.number}",
+            allocations=[{"invoice": invoice.pk, "amount": invoice.amount}],
+        )
+    assert [fresh(o).state for o in orders] == [OrderState.CLOSED] * len(orders)
