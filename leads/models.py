@@ -258,6 +258,9 @@ class Lead(FSMModelMixin, models.Model):
         ordering = ["-score", "-id"]
         indexes = [
             models.Index(fields=["pool", "state", "-score", "-id"], name="lead_pool_score_idx"),
+            # The lead list's default order across pools (GET /api/v1/leads/ as a rep reads it
+            # in this order and stops after 50 visible rows).
+            models.Index(fields=["-score", "-id"], name="lead_score_idx"),
             models.Index(fields=["owner", "state", "follow_up_due_at"], name="lead_owner_due_idx"),
             models.Index(fields=["state", "follow_up_due_at"], name="lead_state_due_idx"),
         ]

@@ -357,7 +357,8 @@ def test_lists_filter_and_order(org, api):
     assert [r["source"] for r in rows] == ["partner"]
     assert rep1.get("/api/v1/leads/", {"source": "nonsense"}).status_code == 400
     assert rep1.get("/api/v1/leads/", {"ordering": "follow_up_due_at"}).status_code == 200
-    assert rep1.get("/api/v1/leads/", {"page": "abc"}).status_code == 404
+    # Lead lists page by keyset cursor: a malformed cursor is a 404 like a bad page number.
+    assert rep1.get("/api/v1/leads/", {"cursor": "abc"}).status_code == 404
 
 
 def test_me_answers_the_caller(org, api):

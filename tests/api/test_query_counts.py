@@ -83,4 +83,6 @@ def test_lists_run_a_bounded_number_of_queries(
         response = client.get(url)
 
     assert response.status_code == 200
-    assert response.json()["count"] >= count // 3
+    body = response.json()
+    # Lead lists page by keyset (no count over a million rows); the others still count.
+    assert body.get("count", len(body["results"])) >= min(count // 3, 50)
