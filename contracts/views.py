@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from ltc.activity.services import transitions_of
 from ltc.core.errors import DomainError, InvalidInput
 from ltc.core.fsm import unmet
+from ltc.core.tables import sort_by
 from ltc.core.views import flash_form_errors, flash_refusal, run_post
 from ltc.customers.models import Customer
 from ltc.org.models import Role
@@ -396,10 +397,21 @@ def quote_revise(request, pk: int):
 
 
 # Contract list -----------------------------------------------------------------------------------
+# Column headers that sort the contract list (ltc.core.tables): key → field.
+SORTS = {
+    "number": "number",
+    "title": "title",
+    "customer": "customer__name",
+    "state": "state",
+    "amount": "amount",
+    "signed": "signed_on",
+}
+
+
 @login_required
 def contract_list(request):
     scope = Contract.objects.visible_to(request.user)
-    qs = scope.for_list().order_by("-created_at", "-id")
+    qs, sorting = sort_by(request, scope.for_list().order_by("-created_at", "-id"), SORTS)
     contract_filter = ContractFilter(request.GET or None, queryset=qs, request=request)
     fields = contract_filter.form.fields
     # Pick the customer by name among those with a contract the user sees; the opportunity and
@@ -413,7 +425,7 @@ def contract_list(request):
     return render(
         request,
         "contracts/list.html",
-        {"filter": contract_filter, "page": page, "title": _("Contracts")},
+        {"filter": contract_filter, "page": page, "sorting": sorting, "title": _("Contracts")},
     )
 
 

@@ -23,6 +23,7 @@ from contracts.models import ACTIVE_STATES, Contract
 from ltc.activity.models import TransitionLog
 from ltc.activity.services import transitions_of
 from ltc.core.errors import DomainError, InvalidInput
+from ltc.core.tables import sort_by
 from ltc.core.views import run_post
 from ltc.org.models import Role
 from ltc.org.scoping import managed_team_ids, managed_users
@@ -106,6 +107,17 @@ def mine(request):
 
 
 # Orders ------------------------------------------------------------------------------------------
+# Column headers that sort the order list (ltc.core.tables): key → field.
+SORTS = {
+    "number": "number",
+    "contract": "contract__number",
+    "customer": "contract__customer__name",
+    "state": "state",
+    "amount": "amount",
+    "date": "order_date",
+}
+
+
 @login_required
 def order_list(request):
     scope = Order.objects.visible_to(request.user)
@@ -117,6 +129,7 @@ def order_list(request):
         )
         .order_by("-order_date", "-id")
     )
+    qs, sorting = sort_by(request, qs, SORTS)
     order_filter = OrderFilter(request.GET or None, queryset=qs, request=request)
     fields = order_filter.form.fields
     # Pick the contract by number among those with an order the user sees; the PO number filter
@@ -130,7 +143,7 @@ def order_list(request):
     return render(
         request,
         "delivery/order_list.html",
-        {"filter": order_filter, "page": page, "title": _("Orders")},
+        {"filter": order_filter, "page": page, "sorting": sorting, "title": _("Orders")},
     )
 
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from ltc.activity.services import activities_of, transitions_of
 from ltc.core.errors import DomainError
+from ltc.core.tables import sort_by
 from ltc.core.views import flash_form_errors, flash_refusal, safe_next
 from ltc.org.models import Role, User
 from ltc.org.scoping import managed_users, visible_users
@@ -42,13 +43,26 @@ def _page(request, qs):
     return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
+# Column headers that sort the lead tables (ltc.core.tables): key → field.
+SORTS = {
+    "score": "score",
+    "title": "title",
+    "company": "company_name",
+    "amount": "estimated_amount",
+    "state": "state",
+    "due": "follow_up_due_at",
+}
+
+
 def _list(request, qs, template: str, title: str, **extra):
+    qs, sorting = sort_by(request, qs, SORTS)
     lead_filter = LeadFilter(request.GET or None, queryset=qs, request=request)
     page = _page(request, lead_filter.qs)
     now = timezone.now()
     context = {
         "filter": lead_filter,
         "page": page,
+        "sorting": sorting,
         "title": title,
         "now": now,
         "soon": now + timedelta(days=1),

@@ -20,6 +20,7 @@ from leads.services import works_on as works_on_lead
 from ltc.activity.services import activities_of, transitions_of
 from ltc.core.errors import DomainError
 from ltc.core.normalize import company_key
+from ltc.core.tables import sort_by
 from ltc.core.views import flash_refusal, run_post
 from ltc.customers.models import Customer
 from ltc.customers.services import save_contact
@@ -93,10 +94,23 @@ def _int_param(request, name: str) -> int | None:
 
 
 # Lists ---------------------------------------------------------------------------------------
+# Column headers that sort the opportunity list (ltc.core.tables): key → field.
+SORTS = {
+    "name": "name",
+    "customer": "customer__name",
+    "amount": "amount",
+    "grade": "grade",
+    "stage": "stage__order",
+    "state": "state",
+    "probability": "probability",
+    "close": "expected_close_date",
+}
+
+
 @login_required
 def opportunity_list(request):
     user = request.user
-    qs = _scope(request).for_list().order_by("-created_at", "-id")
+    qs, sorting = sort_by(request, _scope(request).for_list().order_by("-created_at", "-id"), SORTS)
     opportunity_filter = OpportunityFilter(request.GET or None, queryset=qs, request=request)
     fields = opportunity_filter.form.fields
     # Pick owners, teams and stages by name rather than by id: only those the user may see.
@@ -111,6 +125,7 @@ def opportunity_list(request):
         {
             "filter": opportunity_filter,
             "page": page,
+            "sorting": sorting,
             "title": _("Opportunities"),
             "now": timezone.now(),
         },

@@ -4,7 +4,12 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
+from ltc.core.tables import sort_by
+
 from .models import Contact, Customer
+
+# Column headers that sort the customer list (ltc.core.tables): key → field.
+SORTS = {"name": "name", "industry": "industry", "region": "region", "contacts": "contact_count"}
 
 
 @login_required
@@ -17,9 +22,12 @@ def customer_list(request):
     query = request.GET.get("q", "").strip()
     if query:
         qs = qs.filter(name__icontains=query)
-    page = Paginator(qs.order_by("name", "id"), 50).get_page(request.GET.get("page"))
+    qs, sorting = sort_by(request, qs.order_by("name", "id"), SORTS)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
-        request, "customers/list.html", {"page": page, "q": query, "title": _("Customers")}
+        request,
+        "customers/list.html",
+        {"page": page, "q": query, "sorting": sorting, "title": _("Customers")},
     )
 
 

@@ -544,9 +544,12 @@ def test_board_and_list_run_a_bounded_number_of_queries(
     _many_deals(org, rows)
     for name in ("rep1", "manager", "solution", "admin"):
         client = browser_as(name)
-        for page in ("opportunities:board", "opportunities:list", "opportunities:reviews", "home"):
+        for page in ("opportunities:board", "opportunities:list", "opportunities:reviews"):
             with django_assert_max_num_queries(12):
                 assert client.get(reverse(page)).status_code == 200
+        # The workbench gathers a few queries per panel of every app (tests/ui/test_workbench.py).
+        with django_assert_max_num_queries(24):
+            assert client.get(reverse("home")).status_code == 200
     board = browser_as("manager").get(reverse("opportunities:board"))
     assert sum(len(c["cards"]) for c in board.context["columns"]) == rows + 1
 
