@@ -158,6 +158,9 @@ else:
         "timeout": 10,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # The pool checks a connection at checkout: one the server dropped (a restart, a failover,
+    # an idle timeout) is replaced instead of failing the request that drew it.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
