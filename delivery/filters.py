@@ -7,6 +7,8 @@ from django.core.validators import RegexValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ltc.core.filters import IdFilter
+
 from .models import DeliveryUnit, Order, OrderState, RevenueEntry, UnitKind, UnitState
 
 
@@ -14,7 +16,7 @@ class OrderFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="search", max_length=200, label=_("Search (PO number, contract or customer)")
     )
-    contract = django_filters.NumberFilter(field_name="contract_id", label=_("Contract (id)"))
+    contract = IdFilter(field_name="contract_id", label=_("Contract (id)"))
     state = django_filters.MultipleChoiceFilter(choices=OrderState.choices, label=_("State"))
     number = django_filters.CharFilter(
         field_name="number", lookup_expr="icontains", max_length=60, label=_("PO number")
@@ -36,11 +38,9 @@ class OrderFilter(django_filters.FilterSet):
 
 
 class UnitFilter(django_filters.FilterSet):
-    order = django_filters.NumberFilter(field_name="order_id", label=_("Order (id)"))
+    order = IdFilter(field_name="order_id", label=_("Order (id)"))
     state = django_filters.MultipleChoiceFilter(choices=UnitState.choices, label=_("State"))
-    contract = django_filters.NumberFilter(
-        field_name="order__contract_id", label=_("Contract (id)")
-    )
+    contract = IdFilter(field_name="order__contract_id", label=_("Contract (id)"))
     kind = django_filters.MultipleChoiceFilter(choices=UnitKind.choices, label=_("Kind"))
 
     class Meta:
@@ -57,8 +57,8 @@ class RevenueFilter(django_filters.FilterSet):
         ],
         label=_("Month (YYYY-MM)"),
     )
-    contract = django_filters.NumberFilter(field_name="contract_id", label=_("Contract (id)"))
-    customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer (id)"))
+    contract = IdFilter(field_name="contract_id", label=_("Contract (id)"))
+    customer = IdFilter(field_name="customer_id", label=_("Customer (id)"))
 
     class Meta:
         model = RevenueEntry

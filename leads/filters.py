@@ -4,6 +4,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ltc.core.filters import IdFilter
+
 from .models import Campaign, Lead, LeadState, Pool, Source
 
 
@@ -21,16 +23,14 @@ class LeadFilter(django_filters.FilterSet):
     campaign = django_filters.ModelChoiceFilter(
         queryset=Campaign.objects.none(), label=_("Campaign")
     )
-    owner = django_filters.NumberFilter(field_name="owner_id", label=_("Owner (user id)"))
+    owner = IdFilter(field_name="owner_id", label=_("Owner (user id)"))
     duplicate = django_filters.BooleanFilter(
         field_name="duplicate_of",
         lookup_expr="isnull",
         exclude=True,
         label=_("Possible duplicates only"),
     )
-    min_score = django_filters.NumberFilter(
-        field_name="score", lookup_expr="gte", label=_("Score at least")
-    )
+    min_score = IdFilter(field_name="score", lookup_expr="gte", label=_("Score at least"))
     due_before = django_filters.IsoDateTimeFilter(
         field_name="follow_up_due_at", lookup_expr="lte", label=_("Follow-up due before")
     )

@@ -233,7 +233,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "ltc.core.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "ltc.core.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
 }

@@ -4,6 +4,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ltc.core.filters import IdFilter
+
 from .models import Grade, Opportunity, OpportunityState, Review, ReviewKind, ReviewState
 
 
@@ -12,9 +14,9 @@ class OpportunityFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=OpportunityState.choices, label=_("State"))
     stage = django_filters.CharFilter(field_name="stage__code", label=_("Stage (code)"))
     grade = django_filters.MultipleChoiceFilter(choices=Grade.choices, label=_("Grade"))
-    owner = django_filters.NumberFilter(field_name="owner_id", label=_("AR (user id)"))
-    customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer (id)"))
-    team = django_filters.NumberFilter(field_name="team_id", label=_("Team (id)"))
+    owner = IdFilter(field_name="owner_id", label=_("AR (user id)"))
+    customer = IdFilter(field_name="customer_id", label=_("Customer (id)"))
+    team = IdFilter(field_name="team_id", label=_("Team (id)"))
     expected_close_date = django_filters.DateFromToRangeFilter(label=_("Expected close between"))
 
     class Meta:
@@ -40,9 +42,7 @@ class OpportunityFilter(django_filters.FilterSet):
 class ReviewFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=ReviewState.choices, label=_("State"))
     kind = django_filters.MultipleChoiceFilter(choices=ReviewKind.choices, label=_("Kind"))
-    opportunity = django_filters.NumberFilter(
-        field_name="opportunity_id", label=_("Opportunity (id)")
-    )
+    opportunity = IdFilter(field_name="opportunity_id", label=_("Opportunity (id)"))
     to_decide = django_filters.BooleanFilter(
         method="filter_to_decide", label=_("Waiting for my decision")
     )

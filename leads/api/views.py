@@ -145,7 +145,9 @@ class LeadViewSet(
             lead=serializer.instance, by=self.request.user, **data
         )
 
-    @extend_schema(summary="Leads in the caller's pools, best score first")
+    @extend_schema(
+        responses=LeadSerializer(many=True), summary="Leads in the caller's pools, best score first"
+    )
     @action(detail=False, methods=["get"])
     def pool(self, request):
         qs = self.filter_queryset(
