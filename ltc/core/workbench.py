@@ -14,5 +14,9 @@ def register(provider: Callable) -> Callable:
 def panels_for(user) -> list[dict]:
     panels: list[dict] = []
     for provider in _PROVIDERS:
-        panels.extend(provider(user))
+        for panel in provider(user):
+            # Every panel has both lists, so the template never falls back to dict.items().
+            panel.setdefault("leads", [])
+            panel.setdefault("items", [])
+            panels.append(panel)
     return panels

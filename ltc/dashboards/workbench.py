@@ -34,7 +34,6 @@ def funnel_panel(user) -> list[dict]:
     return [
         {
             "title": _("The funnel at a glance"),
-            "items": [],  # (a dict's .items would shadow the key in the template)
             "bars": [
                 {
                     "label": f"{s['order']} {s['name']}",

@@ -159,3 +159,10 @@ def test_the_workbench_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(40):
         response = client.get(reverse("home"))
     assert response.status_code == 200
+
+
+def test_an_empty_panel_shows_its_empty_text_not_the_panels_own_keys(org, browser_as):
+    # The manager holds no lead: their own "due" panel is empty.
+    page = browser_as("manager").get(reverse("home")).content.decode()
+    assert "Nothing due: every lead you hold has been followed up in time." in page
+    assert '<li><a href=""></a>' not in page
