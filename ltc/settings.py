@@ -246,6 +246,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ltc.core.openapi.postprocess_examples_and_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "DisqualifyReasonEnum": "leads.models.DisqualifyReason",
         "LeadStateEnum": "leads.models.LeadState",

@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from ltc.core.errors import NotAllowed
+
 from .models import IntegrationToken, Scope
 
 API_ROOT = "/api/v1/"
@@ -50,12 +52,13 @@ class TokenScopePermission(BasePermission):
         if request.method in SAFE_METHODS:
             return True
         needed = scopes_for_write(request.path_info)
-        allowed = bool(needed & set(token.scopes or []))
-        if not allowed:
-            self.message = _(
-                "This integration token may not write %(resource)s (its scopes: %(scopes)s)."
-            ) % {
+        if needed & set(token.scopes or []):
+            return True
+        # The API's one error shape for 403: ``{"detail", "missing"}``.
+        raise NotAllowed(
+            _("This integration token may not write %(resource)s (its scopes: %(scopes)s).")
+            % {
                 "resource": resource_of(request.path_info) or request.path_info,
                 "scopes": ", ".join(token.scopes or []) or "-",
             }
-        return allowed
+        )

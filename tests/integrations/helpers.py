@@ -16,7 +16,7 @@ from ltc.integrations.tokens import create_token
 def token_client(org, *scopes: str, keyword: str = "Bearer") -> tuple[APIClient, object, str]:
     token, key = create_token(name="ERP", user=org.integration, scopes=list(scopes), by=org.admin)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"{keyword} {key}")
+    client.credentials(HTTP_AUTHORIZATION=f"{keyword} {key}", HTTP_ACCEPT_LANGUAGE="en")
     return client, token, key
 
 
