@@ -51,7 +51,7 @@ def codes(body) -> set[str]:
 # Invoices ----------------------------------------------------------------------------------------
 def test_post_invoices_creates_a_draft_of_an_order(org, api, accepted):
     response = api("finance").post(
-        INVOICES, {"order": accepted.pk, "amount": "1000"}, format="json"
+        INVOICES, {"order": accepted.pk, "amount": "1000"}, format="json", HTTP_ACCEPT_LANGUAGE="en"
     )
 
     assert response.status_code == 201, response.content
