@@ -8,6 +8,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -278,6 +279,15 @@ SPECTACULAR_SETTINGS = {
 
 # Celery: Redis when REDIS_URL/CELERY_BROKER_URL is set, else kombu's filesystem transport.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+_test_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if REDIS_URL and _test_worker.startswith("gw") and "CELERY_BROKER_URL" not in os.environ:
+    # Parallel test processes (pytest-xdist gw0, gw1, …) each get a Redis database of their own
+    # (the given one, then the ones below it), so one process's embedded Celery worker never
+    # consumes the tasks another process's tests published.
+    _parts = urlsplit(REDIS_URL)
+    _db = int((_parts.path or "/0").lstrip("/") or 0)
+    REDIS_URL = urlunsplit(_parts._replace(path=f"/{(_db - int(_test_worker[2:])) % 16}"))
+    os.environ["REDIS_URL"] = REDIS_URL  # the test fixtures read it from the environment
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "celery" / "broker"
