@@ -261,6 +261,13 @@ class Lead(FSMModelMixin, models.Model):
             # The lead list's default order across pools (GET /api/v1/leads/ as a rep reads it
             # in this order and stops after 50 visible rows).
             models.Index(fields=["-score", "-id"], name="lead_score_idx"),
+            # The pool filtered by source, as the pool page and API ask for it: the page's rows
+            # in order and its count from the index alone (the condition is ``in_pool_of``'s).
+            models.Index(
+                fields=["pool", "source", "-score", "-id"],
+                name="lead_pool_source_idx",
+                condition=models.Q(state="new", owner__isnull=True),
+            ),
             models.Index(fields=["owner", "state", "follow_up_due_at"], name="lead_owner_due_idx"),
             models.Index(fields=["state", "follow_up_due_at"], name="lead_state_due_idx"),
         ]

@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('leads', '0002_initial'),
+        ("leads", "0002_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(fields=['-score', '-id'], name='lead_score_idx'),
+            model_name="lead",
+            index=models.Index(fields=["-score", "-id"], name="lead_score_idx"),
         ),
     ]

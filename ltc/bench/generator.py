@@ -297,7 +297,11 @@ class Generator:
         with transaction.atomic():
             self._finish()
         reset_sequences(GENERATED)
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            with connection.cursor() as cursor:
+                # Statistics for the planner and the visibility map for index-only scans.
+                cursor.execute("VACUUM (ANALYZE)")
+        elif connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
         total = time.monotonic() - started

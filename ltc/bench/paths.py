@@ -78,6 +78,14 @@ def _sql(statements: list[tuple[str, list]]):
     return run
 
 
+def _once(fn) -> float:
+    import time
+
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
 def _ok(response, *codes):
     if response.status_code not in (codes or (200,)):
         raise RuntimeError(
@@ -133,6 +141,11 @@ class Bench:
 
     def measure(self, name, label, fn, *, floor=None, undo=False, target=None, note="", n=None):
         n = n or self.iterations
+        # Bounded time: a path slower than half a second gets as many runs as fit in ~8 s (at
+        # least 3); the first, unmeasured run warms the caches.
+        probe = undone(fn) if undo else _once(fn)
+        if probe > 0.5:
+            n = max(3, min(n, int(8 / probe)))
         warmup = 2 if n >= 5 else 0
         stats = timed(fn, iterations=n, undo=undo, warmup=warmup)
         queries = queries_of(fn, undo=undo)
