@@ -69,9 +69,14 @@ class KeysetPagination(BasePagination):
         cursor = self._decode(request)
         if cursor is not None:
             queryset = queryset.filter(self._after(*cursor))
-        rows = list(queryset[: self.size + 1])
-        self.has_next = len(rows) > self.size
-        self.page = rows[: self.size]
+        # Two steps: the page's ids first (an index-only scan where a covering index exists),
+        # then those rows with their joins; a scan that skips thousands of invisible rows never
+        # reads them from the table.
+        keys = list(queryset.values_list("pk", flat=True)[: self.size + 1])
+        self.has_next = len(keys) > self.size
+        keys = keys[: self.size]
+        found = {row.pk: row for row in queryset.filter(pk__in=keys)} if keys else {}
+        self.page = [found[k] for k in keys if k in found]
         self.has_previous = cursor is not None
         return self.page
 
