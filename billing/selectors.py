@@ -232,7 +232,9 @@ def aging_by_customer(invoices: QuerySet[Invoice], *, today: date | None = None)
     )
 
 
-def overdue_invoices(invoices: QuerySet[Invoice], *, today: date | None = None):
+def overdue_invoices(
+    invoices: QuerySet[Invoice], *, today: date | None = None
+) -> QuerySet[Invoice]:
     """Open invoices past their due date (at least one day), oldest due first."""
     today = today or timezone.localdate()
     return open_invoices(invoices).filter(due_date__lt=today).order_by("due_date", "id")
