@@ -250,6 +250,7 @@ def contract_signed(rep, solution, delivery, manager, opp_id: int) -> int:
 
     page = delivery.go(f"/contracts/{contract_id}/")
     submit(page, "/accept/")
+    assert any("Accept this contract" in q for q in delivery.dialogs), delivery.dialogs
     assert_flash(page, "accept|executing")
     assert "Executing" in page.locator("h1 .state").first.inner_text()
     return contract_id
@@ -286,6 +287,7 @@ def delivered(delivery, contract_id: int) -> int:
     row.locator("input[name=certificate]").fill("AC-WALK-1")
     with page.expect_navigation():
         row.get_by_role("button", name="Accept").click()
+    assert any("accepted by the customer" in q for q in delivery.dialogs), delivery.dialogs
     assert_flash(page, "accepted")
     assert "Accepted" in page.locator("#units tbody tr", has_text="Plant 1").inner_text()
     delivery.shot("order-detail")
