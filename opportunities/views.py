@@ -9,6 +9,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -139,6 +141,9 @@ def default_process() -> Process | None:
     )
 
 
+BOARD_CARDS_PER_STAGE = 50
+
+
 @login_required
 def board(request):
     """The pipeline of the default process: one column per stage, one card per open deal. Two
@@ -159,14 +164,29 @@ def board(request):
     if team_id:
         cards = cards.filter(team_id=team_id)
     now = timezone.now()
-    columns = {stage.pk: {"stage": stage, "cards": [], "later": []} for stage in stages}
+    columns = {
+        stage.pk: {"stage": stage, "cards": [], "later": [], "count": 0, "hidden": 0}
+        for stage in stages
+    }
     for index, stage in enumerate(stages):
         columns[stage.pk]["later"] = stages[index + 1 :]
-    for card in cards:
+    # A team's board at scale holds thousands of deals: each column shows the longest-waiting
+    # BOARD_CARDS_PER_STAGE cards and counts the rest (one aggregate query).
+    for stage_id, count in cards.order_by().values_list("stage_id").annotate(n=Count("id")):
+        if stage_id in columns:
+            columns[stage_id]["count"] = count
+    first = Window(
+        RowNumber(),
+        partition_by=[F("stage_id")],
+        order_by=[F("stage_entered_at").asc(), F("id").asc()],
+    )
+    for card in cards.annotate(rank=first).filter(rank__lte=BOARD_CARDS_PER_STAGE):
         column = columns.get(card.stage_id)
         if column is not None:
             card.days_in_stage = max(0, (now - card.stage_entered_at).days)
             column["cards"].append(card)
+    for column in columns.values():
+        column["hidden"] = column["count"] - len(column["cards"])
     return render(
         request,
         "opportunities/board.html",

@@ -145,10 +145,15 @@ class LeadSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ScoreReasonSerializer(many=True))
     def get_score_reasons(self, lead) -> list[dict]:
-        return [
-            {"code": r["code"], "points": r["points"], "label": reason_label(r)}
-            for r in lead.score_reasons
-        ]
+        # A page of 50 leads has a handful of distinct reasons: translate each once per page.
+        labels = self.context.setdefault("_reason_labels", {})
+        rows = []
+        for r in lead.score_reasons:
+            key = (r["code"], r.get("value", ""))
+            if key not in labels:
+                labels[key] = reason_label(r)
+            rows.append({"code": r["code"], "points": r["points"], "label": labels[key]})
+        return rows
 
     def get_owner_name(self, lead) -> str | None:
         return str(lead.owner) if lead.owner_id else None
