@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import transaction
 
 from contracts import services as contract_services
@@ -125,3 +126,22 @@ def test_losing_a_deal_emits_opportunity_lost_with_the_loss_review(org):
     assert event.payload["state"] == "lost"
     assert event.payload["reason"] == "price"
     assert event.payload["competitor"] == "Rival"
+
+
+def test_issuing_an_invoice_and_receiving_a_payment_emit_their_events(org):
+    from ..billing.steps import NOW, accepted_order, issued, pay
+
+    with time_machine.travel(NOW, tick=False):
+        contract = signed(signing_deal(org.rep1, solution=org.solution, delivery=org.delivery), org)
+        invoice = issued(
+            org.finance, "1000", order=accepted_order(contract, org, amounts=("1000",))
+        )
+        payment = pay(org.finance, invoice, "400", total="500", reference="ICBC-9")
+    (issued_event,) = events_named("invoice.issued")
+    assert issued_event.payload["invoice"] == invoice.pk
+    assert issued_event.payload["number"] == invoice.number
+    assert (issued_event.payload["amount"], issued_event.payload["currency"]) == ("1000.00", "CNY")
+    (received,) = events_named("payment.received")
+    assert received.payload["payment"] == payment.pk
+    assert (received.payload["amount"], received.payload["reference"]) == ("500.00", "ICBC-9")
+    assert received.payload["allocations"] == [{"invoice": invoice.pk, "amount": "400.00"}]
