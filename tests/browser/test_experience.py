@@ -166,3 +166,24 @@ def test_inputs_have_labels_on_the_lead_and_opportunity_pages(login):
                 return ids.filter((id, i) => ids.indexOf(id) !== i); }"""
         )
         assert duplicates == [], f"{path}: ids used twice: {duplicates}"
+
+
+def test_a_form_with_errors_keeps_the_input_and_shows_each_fields_error(login):
+    marketing = login("marketing")
+    page = marketing.go("/leads/new/")
+    page.fill("[name=company_name]", "Kept Input Co.")
+    page.fill("[name=contact_name]", "Mr. Kept")
+    page.fill("[name=email]", "not-an-e-mail")
+    # Past the browser's own checks, to the server's (what a script or an old browser sends).
+    page.locator("main form").evaluate("form => { form.noValidate = true; }")
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    # Nothing was created; the page says what is wrong next to each field and keeps the rest.
+    assert not Lead.objects.filter(company_name="Kept Input Co.").exists()
+    assert page.locator("[name=company_name]").input_value() == "Kept Input Co."
+    assert page.locator("[name=contact_name]").input_value() == "Mr. Kept"
+    errors = page.locator(".form-row .errorlist")
+    assert errors.count() == 3, page.locator("main").inner_text()  # title, e-mail, source
+    for name in ("title", "email", "source"):
+        row = page.locator(".form-row", has=page.locator(f"[name={name}]"))
+        assert row.locator(".errorlist").count() == 1, name
