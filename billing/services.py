@@ -21,7 +21,8 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts import services as contract_services
 from contracts.models import ACTIVE_STATES, Contract, PaymentTerm, Trigger
-from delivery.models import DeliveryUnit, Order, OrderState
+from delivery import services as delivery_services
+from delivery.models import DeliveryUnit, Order, OrderState, UnitState
 from ltc.activity.services import log_transition, notify_many
 from ltc.core.errors import InvalidInput, Missing, NotAllowed, TransitionRefused
 from ltc.core.fsm import ensure_can
@@ -808,5 +809,28 @@ def orders_invoiced_and_paid(contract: Contract) -> list[Missing]:
     return missing
 
 
+def invoices_stay_covered(unit: DeliveryUnit) -> list[Missing]:
+    """An acceptance is corrected only if the order's invoices (drafts included) stay within
+    what remains accepted: invoicing never runs ahead of acceptance, not even afterwards."""
+    if unit.state != UnitState.ACCEPTED:
+        return []  # nothing to correct: the delivery service says so
+    order = unit.order
+    invoiced = selectors.invoiced_on_order(order)
+    left = selectors.accepted_value(order) - unit.amount
+    if invoiced > left:
+        return [
+            Missing(
+                "invoices_covered",
+                _(
+                    "The order's invoices (%(invoiced)s) stay within what remains accepted "
+                    "(%(left)s): void or cancel them first"
+                )
+                % {"invoiced": invoiced, "left": left},
+            )
+        ]
+    return []
+
+
 def register_contract_checks() -> None:
     contract_services.register_close_check(orders_invoiced_and_paid)
+    delivery_services.register_correction_check(invoices_stay_covered)

@@ -321,6 +321,16 @@ def accept_unit(
     return accept_units(units=[unit], by=by, certificate=certificate, on=on)[0]
 
 
+# Downstream apps (billing) may refuse a correction, e.g. while invoices cover the unit; each
+# check is ``fn(unit) -> list[Missing]`` and is registered in the app's AppConfig.ready.
+_CORRECTION_CHECKS: list = []
+
+
+def register_correction_check(fn):
+    _CORRECTION_CHECKS.append(fn)
+    return fn
+
+
 @transaction.atomic
 def correct_acceptance(*, unit: DeliveryUnit, by, reason: str) -> DeliveryUnit:
     """Un-accept a unit: only a manager, only with a reason; the revenue is reversed in the
@@ -337,6 +347,7 @@ def correct_acceptance(*, unit: DeliveryUnit, by, reason: str) -> DeliveryUnit:
         if unit.order.state == OrderState.CLOSED
         else []
     )
+    closed += [m for check in _CORRECTION_CHECKS for m in check(unit)]  # e.g. billing's
     ensure_can(unit, "correct", _("Only an accepted unit can be corrected."), closed)
     today = timezone.localdate()
     UnitCorrection.objects.create(
