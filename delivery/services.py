@@ -21,7 +21,7 @@ from ltc.activity.services import log_transition, log_transitions_bulk
 from ltc.core.errors import InvalidInput, Missing, NotAllowed, TransitionRefused
 from ltc.core.fsm import ensure_can
 from ltc.core.money import quantize
-from ltc.integrations.events import emit
+from ltc.integrations.events import emit_many
 from ltc.org.models import Role
 from opportunities import services as deals
 
@@ -297,9 +297,9 @@ def accept_units(
     )
     for _order_id, order in sorted({u.order_id: u.order for u in locked}.items()):  # lock order
         _sync_order(order)
-    for unit in locked:
-        emit(
-            "delivery_unit.accepted",
+    emit_many(
+        "delivery_unit.accepted",
+        [
             {
                 "delivery_unit": unit.pk,
                 "name": unit.name,
@@ -310,8 +310,10 @@ def accept_units(
                 "currency": unit.order.currency,
                 "accepted_on": on,
                 "certificate": unit.certificate,
-            },
-        )
+            }
+            for unit in locked
+        ],
+    )
     return locked
 
 

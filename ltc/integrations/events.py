@@ -50,10 +50,17 @@ def _plain(value):
 
 def emit(name: str, payload: dict) -> OutboxEvent:
     """Store the event in the current transaction; publish its deliveries after the commit."""
+    return emit_many(name, [payload])[0]
+
+
+def emit_many(name: str, payloads: list[dict]) -> list[OutboxEvent]:
+    """One event per payload (e.g. one per accepted unit) in a fixed number of queries."""
     if name not in Event.values:
         raise ValueError(f"unknown event {name!r}")
     now = timezone.now()
-    event = OutboxEvent.objects.create(name=name, payload=_plain(payload), created_at=now)
+    events = OutboxEvent.objects.bulk_create(
+        [OutboxEvent(name=name, payload=_plain(p), created_at=now) for p in payloads]
+    )
     subscriptions = [
         s
         for s in WebhookSubscription.objects.filter(active=True).only("id", "events")
@@ -61,14 +68,15 @@ def emit(name: str, payload: dict) -> OutboxEvent:
     ]
     deliveries = WebhookDelivery.objects.bulk_create(
         [
-            WebhookDelivery(event=event, subscription=s, next_attempt_at=now, created_at=now)
+            WebhookDelivery(event=e, subscription=s, next_attempt_at=now, created_at=now)
+            for e in events
             for s in subscriptions
         ]
     )
     if deliveries:
         keys = [str(d.uuid) for d in deliveries]
         transaction.on_commit(lambda: publish(keys))
-    return event
+    return events
 
 
 def publish(delivery_keys: list[str]) -> int:

@@ -145,3 +145,14 @@ def test_issuing_an_invoice_and_receiving_a_payment_emit_their_events(org):
     assert received.payload["payment"] == payment.pk
     assert (received.payload["amount"], received.payload["reference"]) == ("500.00", "ICBC-9")
     assert received.payload["allocations"] == [{"invoice": invoice.pk, "amount": "400.00"}]
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_many_events_are_stored_in_a_fixed_number_of_queries(org, count, django_assert_num_queries):
+    from ltc.integrations.events import emit_many
+
+    subscribe("delivery_unit.accepted")
+    subscribe("delivery_unit.accepted", name="Second")
+    with django_assert_num_queries(3):  # events, subscriptions, deliveries
+        emit_many("delivery_unit.accepted", [{"delivery_unit": i} for i in range(count)])
+    assert WebhookDelivery.objects.count() == 2 * count
