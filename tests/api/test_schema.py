@@ -45,7 +45,8 @@ def _api_routes():
             continue
         actions = getattr(callback, "actions", None)
         if actions:
-            methods = set(actions)
+            # DRF adds "head" to a viewset's actions at its first GET; the schema leaves it out
+            methods = set(actions) - {"head", "options"}
         else:
             view = getattr(callback, "cls", None)
             methods = {m for m in ("get", "post", "put", "patch", "delete") if hasattr(view, m)}
