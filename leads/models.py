@@ -196,8 +196,13 @@ class Lead(FSMModelMixin, models.Model):
     budget_confirmed = models.BooleanField(_("budget confirmed"), default=False)
     notes = models.TextField(_("notes"), blank=True, max_length=5000)
 
+    # pool and owner lead the composite indexes below: their own indexes would be redundant.
     pool = models.ForeignKey(
-        Pool, verbose_name=_("pool"), related_name="leads", on_delete=models.PROTECT
+        Pool,
+        verbose_name=_("pool"),
+        related_name="leads",
+        on_delete=models.PROTECT,
+        db_index=False,
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -206,10 +211,11 @@ class Lead(FSMModelMixin, models.Model):
         blank=True,
         related_name="leads",
         on_delete=models.PROTECT,
+        db_index=False,
     )
-    state = FSMField(
-        _("state"), default=LeadState.NEW, choices=LeadState.choices, protected=True, db_index=True
-    )
+    # No single-column index: (state, follow_up_due_at) leads with it, and every index costs
+    # the recovery sweep's update of 100,000 rows.
+    state = FSMField(_("state"), default=LeadState.NEW, choices=LeadState.choices, protected=True)
 
     assigned_at = models.DateTimeField(_("assigned"), null=True, blank=True)
     last_follow_up_at = models.DateTimeField(_("last follow-up"), null=True, blank=True)
@@ -222,9 +228,9 @@ class Lead(FSMModelMixin, models.Model):
     )
     disqualify_note = models.TextField(_("disqualification note"), blank=True, max_length=2000)
 
-    phone_key = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
-    email_key = models.CharField(max_length=254, blank=True, db_index=True, editable=False)
-    company_key = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
+    phone_key = models.CharField(max_length=40, blank=True, editable=False)
+    email_key = models.CharField(max_length=254, blank=True, editable=False)
+    company_key = models.CharField(max_length=200, blank=True, editable=False)
     duplicate_of = models.ForeignKey(
         "self",
         verbose_name=_("possible duplicate of"),
@@ -276,6 +282,11 @@ class Lead(FSMModelMixin, models.Model):
             ),
             models.Index(fields=["owner", "state", "follow_up_due_at"], name="lead_owner_due_idx"),
             models.Index(fields=["state", "follow_up_due_at"], name="lead_state_due_idx"),
+            # The duplicate keys are looked up by equality only: plain indexes, without the
+            # LIKE (pattern_ops) twins a db_index CharField gets on PostgreSQL.
+            models.Index(fields=["phone_key"], name="lead_phone_key_idx"),
+            models.Index(fields=["email_key"], name="lead_email_key_idx"),
+            models.Index(fields=["company_key"], name="lead_company_key_idx"),
         ]
         constraints = [
             models.CheckConstraint(
