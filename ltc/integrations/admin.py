@@ -8,6 +8,9 @@ import secrets
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -207,8 +210,31 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     )
     readonly_fields = fields
 
+    change_form_template = "admin/integrations/webhookdelivery/change_form.html"
+
     def has_add_permission(self, request):
         return False
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/replay/",
+                self.admin_site.admin_view(self.replay_view),
+                name="integrations_webhookdelivery_replay",
+            ),
+            *super().get_urls(),
+        ]
+
+    def replay_view(self, request, pk):
+        """The Replay button of a delivery's page (POST): queue it again, back to its page."""
+        delivery = get_object_or_404(WebhookDelivery, pk=pk)
+        if request.method != "POST" or not self.has_change_permission(request, delivery):
+            raise PermissionDenied
+        if sending.replay(deliveries=[delivery.pk], by=request.user):
+            self.message_user(request, _("The delivery is queued again."))
+        else:
+            self.message_user(request, _("The delivery is being sent right now."), messages.WARNING)
+        return redirect("admin:integrations_webhookdelivery_change", delivery.pk)
 
     @admin.display(description=_("event"), ordering="event__name")
     def event_name(self, delivery):

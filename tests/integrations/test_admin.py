@@ -111,3 +111,25 @@ def test_the_delivery_log_lists_attempts_and_replays(
 def test_the_integration_admin_is_for_administrators(org, browser_as, user):
     response = browser_as(user).get("/admin/integrations/webhookdelivery/")
     assert response.status_code in {302, 403}
+
+
+def test_the_replay_button_of_a_delivery_queues_it_again(
+    org, browser_as, django_capture_on_commit_callbacks
+):
+    WebhookSubscription.objects.create(
+        name="ERP", url="http://127.0.0.1:9/x", secret="s", events=["invoice.issued"]
+    )
+    emit("invoice.issued", {"invoice": 5})
+    delivery = WebhookDelivery.objects.get()
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(state=DeliveryState.FAILED)
+    admin = browser_as("admin")
+    page = admin.get(f"/admin/integrations/webhookdelivery/{delivery.pk}/change/")
+    assert f"/admin/integrations/webhookdelivery/{delivery.pk}/replay/" in page.content.decode()
+    assert (
+        admin.get(f"/admin/integrations/webhookdelivery/{delivery.pk}/replay/").status_code == 403
+    )
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = admin.post(f"/admin/integrations/webhookdelivery/{delivery.pk}/replay/")
+    assert response.status_code == 302
+    assert WebhookDelivery.objects.get(pk=delivery.pk).state == DeliveryState.PENDING
+    assert len(callbacks) == 1
