@@ -76,7 +76,10 @@ def runner(operation, base_url: str, headers: dict, failures: dict[str, str]):
             return
         try:
             case.call_and_validate(base_url=base_url, headers=headers, checks=CHECKS)
-        except (Exception, BaseExceptionGroup) as exc:  # collect every operation's first failure, then report all
+        except (
+            Exception,
+            BaseExceptionGroup,
+        ) as exc:  # collect every operation's first failure, then report all
             failures[label] = summary(exc)
 
     return run
