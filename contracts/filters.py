@@ -4,17 +4,17 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ltc.core.filters import IdFilter
+
 from .models import ChangeRequest, ChangeState, Contract, ContractState, Quote, QuoteState
 
 
 class ContractFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search (number or title)"))
     state = django_filters.MultipleChoiceFilter(choices=ContractState.choices, label=_("State"))
-    customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer (id)"))
-    opportunity = django_filters.NumberFilter(
-        field_name="opportunity_id", label=_("Opportunity (id)")
-    )
-    owner = django_filters.NumberFilter(field_name="opportunity__owner_id", label=_("AR (user id)"))
+    customer = IdFilter(field_name="customer_id", label=_("Customer (id)"))
+    opportunity = IdFilter(field_name="opportunity_id", label=_("Opportunity (id)"))
+    owner = IdFilter(field_name="opportunity__owner_id", label=_("AR (user id)"))
 
     class Meta:
         model = Contract
@@ -30,9 +30,7 @@ class ContractFilter(django_filters.FilterSet):
 class QuoteFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search (number)"))
     state = django_filters.MultipleChoiceFilter(choices=QuoteState.choices, label=_("State"))
-    opportunity = django_filters.NumberFilter(
-        field_name="opportunity_id", label=_("Opportunity (id)")
-    )
+    opportunity = IdFilter(field_name="opportunity_id", label=_("Opportunity (id)"))
     needs_approval = django_filters.BooleanFilter(label=_("Needs discount approval"))
 
     class Meta:
@@ -48,7 +46,7 @@ class QuoteFilter(django_filters.FilterSet):
 
 class ChangeRequestFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=ChangeState.choices, label=_("State"))
-    contract = django_filters.NumberFilter(field_name="contract_id", label=_("Contract (id)"))
+    contract = IdFilter(field_name="contract_id", label=_("Contract (id)"))
 
     class Meta:
         model = ChangeRequest

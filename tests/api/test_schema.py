@@ -95,3 +95,15 @@ def test_the_docs_page_uses_only_local_assets(org, browser_as):
     assert sources
     assert all(s.startswith("/") for s in sources), sources
     assert any("swagger-ui" in s for s in sources)
+
+
+def test_id_filters_refuse_numbers_no_database_id_can_have(org, api):
+    client = api("integration")
+    for url in [
+        "/api/v1/contracts/?opportunity=-1.7976931348623157e%2B308",
+        "/api/v1/opportunities/?customer=-1.76e%2B75",
+        "/api/v1/invoices/?order=99999999999999999999999",
+        "/api/v1/orders/?contract=1.5",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 400, (url, response.content)
