@@ -4,6 +4,8 @@ the documented shape. Bounded: a few examples per operation, so the run stays sh
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
@@ -17,7 +19,9 @@ from ..contracts.steps import signed, signing_deal
 from ..factories import LeadFactory, held_lead
 from ..integrations.helpers import token_client
 
-EXAMPLES_PER_OPERATION = 4
+# LTC_FUZZ_EXAMPLES=50 runs a deeper, randomised search (by hand, not in CI).
+EXAMPLES_PER_OPERATION = int(os.environ.get("LTC_FUZZ_EXAMPLES", "4"))
+DERANDOMIZE = "LTC_FUZZ_EXAMPLES" not in os.environ
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 SAFE = {"GET", "HEAD"}
 # Writes fuzzed too: they act on the test data only, and every one must answer 2xx/4xx.
@@ -67,7 +71,7 @@ def runner(operation, base_url: str, headers: dict, failures: dict[str, str]):
         max_examples=EXAMPLES_PER_OPERATION,
         deadline=None,
         database=None,
-        derandomize=True,
+        derandomize=DERANDOMIZE,
         phases=[Phase.explicit, Phase.generate],
         suppress_health_check=list(HealthCheck),
     )
