@@ -133,3 +133,19 @@ def test_the_replay_button_of_a_delivery_queues_it_again(
     assert response.status_code == 302
     assert WebhookDelivery.objects.get(pk=delivery.pk).state == DeliveryState.PENDING
     assert len(callbacks) == 1
+
+
+@pytest.mark.parametrize("events", [2, 12])
+def test_the_delivery_log_pages_run_a_fixed_number_of_queries(
+    org, browser_as, events, django_assert_max_num_queries
+):
+    for name in ("ERP", "OA"):
+        WebhookSubscription.objects.create(
+            name=name, url="http://127.0.0.1:9/x", secret="s", events=["invoice.issued"]
+        )
+    for number in range(events):
+        emit("invoice.issued", {"invoice": number})
+    admin = browser_as("admin")
+    for url in ["/admin/integrations/webhookdelivery/", "/admin/integrations/outboxevent/"]:
+        with django_assert_max_num_queries(14):
+            assert admin.get(url).status_code == 200
