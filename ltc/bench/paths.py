@@ -207,8 +207,9 @@ class Bench:
         inner = (
             f"SELECT {self.lead_columns()} FROM leads_lead l "
             "JOIN leads_pool p ON p.id = l.pool_id LEFT JOIN org_user u ON u.id = l.owner_id "
-            f"WHERE (l.owner_id = %s OR (l.state = 'new' AND l.pool_id IN ({marks}))) "
-            "ORDER BY l.score DESC, l.id DESC LIMIT 50"
+            "WHERE l.id IN (SELECT id FROM leads_lead WHERE (owner_id = %s OR (state = 'new' "
+            f"AND pool_id IN ({marks}))) ORDER BY score DESC, id DESC LIMIT 50) "
+            "ORDER BY l.score DESC, l.id DESC"
         )
         params = [self.rep.pk, *self.pool_ids]
         sql = f"SELECT json_agg(t) FROM ({inner}) t" if self.pg else inner

@@ -44,12 +44,13 @@ def floor_leads(environ, start_response):
         user = User.objects.get(pk=row[0]) if row[0] not in _pools else None
         pools = _visible_pools(user) if user else _pools[row[0]]
         cursor.execute(
-            "SELECT coalesce(json_agg(t), '[]')::text FROM (SELECT l.id, l.title, l.company_name, "
-            "l.contact_name, l.phone, l.email, l.source, l.campaign_id, l.estimated_amount, "
-            "l.currency, l.state, l.pool_id, l.owner_id, l.score, l.score_reasons, "
-            "l.follow_up_due_at, l.created_at FROM leads_lead l WHERE l.owner_id = %s OR "
-            "(l.state = 'new' AND l.pool_id = ANY(%s)) ORDER BY l.score DESC, l.id DESC "
-            "LIMIT 50) t",
+            # The page's ids from the covering (score, id) index first, then their rows.
+            "SELECT coalesce(json_agg(t ORDER BY t.score DESC, t.id DESC), '[]')::text FROM "
+            "(SELECT l.id, l.title, l.company_name, l.contact_name, l.phone, l.email, l.source, "
+            "l.campaign_id, l.estimated_amount, l.currency, l.state, l.pool_id, l.owner_id, "
+            "l.score, l.score_reasons, l.follow_up_due_at, l.created_at FROM leads_lead l "
+            "WHERE l.id IN (SELECT id FROM leads_lead WHERE owner_id = %s OR (state = 'new' "
+            "AND pool_id = ANY(%s)) ORDER BY score DESC, id DESC LIMIT 50)) t",
             [row[0], pools],
         )
         body = cursor.fetchone()[0]
