@@ -10,6 +10,8 @@ class AuditConfig(AppConfig):
     def ready(self):
         from django.conf import settings
 
+        from .context import connect_task_signals
         from .tracker import track_from_settings
 
         track_from_settings(getattr(settings, "LTC_AUDITED_FIELDS", {}))
+        connect_task_signals()

@@ -67,3 +67,30 @@ class AuditContextMiddleware:
             response = self.get_response(request)
         response.headers.setdefault("X-Request-ID", request_id)
         return response
+
+
+# Celery tasks: the changes a task makes name it as their source (``task:<name>``).
+_task_tokens: dict[str, object] = {}
+
+
+def _task_started(task_id=None, task=None, **kwargs):
+    context = AuditContext(
+        source=f"task:{getattr(task, 'name', '?')}"[:100], request_id=task_id or ""
+    )
+    _task_tokens[task_id] = _current.set(context)
+
+
+def _task_finished(task_id=None, **kwargs):
+    token = _task_tokens.pop(task_id, None)
+    if token is not None:
+        try:
+            _current.reset(token)
+        except ValueError:  # finished in another context than it started: just clear it
+            _current.set(SYSTEM)
+
+
+def connect_task_signals() -> None:
+    from celery.signals import task_postrun, task_prerun
+
+    task_prerun.connect(_task_started, weak=False, dispatch_uid="ltc.audit.task_started")
+    task_postrun.connect(_task_finished, weak=False, dispatch_uid="ltc.audit.task_finished")

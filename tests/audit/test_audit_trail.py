@@ -184,3 +184,25 @@ def test_the_trail_page_and_api_run_a_fixed_number_of_queries(
             assert client.get(reverse("audit:list")).status_code == 200
         with django_assert_max_num_queries(6):
             assert finance.get(ENTRIES).status_code == 200
+
+
+def test_changes_made_inside_a_celery_task_name_the_task(org):
+    from celery.signals import task_postrun, task_prerun
+
+    from leads.tasks import recover_overdue_leads
+
+    contract = contract_in(org, "draft")
+    task_prerun.send(sender=recover_overdue_leads, task_id="task-1", task=recover_overdue_leads)
+    try:
+        contracts.update_contract(contract=contract, by=org.rep1, amount=Decimal("4000"))
+    finally:
+        task_postrun.send(
+            sender=recover_overdue_leads, task_id="task-1", task=recover_overdue_leads
+        )
+    change = trail(contract, "amount")[-1]
+    assert (change.source, change.request_id) == (
+        "task:leads.tasks.recover_overdue_leads",
+        "task-1",
+    )
+    contracts.update_contract(contract=contract, by=org.rep1, amount=Decimal("5000"))
+    assert trail(contract, "amount")[-1].source == "system"
