@@ -5,12 +5,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# Parallel test processes (pytest-xdist), one per core; PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
 
 .PHONY: help venv run test lint format messages migrate seed clean soak bench
 
 help:
 	@echo "make run       start LTC with demo data at http://127.0.0.1:8000/ (Ctrl-C stops it)"
-	@echo "make test      run the tests (PYTEST_ARGS=\"-k pool -x\" to pass options to pytest)"
+	@echo "make test      run the tests in 2 processes (PYTEST_ARGS=\"-k pool -x\", PYTEST_WORKERS=0)"
 	@echo "make lint      ruff check and ruff format --check"
 	@echo "make soak      ten minutes of mixed traffic against a local gunicorn (SOAK_SECONDS=60 to shorten)"
 	@echo "make format    ruff format and ruff check --fix"
@@ -33,7 +35,7 @@ run: venv
 
 # pytest's exit code 5 means "no tests collected": a broken test path or import, never a pass.
 test: venv
-	@$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
+	@$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then \
 		echo "make test: pytest collected no tests (exit code 5); that is a failure, not a pass." >&2; \
 	fi; \
