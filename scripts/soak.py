@@ -351,6 +351,39 @@ def main() -> int:
         log.close()
 
 
+CHECK_WRITES = """
+import json, sys
+from django.apps import apps
+created = json.load(open(sys.argv[-1]))
+models = {"/api/v1/leads/": "leads.Lead", "/api/v1/customers/": "customers.Customer",
+          "/api/v1/contacts/": "customers.Contact", "/api/v1/payments/": "billing.Payment"}
+lost = []
+for path, ids in created.items():
+    found = set(apps.get_model(models[path]).objects.filter(pk__in=ids).values_list("pk", flat=True))
+    lost += [f"{path}{pk}/" for pk in ids if pk not in found]
+print(json.dumps(lost))
+"""
+
+
+def lost_writes(run: Path, created: list[tuple[str, int]]) -> list[str]:
+    """Every record a successful POST created, looked up in the database afterwards."""
+    by_path: dict[str, list[int]] = {}
+    for path, pk in created:
+        by_path.setdefault(path, []).append(pk)
+    ids_file = run / "created.json"
+    ids_file.write_text(json.dumps(by_path))
+    script = run / "check_writes.py"
+    script.write_text(CHECK_WRITES)
+    env = dict(os.environ, LTC_VAR_DIR=str(run), DJANGO_SETTINGS_MODULE="ltc.settings")
+    env.pop("REDIS_URL", None)
+    out = subprocess.run(
+        [PY, "manage.py", "shell", "-c", f"import sys; sys.argv.append({str(ids_file)!r}); "
+         f"exec(open({str(script)!r}).read())"],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def soak(server, run: Path) -> int:
     admin = Client(token_for("admin"))
     _status, customers = admin.json("GET", "/api/v1/customers/?page_size=50")
@@ -387,11 +420,7 @@ def soak(server, run: Path) -> int:
     for thread in threads:
         thread.join(timeout=60)
     rss_end = rss_of_workers(server.pid)
-    lost = []
-    for path, pk in STATS.created:
-        status, _ = admin.request("GET", f"{path}{pk}/", expect=(200,))
-        if status != 200:
-            lost.append(f"{path}{pk}/")
+    lost = lost_writes(run, STATS.created)
     growth = {pid: (rss_end[pid] - rss_start[pid]) / 1024 for pid in rss_start if pid in rss_end}
     latencies = sorted(STATS.latencies)
     result = {
