@@ -151,7 +151,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a file, not :memory:, so threads with their own connections share one database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_ltc.sqlite3")}
 else:
-    # psycopg 3's own pool; Django requires CONN_MAX_AGE=0 with it.
+    # psycopg 3's own pool; Django requires CONN_MAX_AGE=0 with it. Our backend is Django's,
+    # with a pool that recovers at once from a database restart.
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["ENGINE"] = "ltc.core.postgresql"
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"]["pool"] = {
         "min_size": 1,
@@ -160,7 +163,8 @@ else:
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # The pool checks a connection at checkout: one the server dropped (a restart, a failover,
-    # an idle timeout) is replaced instead of failing the request that drew it.
+    # an idle timeout) is replaced instead of failing the request that drew it, and the other
+    # idle ones are swept at once (ltc/core/postgresql/base.py says why).
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
