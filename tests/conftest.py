@@ -175,9 +175,9 @@ def celery_app(celery_config):
     reset_connections()
     app.set_current()
     app.set_default()
+    import billing.tasks  # noqa: F401
     import leads.tasks  # noqa: F401 - register the tasks under test
     import ltc.activity.tasks  # noqa: F401
-    import billing.tasks  # noqa: F401
     import ltc.idempotency.tasks  # noqa: F401
     import ltc.integrations.tasks  # noqa: F401
 

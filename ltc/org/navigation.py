@@ -24,7 +24,11 @@ MENU = [
     ("delivery:mine", _("My deliveries"), {Role.DELIVERY, Role.MANAGER}),
     ("delivery:order_list", _("Orders"), SALES | {Role.DELIVERY, Role.FINANCE}),
     ("delivery:revenue", _("Revenue"), {Role.FINANCE, Role.MANAGER, Role.ADMIN}),
-    ("dashboards:manager", _("Dashboard"), {Role.MANAGER, Role.ADMIN, Role.FINANCE, Role.MARKETING}),
+    (
+        "dashboards:manager",
+        _("Dashboard"),
+        {Role.MANAGER, Role.ADMIN, Role.FINANCE, Role.MARKETING},
+    ),
     ("dashboards:mine", _("My dashboard"), {Role.REP, Role.SOLUTION, Role.DELIVERY}),
     ("billing:queue", _("Invoiceable work"), {Role.FINANCE, Role.MANAGER, Role.ADMIN}),
     ("billing:invoice_list", _("Invoices"), {Role.FINANCE, Role.MANAGER, Role.ADMIN}),

@@ -33,6 +33,20 @@ def _slow_log(**kwargs):
 
 
 services.log_transitions_bulk = _slow_log
+
+# On PostgreSQL the sweep is one statement per batch (leads/sweeps_pg.py), which logs in SQL;
+# it schedules the notification e-mails once per batch, so the pause goes there.
+from leads import sweeps_pg  # noqa: E402
+
+_publish = sweeps_pg.publish_on_commit
+
+
+def _slow_publish(*args, **kwargs):
+    time.sleep(float(os.environ.get("SLOW_BATCH_SECONDS", "0.3")))
+    return _publish(*args, **kwargs)
+
+
+sweeps_pg.publish_on_commit = _slow_publish
 services.recover_overdue_leads = functools.partial(services.recover_overdue_leads, batch_size=20)
 
 if __name__ == "__main__":
