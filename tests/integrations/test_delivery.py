@@ -183,7 +183,10 @@ def test_two_workers_racing_on_one_delivery_send_it_once(org, receiver, subscrip
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(results) == [DeliveryState.DELIVERED, "skipped", "skipped"]
+    # One worker sends; the others find it leased ("skipped") or, when a thread starts after
+    # the send (a loaded machine), already delivered. Either way the receiver hears it once.
+    assert len(results) == 3 and DeliveryState.DELIVERED in results
+    assert set(results) <= {DeliveryState.DELIVERED, "skipped"}, results
     assert len(receiver.requests) == 1
     assert DeliveryAttempt.objects.count() == 1
 
