@@ -273,9 +273,10 @@ def payment_list(request):
     )
 
 
-def _open_invoices_of(customer_id: int, currency: str | None = None):
+def _open_invoices_of(user, customer_id: int, currency: str | None = None):
+    """The customer's open invoices that ``user`` may see (the allocation rows offered)."""
     qs = (
-        selectors.open_invoices(Invoice.objects.filter(customer_id=customer_id))
+        selectors.open_invoices(Invoice.objects.visible_to(user).filter(customer_id=customer_id))
         .select_related("contract", "order")
         .order_by("due_date", "id")
     )
@@ -312,7 +313,7 @@ def payment_create(request):
     customer = None
     if _int(source.get("customer")):
         customer = get_object_or_404(Customer.objects.visible_to(user), pk=_int(source["customer"]))
-    invoices = list(_open_invoices_of(customer.pk)) if customer else []
+    invoices = list(_open_invoices_of(user, customer.pk)) if customer else []
     data = request.POST if request.method == "POST" else None
     form = PaymentForm(
         data,
@@ -384,7 +385,9 @@ def payment_detail(request, pk: int):
         "invoice", "created_by", "released_by"
     )
     invoices = (
-        list(_open_invoices_of(payment.customer_id, payment.currency)) if payment.unapplied else []
+        list(_open_invoices_of(request.user, payment.customer_id, payment.currency))
+        if payment.unapplied
+        else []
     )
     formset = AllocationFormSet(
         prefix="alloc", initial=[{"invoice": invoice.pk} for invoice in invoices]
