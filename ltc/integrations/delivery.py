@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from . import signing
 from .events import publish
-from .models import DeliveryAttempt, DeliveryState, WebhookDelivery
+from .models import DeliveryAttempt, DeliveryState, WebhookDelivery, WebhookSubscription
 
 log = logging.getLogger(__name__)
 
@@ -88,14 +88,24 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, s
         return None, "", f"{type(exc).__name__}: {exc}"[:EXCERPT_CHARS]
 
 
+def claim(key: str, now: datetime) -> int:
+    """Take the delivery for one attempt if it is due and nobody holds it: 1, else 0.
+
+    Every condition on the delivery's own row sits in the UPDATE's own WHERE, which PostgreSQL
+    re-checks against the row a concurrent claim has just committed. A join on the subscription
+    would make Django write ``WHERE id IN (SELECT … JOIN …)``, a subquery read from the old
+    snapshot, and every racing worker would send."""
+    return WebhookDelivery.objects.filter(
+        claimable(now),
+        uuid=key,
+        subscription_id__in=WebhookSubscription.objects.filter(active=True).values("pk"),
+    ).update(state=DeliveryState.SENDING, lease_until=now + lease(), attempts=F("attempts") + 1)
+
+
 def deliver(key: str) -> str:
     """Try one delivery now if it is due and nobody else holds it. Answers its state after."""
     now = timezone.now()
-    claimed = (
-        WebhookDelivery.objects.filter(claimable(now), uuid=key)
-        .filter(subscription__active=True)
-        .update(state=DeliveryState.SENDING, lease_until=now + lease(), attempts=F("attempts") + 1)
-    )
+    claimed = claim(key, now)
     if not claimed:
         return "skipped"
     delivery = WebhookDelivery.objects.select_related("event", "subscription").get(uuid=key)

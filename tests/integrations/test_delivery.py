@@ -191,6 +191,56 @@ def test_two_workers_racing_on_one_delivery_send_it_once(org, receiver, subscrip
     assert DeliveryAttempt.objects.count() == 1
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_blocked_behind_another_finds_the_delivery_taken(org, subscription):
+    """Deterministic form of the race: the first claim holds its row lock (uncommitted) while
+    the second waits on it; once the first commits, the second must see the taken row and claim
+    nothing. (A claim written as ``id IN (subquery)`` re-checked only the id and claimed too.)"""
+    with transaction.atomic():
+        emit("lead.converted", {"lead": 1})
+    key = str(only_delivery().uuid)
+    first_claimed = threading.Event()
+    release = threading.Event()
+    outcome = {}
+
+    def first():
+        try:
+            with transaction.atomic():
+                outcome["first"] = delivery.claim(key, timezone.now())
+                first_claimed.set()
+                release.wait(WAIT_SECONDS)
+        finally:
+            connection.close()
+
+    def second():
+        try:
+            outcome["second"] = delivery.claim(key, timezone.now())
+        finally:
+            connection.close()
+
+    one = threading.Thread(target=first)
+    one.start()
+    assert first_claimed.wait(WAIT_SECONDS)
+    two = threading.Thread(target=second)
+    two.start()
+
+    def second_is_waiting_on_the_lock():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND datname = current_database()"
+            )
+            return cursor.fetchone()[0] == 1
+
+    assert wait_until(second_is_waiting_on_the_lock)
+    release.set()
+    one.join()
+    two.join()
+    assert outcome == {"first": 1, "second": 0}
+    assert only_delivery().attempts == 1
+
+
 # Through a real Celery worker -------------------------------------------------------------------
 def _use_broker(app, url: str) -> None:
     """Point the app's publishers at ``url`` (the worker keeps its own connection)."""
