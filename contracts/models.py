@@ -481,9 +481,24 @@ class PaymentTerm(models.Model):
         return f"{self.label} {self.percent}%"
 
     def amount_of(self, contract_amount: Decimal) -> Decimal:
+        """Its share of ``contract_amount``, rounded cumulatively: the rounded running total
+        through this milestone minus the rounded running total before it, so a contract's
+        milestones add up to its amount to the cent (three times 33.33% of 100.01 is 33.34,
+        33.33, 33.34, not 33.34 three times). Reads the contract's terms (prefetched, or one
+        query; a contract has a handful)."""
         from ltc.core.money import quantize
 
-        return quantize(contract_amount * self.percent / HUNDRED)
+        if self.pk is None:
+            return quantize(contract_amount * self.percent / HUNDRED)
+        key = (self.position, self.pk)
+        before = sum(
+            (t.percent for t in self.contract.terms.all() if (t.position, t.pk) < key),
+            Decimal("0"),
+        )
+        through = before + self.percent
+        return quantize(contract_amount * through / HUNDRED) - quantize(
+            contract_amount * before / HUNDRED
+        )
 
 
 class ContractVersion(models.Model):

@@ -155,6 +155,26 @@ def test_payment_terms_in_hundredths_that_total_100_percent_are_accepted(org, de
     assert fresh(contract).terms_total() == Decimal("100.00")
 
 
+@pytest.mark.parametrize(
+    ("amount", "percents", "expected"),
+    [
+        ("100.01", ("33.33", "33.33", "33.34"), ("33.33", "33.34", "33.34")),
+        ("0.05", ("33.33", "33.33", "33.34"), ("0.02", "0.01", "0.02")),
+        ("1000000.00", ("30", "60", "10"), ("300000.00", "600000.00", "100000.00")),
+        ("99.99", ("12.5", "12.5", "75"), ("12.50", "12.50", "74.99")),
+    ],
+)
+def test_the_milestone_amounts_add_up_to_the_contract_amount_to_the_cent(
+    org, deal, amount, percents, expected
+):
+    contract = draft(deal, org.rep1, amount=amount, payment_terms=terms(*percents))
+    contract = Contract.objects.prefetch_related("terms").get(pk=contract.pk)
+    shares = [term.amount_of(contract.amount) for term in contract.terms.all()]
+
+    assert shares == [Decimal(x) for x in expected]
+    assert sum(shares) == Decimal(amount)
+
+
 @pytest.mark.parametrize("amount", ["0", "-1", "abc", "NaN"])
 def test_the_contract_amount_must_be_a_positive_number(org, deal, amount):
     with pytest.raises(InvalidInput) as invalid:
