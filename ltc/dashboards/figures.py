@@ -199,12 +199,12 @@ def funnel(scope: Scope, period: Period, *, currency: str | None = None) -> dict
 # Lead leakage -------------------------------------------------------------------------------------
 def leakage_filters(now: datetime) -> dict[str, Q]:
     """The condition of each leakage count on a lead (see ``leakage``)."""
-    missed_deadline = LeadRecovery.objects.filter(
-        lead_id=OuterRef("pk"), kind=LeadRecovery.Kind.RECOVERED
+    # One uncorrelated subquery (hashed once), not a lookup per lead.
+    missed_deadline = LeadRecovery.objects.filter(kind=LeadRecovery.Kind.RECOVERED).values(
+        "lead_id"
     )
     return {
-        "missed": Q(Exists(missed_deadline))
-        | Q(state=LeadState.ASSIGNED, follow_up_due_at__lt=now),
+        "missed": Q(pk__in=missed_deadline) | Q(state=LeadState.ASSIGNED, follow_up_due_at__lt=now),
         "recovered": Q(recovery_count__gte=1),
         "recovered_twice": Q(recovery_count__gte=2),
         "disqualified": Q(state=LeadState.DISQUALIFIED),
@@ -255,14 +255,48 @@ def leakage(scope: Scope, period: Period, *, now: datetime | None = None) -> dic
     """
     now = _now(now)
     leads = leads_created(scope, period)
-    totals = _leakage_row(leads.aggregate(**_leakage_counts(now)))
-    reasons = {
-        row["disqualify_reason"]: row["count"]
-        for row in leads.filter(state=LeadState.DISQUALIFIED)
-        .order_by()
-        .values("disqualify_reason")
-        .annotate(count=Count("id"))
+    # One pass over the leads: every count per (source, owner), with the disqualified per reason
+    # as extra counts. The counts add up, so the totals, the sources and the reps are sums of
+    # these groups; sources keep the database's order.
+    codes = [code for code, _label in DisqualifyReason.choices]
+    disqualified = Q(state=LeadState.DISQUALIFIED)
+    per_reason = {
+        f"reason_{i}": Count("id", filter=disqualified & Q(disqualify_reason=code))
+        for i, code in enumerate(codes)
     }
+    per_reason["reason_odd"] = Count("id", filter=disqualified & ~Q(disqualify_reason__in=codes))
+    keys = ("total", "recoveries", *LEAKAGE_KINDS)
+    sums = dict.fromkeys(keys, 0)
+    sources: dict = {}
+    held: dict = {}
+    reasons = dict.fromkeys(codes, 0)
+    odd = 0
+    for row in (
+        leads.order_by()
+        .values("source", "owner_id")
+        .annotate(**_leakage_counts(now), **per_reason)
+        .order_by("source")
+    ):
+        for into in (
+            sums,
+            sources.setdefault(row["source"], {}),
+            held.setdefault(row["owner_id"], {}),
+        ):
+            for key in keys:
+                into[key] = into.get(key, 0) + row[key]
+        for i, code in enumerate(codes):
+            reasons[code] += row[f"reason_{i}"]
+        odd += row["reason_odd"]
+    reasons = {code: count for code, count in reasons.items() if count}
+    if odd:  # reasons outside the list (old or blank codes): counted as they are
+        reasons.update(
+            leads.filter(disqualified)
+            .exclude(disqualify_reason__in=codes)
+            .order_by()
+            .values_list("disqualify_reason")
+            .annotate(count=Count("id"))
+        )
+    totals = _leakage_row(sums)
     labels = dict(DisqualifyReason.choices)
     by_reason = [
         {
@@ -275,20 +309,9 @@ def leakage(scope: Scope, period: Period, *, now: datetime | None = None) -> dic
     ]
     source_labels = dict(Source.choices)
     by_source = [
-        {
-            "source": row["source"],
-            "label": str(source_labels.get(row["source"], row["source"])),
-            **_leakage_row(row),
-        }
-        for row in leads.order_by()
-        .values("source")
-        .annotate(**_leakage_counts(now))
-        .order_by("source")
+        {"source": source, "label": str(source_labels.get(source, source)), **_leakage_row(row)}
+        for source, row in sources.items()
     ]
-    held = {
-        row["owner_id"]: row
-        for row in leads.order_by().values("owner_id").annotate(**_leakage_counts(now))
-    }
     taken = {
         row["former_owner_id"]: row["count"]
         for row in LeadRecovery.objects.filter(
@@ -348,6 +371,110 @@ def _win_row(row: dict) -> dict:
     }
 
 
+# The columns of the closed deals every win-rate grouping reads, and the groupings: (name, key
+# columns, extra condition, sort columns). One statement reads the deals once (a CTE) and groups
+# them every way (UNION ALL), instead of one scan of the deals per grouping.
+_WIN_COLUMNS = (
+    ("grade", "grade"),
+    ("owner_id", "owner_id"),
+    ("team_id", "team_id"),
+    ("team_name", "team__name"),
+    ("source", "lead__source"),
+    ("loss_reason", "loss_reason"),
+    ("competitor", "loss_competitor"),
+    ("state", "state"),
+    ("currency", "currency"),
+    ("amount", "amount"),
+)
+_WIN_GROUPS = (
+    ("total", (), "", ()),
+    ("grade", ("grade",), "", ("grade",)),
+    ("owner", ("owner_id",), "", ()),
+    ("team", ("team_id", "team_name"), "", ("team_name",)),
+    ("source", ("source",), "", ("source",)),
+    ("loss_reason", ("loss_reason",), "state <> 'won'", ("-closed", "loss_reason")),
+    (
+        "competitor",
+        ("competitor",),
+        "state = 'lost' AND competitor <> ''",
+        ("-closed", "competitor"),
+    ),
+)
+
+
+def _win_groups(closed: QuerySet, currency: str) -> dict[str, list[dict]]:
+    """``{grouping: [rows]}``: per grouping of ``_WIN_GROUPS`` its rows (key columns and the
+    ``_win_counts`` figures), in the grouping's order — the same rows and order as one
+    ``values(...).annotate(**_win_counts(currency)).order_by(...)`` query per grouping."""
+    from django.db import connection
+
+    inner, inner_params = (
+        closed.order_by().values_list(*(field for _, field in _WIN_COLUMNS)).query.sql_with_params()
+    )
+    key_names = [name for name, _ in _WIN_COLUMNS if name not in ("state", "currency", "amount")]
+    width = len(key_names)
+    # A first part that yields no row but gives every key column its type (PostgreSQL types a
+    # UNION's bare NULLs from the left).
+    parts = [
+        f"SELECT -1 AS part, {', '.join(f'{key} AS k{i}' for i, key in enumerate(key_names))}"
+        ", 0 AS closed, 0 AS won, 0 AS lost, 0 AS abandoned, amount AS won_amount, amount AS "
+        "closed_amount, 0 AS sort_number, grade AS sort_text FROM closed_deals WHERE 1 = 0"
+    ]
+    params = []
+    for number, (_name, keys, condition, ordering) in enumerate(_WIN_GROUPS):
+        columns = [key if key in keys else "NULL" for key in key_names]
+        sort_number = "-COUNT(*)" if "-closed" in ordering else "0"
+        sort_text = next((key for key in ordering if not key.startswith("-")), "NULL")
+        parts.append(
+            f"SELECT {number} AS part, {', '.join(f'{c} AS k{i}' for i, c in enumerate(columns))}, "
+            "COUNT(*) AS closed, "
+            "COALESCE(SUM(CASE WHEN state = 'won' THEN 1 ELSE 0 END), 0) AS won, "
+            "COALESCE(SUM(CASE WHEN state = 'lost' THEN 1 ELSE 0 END), 0) AS lost, "
+            "COALESCE(SUM(CASE WHEN state = 'abandoned' THEN 1 ELSE 0 END), 0) AS abandoned, "
+            "SUM(CASE WHEN currency = %s AND state = 'won' THEN amount END) AS won_amount, "
+            "SUM(CASE WHEN currency = %s THEN amount END) AS closed_amount, "
+            f"{sort_number} AS sort_number, {sort_text} AS sort_text "
+            f"FROM closed_deals {'WHERE ' + condition if condition else ''} "
+            f"{'GROUP BY ' + ', '.join(keys) if keys else ''}"
+        )
+        params += [currency, currency]
+    names = ", ".join(name for name, _ in _WIN_COLUMNS)
+    sql = (
+        f"WITH closed_deals ({names}) AS ({inner}) "
+        + " UNION ALL ".join(parts)
+        + " ORDER BY part, sort_number, sort_text"
+    )
+    result: dict[str, list[dict]] = {name: [] for name, _, _, _ in _WIN_GROUPS}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*inner_params, *params])
+        for row in cursor.fetchall():
+            name, keys = _WIN_GROUPS[row[0]][0], _WIN_GROUPS[row[0]][1]
+            closed_count, won, lost, abandoned, won_amount, closed_amount = row[
+                1 + width : 7 + width
+            ]
+            result[name].append(
+                {
+                    **{key: row[1 + key_names.index(key)] for key in keys},
+                    "closed": closed_count,
+                    "won": won,
+                    "lost": lost,
+                    "abandoned": abandoned,
+                    "won_amount": _money_sum(won_amount),
+                    "closed_amount": _money_sum(closed_amount),
+                }
+            )
+    return result
+
+
+def _money_sum(value) -> Decimal:
+    """A raw SQL sum of amounts as the ORM gives it (SQLite answers a float)."""
+    if value is None:
+        return ZERO
+    if isinstance(value, float):
+        value = repr(value)
+    return Decimal(value).quantize(Decimal("0.01"))
+
+
 def win_rate(scope: Scope, period: Period, *, currency: str | None = None) -> dict:
     """Win rate of the deals closed in the period: ``win_rate`` = won / (won + lost + abandoned),
     ``amount_win_rate`` the same by amount; in total and by grade, rep (the AR), team and lead
@@ -355,8 +482,7 @@ def win_rate(scope: Scope, period: Period, *, currency: str | None = None) -> di
     deals per reason category; ``competitors``: the lost deals per winning competitor (where one
     was named), with their amounts."""
     currency = currency or default_currency()
-    closed = closed_deals(scope, period)
-    counts = _win_counts(currency)
+    groups = _win_groups(closed_deals(scope, period), currency)
     grades = dict(Grade.choices)
     by_grade = [
         {
@@ -364,66 +490,51 @@ def win_rate(scope: Scope, period: Period, *, currency: str | None = None) -> di
             "label": str(grades.get(row["grade"], row["grade"])),
             **_win_row(row),
         }
-        for row in closed.order_by().values("grade").annotate(**counts).order_by("grade")
+        for row in groups["grade"]
     ]
-    by_owner_rows = list(closed.order_by().values("owner_id").annotate(**counts))
+    by_owner_rows = groups["owner"]
     names = _user_names({row["owner_id"] for row in by_owner_rows})
     by_owner = sorted(
         (
             {"owner": row["owner_id"], "name": names.get(row["owner_id"], ""), **_win_row(row)}
             for row in by_owner_rows
         ),
-        key=lambda row: row["name"],
+        key=lambda row: (row["name"], row["owner"]),  # namesakes in id order
     )
     by_team = [
-        {"team": row["team_id"], "name": row["team__name"] or "—", **_win_row(row)}
-        for row in closed.order_by()
-        .values("team_id", "team__name")
-        .annotate(**counts)
-        .order_by("team__name")
+        {"team": row["team_id"], "name": row["team_name"] or "—", **_win_row(row)}
+        for row in groups["team"]
     ]
     sources = dict(Source.choices)
     by_source = [
         {
-            "source": row["lead__source"] or NO_SOURCE,
-            "label": str(sources.get(row["lead__source"], "—")) if row["lead__source"] else "—",
+            "source": row["source"] or NO_SOURCE,
+            "label": str(sources.get(row["source"], "—")) if row["source"] else "—",
             **_win_row(row),
         }
-        for row in closed.order_by()
-        .values("lead__source")
-        .annotate(**counts)
-        .order_by("lead__source")
+        for row in groups["source"]
     ]
     reasons = dict(LossReason.choices)
     loss_reasons = [
         {
             "reason": row["loss_reason"],
             "label": str(reasons.get(row["loss_reason"], "—")),
-            "count": row["count"],
-            "amount": _money(row["amount"]),
+            "count": row["closed"],
+            "amount": row["closed_amount"],
         }
-        for row in closed.exclude(state=OpportunityState.WON)
-        .order_by()
-        .values("loss_reason")
-        .annotate(count=Count("id"), amount=_sum("amount", currency))
-        .order_by("-count", "loss_reason")
+        for row in groups["loss_reason"]
     ]
     competitors = [
         {
-            "competitor": row["loss_competitor"],
-            "count": row["count"],
-            "amount": _money(row["amount"]),
+            "competitor": row["competitor"],
+            "count": row["closed"],
+            "amount": row["closed_amount"],
         }
-        for row in closed.filter(state=OpportunityState.LOST)
-        .exclude(loss_competitor="")
-        .order_by()
-        .values("loss_competitor")
-        .annotate(count=Count("id"), amount=_sum("amount", currency))
-        .order_by("-count", "loss_competitor")
+        for row in groups["competitor"]
     ]
     return {
         "currency": currency,
-        **_win_row(closed.aggregate(**counts)),
+        **_win_row(groups["total"][0]),
         "by_grade": by_grade,
         "by_owner": by_owner,
         "by_team": by_team,

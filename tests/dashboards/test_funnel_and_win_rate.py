@@ -156,3 +156,84 @@ def test_amounts_in_another_currency_count_but_add_no_amount(org):
     assert result["won"] == 1 and result["won_amount"] == Decimal("0.00")
     usd = figures.win_rate(resolve_scope(org.rep1), YEAR, currency="USD")
     assert usd["won_amount"] == Decimal("1000.00")
+
+
+def test_every_win_rate_grouping_matches_its_own_grouped_query(org, pipeline):
+    """The win rate reads the closed deals once and groups them every way in one statement; each
+    grouping must give the rows and the order one ``values().annotate()`` query per grouping
+    gives (the former definition), amounts in the currency only, with an empty grouping empty."""
+    deal(org.rep2, amount="80000", state="abandoned", closed="2026-06-01", loss_reason="budget")
+    deal(org.rep3, amount="1234.56", state="lost", closed="2026-07-01", loss_reason="price")
+    deal(org.rep3, amount="99.99", currency="USD", state="won", closed="2026-08-01")
+    deal(org.rep1, amount="70000", state="lost", closed="2026-09-01", loss_competitor="Other")
+    for viewer in (org.manager, org.rep1, org.rep3):
+        for currency in ("CNY", "USD"):
+            scope = resolve_scope(viewer)
+            result = figures.win_rate(scope, YEAR, currency=currency)
+            closed = figures.closed_deals(scope, YEAR)
+            counts = figures._win_counts(currency)
+            assert _same(result, figures._win_row(closed.aggregate(**counts)))
+            expected = [
+                figures._win_row(row)
+                for row in closed.order_by().values("grade").annotate(**counts).order_by("grade")
+            ]
+            assert [_figures(row) for row in result["by_grade"]] == expected
+            teams = closed.order_by().values("team_id").annotate(**counts).order_by("team__name")
+            assert [row["team"] for row in result["by_team"]] == [row["team_id"] for row in teams]
+            owners = {
+                row["owner_id"]: figures._win_row(row)
+                for row in closed.order_by().values("owner_id").annotate(**counts)
+            }
+            assert {row["owner"]: _figures(row) for row in result["by_owner"]} == owners
+            sources = closed.order_by().values("lead__source").annotate(**counts)
+            assert [_figures(row) for row in result["by_source"]] == [
+                figures._win_row(row) for row in sources.order_by("lead__source")
+            ]
+            lost = closed.exclude(state="won").order_by().values("loss_reason")
+            reasons = lost.annotate(
+                count=figures.Count("id"), amount=figures._sum("amount", currency)
+            ).order_by("-count", "loss_reason")
+            assert [
+                (row["reason"], row["count"], row["amount"]) for row in result["loss_reasons"]
+            ] == [
+                (row["loss_reason"], row["count"], figures._money(row["amount"])) for row in reasons
+            ]
+            rivals = (
+                closed.filter(state="lost")
+                .exclude(loss_competitor="")
+                .order_by()
+                .values("loss_competitor")
+                .annotate(count=figures.Count("id"), amount=figures._sum("amount", currency))
+                .order_by("-count", "loss_competitor")
+            )
+            assert result["competitors"] == [
+                {
+                    "competitor": row["loss_competitor"],
+                    "count": row["count"],
+                    "amount": figures._money(row["amount"]),
+                }
+                for row in rivals
+            ]
+    empty = figures.win_rate(resolve_scope(org.rep1), parse_period("2020"))
+    assert (empty["closed"], empty["won_amount"], empty["win_rate"]) == (0, Decimal("0.00"), None)
+    assert empty["by_grade"] == empty["loss_reasons"] == empty["competitors"] == []
+
+
+FIGURES = (
+    "closed",
+    "won",
+    "lost",
+    "abandoned",
+    "won_amount",
+    "closed_amount",
+    "win_rate",
+    "amount_win_rate",
+)
+
+
+def _figures(row):
+    return {key: row[key] for key in FIGURES}
+
+
+def _same(result, expected):
+    return _figures(result) == expected
