@@ -69,14 +69,20 @@ class KeysetPagination(BasePagination):
         cursor = self._decode(request)
         if cursor is not None:
             queryset = queryset.filter(self._after(*cursor))
-        # Two steps: the page's ids first (an index-only scan where a covering index exists),
-        # then those rows with their joins; a scan that skips thousands of invisible rows never
-        # reads them from the table.
-        keys = list(queryset.values_list("pk", flat=True)[: self.size + 1])
-        self.has_next = len(keys) > self.size
-        keys = keys[: self.size]
-        found = {row.pk: row for row in queryset.filter(pk__in=keys)} if keys else {}
-        self.page = [found[k] for k in keys if k in found]
+        # One statement: the page's ids (and one more, to know whether there is a next page)
+        # in a LIMIT subquery, an index-only scan where a covering index exists, and only those
+        # rows read from the table with their joins; a scan that skips thousands of invisible
+        # rows never reads them from the table. The outer query needs no scope of its own: the
+        # ids come from the scoped queryset, in the same snapshot.
+        keys = queryset.values("pk")[: self.size + 1]
+        rows = queryset.model._default_manager.filter(pk__in=keys).order_by(*order)
+        rows.query.select_related = queryset.query.select_related
+        # A view with ``page_rows`` reads the page as plain rows (dicts with "id", see
+        # LeadViewSet.list); the others get model instances.
+        page_rows = getattr(view, "page_rows", None)
+        rows = page_rows(rows) if page_rows is not None else list(rows)
+        self.has_next = len(rows) > self.size
+        self.page = rows[: self.size]
         self.has_previous = cursor is not None
         return self.page
 
@@ -94,12 +100,15 @@ class KeysetPagination(BasePagination):
 
     # The cursor: base64 of [sort, value, id] -----------------------------------------------
     def _encode(self, row) -> str:
-        value = getattr(row, self.field)
+        if isinstance(row, dict):
+            value, pk = row[self.field], row["id"]
+        else:
+            value, pk = getattr(row, self.field), row.pk
         if isinstance(value, (datetime, date)):
             value = value.isoformat()
         elif isinstance(value, Decimal):
             value = str(value)
-        raw = json.dumps([self.sort, value, row.pk]).encode()
+        raw = json.dumps([self.sort, value, pk]).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
     def _decode(self, request):

@@ -1,4 +1,5 @@
 from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -25,6 +26,8 @@ from .serializers import (
     MergeSerializer,
     ReasonSerializer,
     ValidateSerializer,
+    lead_rows,
+    represent_leads,
 )
 
 LEAD_EXAMPLE = OpenApiExample(
@@ -67,6 +70,26 @@ class LeadViewSet(
     pagination_class = KeysetPagination
     ordering_fields = ["score", "created_at", "follow_up_due_at", "estimated_amount", "id"]
     ordering = ["-score", "-id"]
+
+    def list(self, request, *args, **kwargs):
+        # The lean read path: plain rows mapped to LeadSerializer's answer (serializers.py).
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(represent_leads(page))
+
+    def filter_queryset(self, queryset):
+        backends = self.filter_backends
+        params = self.request.query_params
+        if not any(name in params for name in LeadFilter.base_filters):
+            # No filter asked for: the filterset would build and validate its form only to
+            # change nothing (every empty filter leaves the queryset as it is).
+            backends = [b for b in backends if not issubclass(b, DjangoFilterBackend)]
+        for backend in backends:
+            queryset = backend().filter_queryset(self.request, queryset, self)
+        return queryset
+
+    def page_rows(self, queryset):
+        """How KeysetPagination reads the page of ``list`` and ``pool``."""
+        return lead_rows(queryset)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -154,7 +177,7 @@ class LeadViewSet(
             Lead.objects.in_pool_of(request.user).for_list().order_by("-score", "-id")
         )
         page = self.paginate_queryset(qs)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.get_paginated_response(represent_leads(page))
 
     @extend_schema(request=None, responses=ACTION_RESPONSES, summary="Claim a lead from the pool")
     @action(detail=True, methods=["post"])
