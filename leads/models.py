@@ -280,8 +280,19 @@ class Lead(FSMModelMixin, models.Model):
                 name="lead_pool_source_idx",
                 condition=models.Q(state="new", owner__isnull=True),
             ),
-            models.Index(fields=["owner", "state", "follow_up_due_at"], name="lead_owner_due_idx"),
-            models.Index(fields=["state", "follow_up_due_at"], name="lead_state_due_idx"),
+            # Both serve owned leads only (a lead is looked up by its owner, and the sweeps ask
+            # for assigned leads by deadline): partial, so the recovery sweep's updated rows
+            # (back in the pool, no owner) get no entry in them.
+            models.Index(
+                fields=["owner", "state", "follow_up_due_at"],
+                name="lead_owner_due_idx",
+                condition=models.Q(owner__isnull=False),
+            ),
+            models.Index(
+                fields=["state", "follow_up_due_at"],
+                name="lead_state_due_idx",
+                condition=models.Q(state__in=["assigned", "validated"]),
+            ),
             # The duplicate keys are looked up by equality only: plain indexes, without the
             # LIKE (pattern_ops) twins a db_index CharField gets on PostgreSQL.
             models.Index(fields=["phone_key"], name="lead_phone_key_idx"),
@@ -386,11 +397,13 @@ class LeadRecovery(models.Model):
     lead = models.ForeignKey(
         Lead, verbose_name=_("lead"), related_name="recoveries", on_delete=models.CASCADE
     )
+    # former_owner leads the (former_owner, lead, at) index: its own would be redundant.
     former_owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("former owner"),
         related_name="+",
         on_delete=models.PROTECT,
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     reason = models.TextField(_("reason"), max_length=2000)

@@ -46,13 +46,18 @@ WITH picked AS (
             'due', coalesce(to_char(m.due AT TIME ZONE %(tz)s, 'YYYY-MM-DD HH24:MI'), '')),
         '/leads/' || m.id || '/', %(now)s, NULL, NULL
     FROM moved m LEFT JOIN {user} u ON u.id = m.owner_id
-    CROSS JOIN LATERAL (
-        SELECT m.owner_id AS recipient, 'lead_recovered' AS kind
+    -- The owner's notice, then one per manager of the owner: a hash join on the (owner,
+    -- manager) pairs, not the whole pair list scanned again for each lead.
+    JOIN (
+        SELECT DISTINCT owner_id AS owner, owner_id AS recipient, 'lead_recovered' AS kind,
+            0::bigint AS rank
+        FROM moved
         UNION ALL
-        SELECT t.manager, 'lead_recovered_team'
-        FROM unnest(%(owners)s::bigint[], %(managers)s::bigint[]) AS t(owner, manager)
-        WHERE t.owner = m.owner_id
-    ) r
+        SELECT t.owner, t.manager, 'lead_recovered_team', t.rank
+        FROM unnest(%(owners)s::bigint[], %(managers)s::bigint[]) WITH ORDINALITY
+            AS t(owner, manager, rank)
+    ) r ON r.owner = m.owner_id
+    ORDER BY m.id, r.rank
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM noticed)
