@@ -260,15 +260,43 @@ def dso(
         .values_list("currency")
         .annotate(total=Sum("amount"))
     )
-    rows = []
-    for currency in sorted(set(outstanding) | set(sales)):  # one row per currency, not per invoice
-        owed = quantize(outstanding.get(currency) or 0)
-        sold = quantize(sales.get(currency) or 0)
-        figure = (owed / sold * days).quantize(Decimal("0.1")) if sold else None
-        rows.append(
-            {"currency": currency, "outstanding": owed, "sales": sold, "days": days, "dso": figure}
-        )
-    return rows
+    return [  # one row per currency, not per invoice
+        {"currency": currency, **dso_row(outstanding.get(currency), sales.get(currency), days)}
+        for currency in sorted(set(outstanding) | set(sales))
+    ]
+
+
+def dso_row(outstanding, sales, days: int = DSO_DAYS) -> dict:
+    """``outstanding``, ``sales``, ``days`` and ``dso`` of one currency from its two sums."""
+    owed = quantize(outstanding or 0)
+    sold = quantize(sales or 0)
+    figure = (owed / sold * days).quantize(Decimal("0.1")) if sold else None
+    return {"outstanding": owed, "sales": sold, "days": days, "dso": figure}
+
+
+def receivables_totals(
+    invoices: QuerySet[Invoice], *, today: date, since: date, until: date, days: int = DSO_DAYS
+) -> dict:
+    """One aggregate query over ``invoices`` (of one currency) for what ``aging`` (the buckets,
+    ``total``, ``invoice_count``) and ``dso`` (``outstanding`` is the aging total, ``sales``)
+    answer, with ``invoiced``: issued in [since, until) (voided ones excluded)."""
+    is_open = Q(state__in=OPEN_STATES)
+    issued = Q(state__in=ISSUED_STATES)
+    sums = {
+        name: Coalesce(Sum(OUTSTANDING, filter=is_open & condition), ZERO, output_field=MONEY)
+        for name, condition in bucket_filters(today).items()
+    }
+    return invoices.order_by().aggregate(
+        **sums,
+        total=Coalesce(Sum(OUTSTANDING, filter=is_open), ZERO, output_field=MONEY),
+        invoice_count=Count("id", filter=is_open),
+        sales=Sum(
+            "amount",
+            filter=issued
+            & Q(issued_on__gte=today - timedelta(days=days - 1), issued_on__lte=today),
+        ),
+        invoiced=Sum("amount", filter=issued & Q(issued_on__gte=since, issued_on__lt=until)),
+    )
 
 
 def order_to_cash(

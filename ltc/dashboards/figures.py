@@ -870,13 +870,15 @@ def receivables(
     - ``order_to_cash``: see ``order_to_cash_days``.
     """
     from billing import selectors
-    from billing.models import ISSUED_STATES, Allocation
+    from billing.models import Allocation
 
     currency = currency or default_currency()
     today = today or timezone.localdate()
     invoices = scope.invoices().filter(currency=currency)
     buckets = ("not_due", "days_0_30", "days_31_60", "days_61_90", "over_90", "total")
-    aging = next(iter(selectors.aging(invoices, today=today)), None) or {}
+    totals = selectors.receivables_totals(
+        invoices, today=today, since=period.start, until=period.end
+    )
     customers = [
         {
             "customer": row["customer"],
@@ -886,15 +888,8 @@ def receivables(
         }
         for row in selectors.aging_by_customer(invoices, today=today)[:20]
     ]
-    dso = next(iter(selectors.dso(invoices, today=today)), None) or {
-        "outstanding": ZERO,
-        "sales": ZERO,
-        "days": selectors.DSO_DAYS,
-        "dso": None,
-    }
-    invoiced = invoices.filter(
-        state__in=ISSUED_STATES, issued_on__gte=period.start, issued_on__lt=period.end
-    ).aggregate(total=Sum("amount"))["total"]
+    # The aging total is what DSO counts as outstanding (the same open invoices).
+    dso = selectors.dso_row(totals["total"], totals["sales"])
     collected = (
         Allocation.objects.live()
         .filter(
@@ -908,12 +903,12 @@ def receivables(
         "currency": currency,
         "today": today,
         "aging": {
-            "invoice_count": aging.get("invoice_count", 0),
-            **{name: _money(aging.get(name)) for name in buckets},
+            "invoice_count": totals["invoice_count"],
+            **{name: _money(totals[name]) for name in buckets},
         },
         "customers": customers,
         "dso": {key: dso[key] for key in ("outstanding", "sales", "days", "dso")},
-        "invoiced": _money(invoiced),
+        "invoiced": _money(totals["invoiced"]),
         "collected": _money(collected),
         "order_to_cash": order_to_cash_days(scope, period),
     }

@@ -81,6 +81,33 @@ def test_dso_relates_what_is_owed_to_what_was_invoiced(org, contract):
     )
 
 
+def test_one_query_of_totals_answers_what_aging_and_dso_answer(
+    org, contract, django_assert_num_queries
+):
+    for days in (-1, 0, 31, 61, 91):
+        due_days_ago(org, contract, days, amount="100")
+    owed = issued(org.finance, "9000", contract=contract)
+    pay(org.finance, owed, "3000")
+    invoices = Invoice.objects.filter(currency="CNY")
+    (aging,) = selectors.aging(invoices, today=TODAY)
+    (dso,) = selectors.dso(invoices, today=TODAY)
+
+    with django_assert_num_queries(1):
+        totals = selectors.receivables_totals(
+            invoices, today=TODAY, since=TODAY - timedelta(days=7), until=TODAY + timedelta(days=1)
+        )
+
+    for name in (*selectors.BUCKETS, "total", "invoice_count"):
+        assert totals[name] == aging[name]
+    assert {"currency": "CNY", **selectors.dso_row(totals["total"], totals["sales"])} == dso
+    assert totals["invoiced"] == D("9500")
+    empty = selectors.receivables_totals(
+        Invoice.objects.none(), today=TODAY, since=TODAY, until=TODAY
+    )
+    assert (empty["total"], empty["invoice_count"], empty["sales"]) == (D("0"), 0, None)
+    assert selectors.dso_row(empty["total"], empty["sales"])["dso"] is None
+
+
 def test_order_to_cash_averages_the_paid_invoices(org, contract, frozen):
     first = issued(org.finance, "1000", order=accepted_order(contract, org, amounts=("1000",)))
     second = issued(org.finance, "500", contract=contract)
