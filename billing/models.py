@@ -202,6 +202,14 @@ class Invoice(FSMModelMixin, models.Model):
             ),
         ]
         indexes = [
+            # The live amount on an order and on a contract (the work queue's sums, what a new
+            # invoice may hold): read from the index alone.
+            models.Index(
+                fields=["order", "state"], include=["amount"], name="invoice_order_state_idx"
+            ),
+            models.Index(
+                fields=["contract", "state"], include=["amount"], name="invoice_contract_state_idx"
+            ),
             models.Index(fields=["state", "due_date"]),
             models.Index(fields=["customer", "state"]),
         ]

@@ -165,6 +165,49 @@ def invoiceable_orders(user) -> QuerySet[Order]:
     return orders_with_invoiceable(visible).select_related("contract", "contract__customer")
 
 
+def top_invoiceable_order_ids(user, limit: int) -> list[int]:
+    """The ids of the ``limit`` orders of ``invoiceable_orders(user)`` with the most invoiceable
+    (``invoiceable`` > 0, largest first, then by id), by the same rule as
+    ``orders_with_invoiceable``. One statement that sums the accepted units and the live invoices
+    once per order and per contract (grouped, then joined), where the annotated queryset would
+    run its correlated sums several times for every order; the caller then annotates only these
+    orders."""
+    from django.db import connection
+
+    visible, visible_params = (
+        Order.objects.visible_to(user)
+        .filter(contract__state__in=ACTIVE_STATES)
+        .order_by()
+        .values("pk")
+        .query.sql_with_params()
+    )
+    greatest, least = ("GREATEST", "LEAST") if connection.vendor == "postgresql" else ("MAX", "MIN")
+    live = ", ".join(["%s"] * len(LIVE_STATES))
+    invoiceable = (
+        f"{greatest}({least}(COALESCE(accepted.total, 0) - COALESCE(on_order.total, 0), "
+        "c.amount - COALESCE(on_contract.total, 0)), 0)"
+    )
+    sql = (
+        f"SELECT id FROM (SELECT o.id AS id, {invoiceable} AS invoiceable "
+        f"FROM {Order._meta.db_table} o "
+        f"JOIN {Contract._meta.db_table} c ON c.id = o.contract_id "
+        f"LEFT JOIN (SELECT order_id, SUM(amount) AS total FROM {DeliveryUnit._meta.db_table} "
+        "WHERE state = %s GROUP BY order_id) accepted ON accepted.order_id = o.id "
+        f"LEFT JOIN (SELECT order_id, SUM(amount) AS total FROM {Invoice._meta.db_table} "
+        f"WHERE state IN ({live}) AND order_id IS NOT NULL GROUP BY order_id) on_order "
+        "ON on_order.order_id = o.id "
+        f"LEFT JOIN (SELECT contract_id, SUM(amount) AS total FROM {Invoice._meta.db_table} "
+        f"WHERE state IN ({live}) GROUP BY contract_id) on_contract "
+        "ON on_contract.contract_id = o.contract_id "
+        f"WHERE o.id IN ({visible})) queue "
+        "WHERE invoiceable > 0 ORDER BY invoiceable DESC, id LIMIT %s"
+    )
+    params = [UnitState.ACCEPTED, *LIVE_STATES, *LIVE_STATES, *visible_params, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
 def invoiceable_contracts(user) -> QuerySet[Contract]:
     """The work queue's contracts (for their advance and dated milestones)."""
     visible = Contract.objects.visible_to(user).filter(state__in=ACTIVE_STATES)
@@ -333,9 +376,14 @@ def receivables_summary(invoices: QuerySet[Invoice], *, today: date | None = Non
 
 def customer_credit(payments: QuerySet[Payment]) -> QuerySet:
     """Unapplied credit per customer and currency among ``payments``: rows of ``customer``,
-    ``customer__name``, ``currency``, ``unapplied`` (only where some is left)."""
+    ``customer__name``, ``currency``, ``unapplied`` (only where some is left).
+
+    A payment is never allocated beyond its amount (a check constraint), so only the payments
+    with something left add to a customer's credit: the others are left out before grouping
+    (a few rows to group instead of every payment ever received)."""
     return (
-        payments.order_by()
+        payments.filter(allocated_amount__lt=F("amount"))
+        .order_by()
         .values("customer", "customer__name", "currency")
         .annotate(unapplied=Sum(F("amount") - F("allocated_amount"), output_field=MONEY))
         .filter(unapplied__gt=0)

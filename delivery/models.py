@@ -148,7 +148,13 @@ class DeliveryUnit(FSMModelMixin, models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="unit_amount_positive")
         ]
-        indexes = [models.Index(fields=["state", "accepted_on"])]
+        indexes = [
+            models.Index(fields=["state", "accepted_on"]),
+            # An order's accepted value (the work queue, what may be invoiced): from the index.
+            models.Index(
+                fields=["order", "state"], include=["amount"], name="unit_order_state_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

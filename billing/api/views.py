@@ -317,10 +317,11 @@ class InvoiceableViewSet(viewsets.ViewSet):
     def list(self, request):
         user = request.user
         today = timezone.localdate()
+        top = selectors.top_invoiceable_order_ids(user, MAX_QUEUE_ROWS)
         orders = (
             selectors.invoiceable_orders(user)
-            .filter(invoiceable__gt=0)
-            .order_by("-invoiceable", "id")[:MAX_QUEUE_ROWS]
+            .filter(pk__in=top, invoiceable__gt=0)
+            .order_by("-invoiceable", "id")
         )
         contracts = []
         for contract in selectors.invoiceable_contracts(user).order_by("number")[:MAX_QUEUE_ROWS]:

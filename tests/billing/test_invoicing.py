@@ -395,3 +395,27 @@ def test_invoices_never_run_ahead_of_acceptance(org, contract, actions):
             assert live <= accepted, (action, done)  # never, whatever the sequence
             assert selectors.invoiceable_on_order(placed) == accepted - live
         transaction.set_rollback(True)
+
+
+def test_the_queue_picks_the_same_orders_as_the_invoiceable_rule(org, contract):
+    """The work queue picks its orders by one grouped statement; they must be the orders (and the
+    order) the annotated rule gives: invoiceable > 0, largest first, then by id, within the
+    limit, and only what the user may see."""
+    fully = accepted_order(contract, org, number="PO-1", amounts=("1000", "2000"))
+    issued(org.finance, "3000", order=fully)  # nothing left on it
+    partly = accepted_order(contract, org, number="PO-2", amounts=("5000", "700"), accept=1)
+    issued(org.finance, "1000", order=partly)  # 4,000 left
+    accepted_order(contract, org, number="PO-3", amounts=("4000",))  # 4,000, a later id
+    accepted_order(contract, org, number="PO-4", amounts=("9000",), accept=0)  # none accepted
+    biggest = accepted_order(contract, org, number="PO-5", amounts=("20000", "6000"))
+
+    def by_rule(user, limit):
+        rule = selectors.invoiceable_orders(user).filter(invoiceable__gt=0)
+        return list(rule.order_by("-invoiceable", "id").values_list("pk", flat=True)[:limit])
+
+    for user in (org.finance, org.rep1, org.rep3):
+        for limit in (1, 2, 500):
+            assert selectors.top_invoiceable_order_ids(user, limit) == by_rule(user, limit)
+    assert selectors.top_invoiceable_order_ids(org.finance, 2)[0] == biggest.pk
+    assert len(selectors.top_invoiceable_order_ids(org.finance, 500)) == 3
+    assert selectors.top_invoiceable_order_ids(org.rep3, 500) == []
