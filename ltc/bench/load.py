@@ -50,8 +50,17 @@ class Server:
                 f"127.0.0.1:{self.port}",
                 "--workers",
                 str(self.workers),
+                # Threads with keep-alive, as a deployment behind a keep-alive client would run:
+                # a sync worker closes every connection after one answer (wrk reconnects for
+                # each request) and sits idle during each database round trip. Four threads
+                # per worker match the four pooled connections (DB_POOL_MAX above); the floor
+                # endpoint is served by the same workers.
                 "--worker-class",
-                "sync",
+                "gthread",
+                "--threads",
+                "4",
+                "--keep-alive",
+                "5",
                 "--log-level",
                 "warning",
                 "--access-logfile",
