@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import (
-    BooleanField,
+    Case,
     Count,
     DateField,
     DecimalField,
@@ -26,11 +26,14 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -43,7 +46,6 @@ from opportunities.models import (
     OpportunityState,
     ReviewKind,
     Stage,
-    StageHistory,
 )
 
 from .periods import Period, month_start
@@ -94,6 +96,22 @@ def _now(now: datetime | None) -> datetime:
     return now or timezone.now()
 
 
+def _by_index(scope: Scope, prefix: str = "") -> Q:
+    """A condition on the deals (``prefix`` leads to the deal) that the scope's own condition
+    already implies, written so the database can find the teams' deals by index: a team scope's
+    deals are those booked to its teams or owned by their members (``Scope.deal_q``), and
+    ``owner__team_id__in`` (a join to every deal's owner) becomes ``owner_id`` in the members'
+    ids, read first. Adding it changes no answer; without teams it is empty."""
+    if scope.team_ids is None:
+        return Q()
+    from ltc.org.models import User
+
+    members = list(
+        User.objects.filter(team_id__in=scope.team_ids).order_by().values_list("pk", flat=True)
+    )
+    return Q(**{f"{prefix}team_id__in": scope.team_ids}) | Q(**{f"{prefix}owner_id__in": members})
+
+
 # Funnel -------------------------------------------------------------------------------------------
 def open_in_stage(scope: Scope, stage_id: int) -> QuerySet:
     return scope.opportunities().filter(state=OpportunityState.OPEN, stage_id=stage_id)
@@ -106,6 +124,50 @@ def entered_stage(scope: Scope, period: Period, stage_id: int) -> QuerySet:
 
 def leads_created(scope: Scope, period: Period) -> QuerySet:
     return scope.leads().filter(_in(period, "created_at"))
+
+
+def _one(value: int) -> Value:
+    return Value(value, output_field=IntegerField())
+
+
+def _stage_moves(scope: Scope, period: Period, stages: list) -> dict[int, tuple[int, int]]:
+    """``funnel``'s ``entered`` and ``advanced`` per stage id, in two steps: one row per deal with
+    flags (won; entered stage S in the period; reached a later stage of S's process, at any
+    time), then the sums of the flags. One grouped pass over the stage history instead of a
+    lookup of the later stages for every stay."""
+    flags = {
+        "won": Max(
+            Case(When(opportunity__state=OpportunityState.WON, then=_one(1)), default=_one(0))
+        )
+    }
+    sums = {}
+    for stage in stages:
+        later = [s.pk for s in stages if s.process_id == stage.process_id and s.order > stage.order]
+        entered = Q(stage_id=stage.pk) & _in(period, "entered_at")
+        flags[f"e{stage.pk}"] = Max(Case(When(entered, then=_one(1)), default=_one(0)))
+        went_on = Q(won=1)
+        if later:
+            flags[f"l{stage.pk}"] = Max(
+                Case(When(stage_id__in=later, then=_one(1)), default=_one(0))
+            )
+            went_on |= Q(**{f"l{stage.pk}": 1})
+        sums[f"entered_{stage.pk}"] = Sum(f"e{stage.pk}")
+        sums[f"advanced_{stage.pk}"] = Sum(
+            Case(When(Q(**{f"e{stage.pk}": 1}) & went_on, then=_one(1)), default=_one(0))
+        )
+    if not stages:
+        return {}
+    totals = (
+        scope.stage_history()
+        .order_by()
+        .values("opportunity_id")
+        .annotate(**flags)
+        .aggregate(**sums)
+    )
+    return {
+        stage.pk: (totals[f"entered_{stage.pk}"] or 0, totals[f"advanced_{stage.pk}"] or 0)
+        for stage in stages
+    }
 
 
 def funnel(scope: Scope, period: Period, *, currency: str | None = None) -> dict:
@@ -129,34 +191,16 @@ def funnel(scope: Scope, period: Period, *, currency: str | None = None) -> dict
         .values("stage_id")
         .annotate(count=Count("id"), amount=_sum("amount", currency))
     }
-    later = StageHistory.objects.filter(
-        opportunity_id=OuterRef("opportunity_id"),
-        stage__process_id=OuterRef("stage__process_id"),
-        stage__order__gt=OuterRef("stage__order"),
+    all_stages = list(
+        Stage.objects.select_related("process").order_by(
+            "-process__is_default", "process_id", "order"
+        )
     )
-    moves = {
-        row["stage_id"]: row
-        for row in scope.stage_history()
-        .filter(_in(period, "entered_at"))
-        .annotate(
-            went_on=ExpressionWrapper(
-                Exists(later) | Q(opportunity__state=OpportunityState.WON),
-                output_field=BooleanField(),
-            ),
-        )
-        .order_by()
-        .values("stage_id")
-        .annotate(
-            entered=Count("opportunity_id", distinct=True),
-            advanced=Count("opportunity_id", distinct=True, filter=Q(went_on=True)),
-        )
-    }
+    moves = _stage_moves(scope, period, all_stages)
     stages = []
-    for stage in Stage.objects.select_related("process").order_by(
-        "-process__is_default", "process_id", "order"
-    ):
-        held, moved = now_rows.get(stage.pk, {}), moves.get(stage.pk, {})
-        entered, advanced = moved.get("entered", 0), moved.get("advanced", 0)
+    for stage in all_stages:
+        held = now_rows.get(stage.pk, {})
+        entered, advanced = moves[stage.pk]
         stages.append(
             {
                 "stage_id": stage.pk,
@@ -197,14 +241,19 @@ def funnel(scope: Scope, period: Period, *, currency: str | None = None) -> dict
 
 
 # Lead leakage -------------------------------------------------------------------------------------
+def _recovered_for_deadline() -> QuerySet:
+    """The lead's recoveries for a missed deadline (``missed``, with ``_overdue_now``)."""
+    return LeadRecovery.objects.filter(lead_id=OuterRef("pk"), kind=LeadRecovery.Kind.RECOVERED)
+
+
+def _overdue_now(now: datetime) -> Q:
+    return Q(state=LeadState.ASSIGNED, follow_up_due_at__lt=now)
+
+
 def leakage_filters(now: datetime) -> dict[str, Q]:
     """The condition of each leakage count on a lead (see ``leakage``)."""
-    # One uncorrelated subquery (hashed once), not a lookup per lead.
-    missed_deadline = LeadRecovery.objects.filter(kind=LeadRecovery.Kind.RECOVERED).values(
-        "lead_id"
-    )
     return {
-        "missed": Q(pk__in=missed_deadline) | Q(state=LeadState.ASSIGNED, follow_up_due_at__lt=now),
+        "missed": Q(Exists(_recovered_for_deadline())) | _overdue_now(now),
         "recovered": Q(recovery_count__gte=1),
         "recovered_twice": Q(recovery_count__gte=2),
         "disqualified": Q(state=LeadState.DISQUALIFIED),
@@ -215,9 +264,14 @@ def leakage_filters(now: datetime) -> dict[str, Q]:
 LEAKAGE_KINDS = ("missed", "recovered", "recovered_twice", "disqualified", "untouched")
 
 
-def _leakage_counts(now: datetime) -> dict:
+def _leakage_counts(now: datetime, *, missed: Q | None = None) -> dict:
+    """The counts of ``leakage`` as aggregates; ``missed`` replaces the condition of that count
+    (``leakage`` counts the overdue-now part in its pass over the leads, the rest apart)."""
     counts = {"total": Count("id"), "recoveries": Coalesce(Sum("recovery_count"), 0)}
-    counts.update({name: Count("id", filter=q) for name, q in leakage_filters(now).items()})
+    filters = leakage_filters(now)
+    if missed is not None:
+        filters["missed"] = missed
+    counts.update({name: Count("id", filter=q) for name, q in filters.items()})
     return counts
 
 
@@ -274,7 +328,7 @@ def leakage(scope: Scope, period: Period, *, now: datetime | None = None) -> dic
     for row in (
         leads.order_by()
         .values("source", "owner_id")
-        .annotate(**_leakage_counts(now), **per_reason)
+        .annotate(**_leakage_counts(now, missed=_overdue_now(now)), **per_reason)
         .order_by("source")
     ):
         for into in (
@@ -287,6 +341,20 @@ def leakage(scope: Scope, period: Period, *, now: datetime | None = None) -> dic
         for i, code in enumerate(codes):
             reasons[code] += row[f"reason_{i}"]
         odd += row["reason_odd"]
+    # ``missed`` = overdue now (counted above) or recovered for a missed deadline: add the
+    # recovered leads that are not overdue now, found from the recoveries (a semi-join, not a
+    # lookup per lead).
+    for row in (
+        leads.filter(
+            pk__in=LeadRecovery.objects.filter(kind=LeadRecovery.Kind.RECOVERED).values("lead_id")
+        )
+        .exclude(_overdue_now(now))
+        .order_by()
+        .values("source", "owner_id")
+        .annotate(count=Count("id"))
+    ):
+        for into in (sums, sources[row["source"]], held[row["owner_id"]]):
+            into["missed"] += row["count"]
     reasons = {code: count for code, count in reasons.items() if count}
     if odd:  # reasons outside the list (old or blank codes): counted as they are
         reasons.update(
@@ -482,7 +550,7 @@ def win_rate(scope: Scope, period: Period, *, currency: str | None = None) -> di
     deals per reason category; ``competitors``: the lost deals per winning competitor (where one
     was named), with their amounts."""
     currency = currency or default_currency()
-    groups = _win_groups(closed_deals(scope, period), currency)
+    groups = _win_groups(closed_deals(scope, period).filter(_by_index(scope)), currency)
     grades = dict(Grade.choices)
     by_grade = [
         {
@@ -636,9 +704,11 @@ def forecast(
     weighted_amount = ExpressionWrapper(
         F("amount") * F("probability") / Value(Decimal("100")), output_field=MONEY
     )
+    by_index = _by_index(scope)
     open_rows = {
         row["month"]: row
         for row in forecast_deals(scope, period)
+        .filter(by_index)
         .annotate(month=TruncMonth("expected_close_date", output_field=DateField()))
         .order_by()
         .values("month")
@@ -653,6 +723,7 @@ def forecast(
     won_rows = {
         row["month"]: row
         for row in won_deals(scope, period)
+        .filter(by_index)
         .annotate(month=TruncMonth("closed_at", output_field=DateField()))
         .order_by()
         .values("month")
@@ -785,15 +856,23 @@ def paid_invoices(scope: Scope, period: Period) -> QuerySet:
     return scope.invoices().filter(_on(period, "paid_on"), cash_days__isnull=False)
 
 
-def order_to_cash_days(scope: Scope, period: Period) -> dict:
+def _scope_invoices(scope: Scope) -> QuerySet:
+    """The scope's invoices (``Scope.invoices``), with the scope's teams findable by index."""
+    return scope.invoices().filter(_by_index(scope, "contract__opportunity__"))
+
+
+def order_to_cash_days(scope: Scope, period: Period, *, invoices: QuerySet | None = None) -> dict:
     """Order-to-cash days (billing's ``cash_days``): from the day the work started — the order
     date, or the contract's signing date for a milestone invoice — to the day the invoice was paid
     in full, over the invoices paid in full in the period. A payment split over several invoices
     pays each on its own date; an invoice paid by several payments counts once, on the day the last
-    one settled it. Median and 90th percentile (nearest rank) and billing's average."""
+    one settled it. Median and 90th percentile (nearest rank) and billing's average.
+    ``invoices``: the scope's invoices (``_scope_invoices``) when the caller has them already."""
     from billing import selectors
 
-    invoices = paid_invoices(scope, period)
+    invoices = (_scope_invoices(scope) if invoices is None else invoices).filter(
+        _on(period, "paid_on"), cash_days__isnull=False
+    )
     spread = nearest_rank(invoices, F("cash_days"))
     average = selectors.order_to_cash(invoices)["average_days"]
     return {
@@ -817,6 +896,7 @@ def revenue(scope: Scope, period: Period, *, currency: str | None = None) -> dic
     rows = {
         row["period"]: row
         for row in scope.revenue()
+        .filter(_by_index(scope, "contract__opportunity__"))
         .filter(_on(period, "period"))
         .order_by()
         .values("period")
@@ -843,6 +923,7 @@ def revenue(scope: Scope, period: Period, *, currency: str | None = None) -> dic
         )
     waiting = (
         scope.units()
+        .filter(_by_index(scope, "order__contract__opportunity__"))
         .filter(state=UnitState.SHIPPED)
         .aggregate(count=Count("id"), amount=_sum("amount", currency, prefix="order__"))
     )
@@ -874,7 +955,8 @@ def receivables(
 
     currency = currency or default_currency()
     today = today or timezone.localdate()
-    invoices = scope.invoices().filter(currency=currency)
+    scoped = _scope_invoices(scope)
+    invoices = scoped.filter(currency=currency)
     buckets = ("not_due", "days_0_30", "days_31_60", "days_61_90", "over_90", "total")
     totals = selectors.receivables_totals(
         invoices, today=today, since=period.start, until=period.end
@@ -910,5 +992,5 @@ def receivables(
         "dso": {key: dso[key] for key in ("outstanding", "sales", "days", "dso")},
         "invoiced": _money(totals["invoiced"]),
         "collected": _money(collected),
-        "order_to_cash": order_to_cash_days(scope, period),
+        "order_to_cash": order_to_cash_days(scope, period, invoices=scoped),
     }
