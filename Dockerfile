@@ -24,4 +24,5 @@ RUN DJANGO_ENV=production SECRET_KEY=build-only-not-a-secret ALLOWED_HOSTS=local
 
 USER ltc
 EXPOSE 8000
-CMD ["gunicorn", "ltc.wsgi", "-w", "2", "-b", "0.0.0.0:8000", "--access-logfile", "-"]
+CMD ["gunicorn", "ltc.wsgi", "-w", "2", "--worker-class", "gthread", "--threads", "4", \
+     "--keep-alive", "5", "-b", "0.0.0.0:8000", "--access-logfile", "-"]
