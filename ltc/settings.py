@@ -156,6 +156,12 @@ else:
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"]["ENGINE"] = "ltc.core.postgresql"
     DATABASES["default"].setdefault("OPTIONS", {})
+    # No JIT compilation: on the dashboards' large aggregates PostgreSQL spent 200-700 ms
+    # compiling a plan that then ran for less than that (its cost estimate crosses
+    # jit_above_cost long before compiling pays). PG_OPTIONS adds or overrides server settings.
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "options", os.environ.get("PG_OPTIONS", "-c jit=off")
+    )
     DATABASES["default"]["OPTIONS"]["pool"] = {
         "min_size": 1,
         "max_size": int(os.environ.get("DB_POOL_MAX", "10")),
