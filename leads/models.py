@@ -182,6 +182,9 @@ class Lead(FSMModelMixin, models.Model):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    # campaign and duplicate_of are indexed where set only (lead_campaign_idx,
+    # lead_duplicate_of_idx): every query on them asks for a given campaign or lead, or for
+    # "is set", and most leads have neither.
     campaign = models.ForeignKey(
         Campaign,
         verbose_name=_("campaign"),
@@ -189,6 +192,7 @@ class Lead(FSMModelMixin, models.Model):
         blank=True,
         related_name="leads",
         on_delete=models.PROTECT,
+        db_index=False,
     )
     estimated_amount = money_field(verbose_name=_("estimated amount"), null=True, blank=True)
     currency = currency_field()
@@ -238,6 +242,7 @@ class Lead(FSMModelMixin, models.Model):
         blank=True,
         related_name="duplicates",
         on_delete=models.SET_NULL,
+        db_index=False,
     )
 
     score = models.SmallIntegerField(_("score"), default=0, editable=False)
@@ -294,10 +299,26 @@ class Lead(FSMModelMixin, models.Model):
                 condition=models.Q(state__in=["assigned", "validated"]),
             ),
             # The duplicate keys are looked up by equality only: plain indexes, without the
-            # LIKE (pattern_ops) twins a db_index CharField gets on PostgreSQL.
-            models.Index(fields=["phone_key"], name="lead_phone_key_idx"),
-            models.Index(fields=["email_key"], name="lead_email_key_idx"),
+            # LIKE (pattern_ops) twins a db_index CharField gets on PostgreSQL. A blank key is
+            # never looked up (services.find_duplicate skips it), so the blank ones, many for
+            # phone and e-mail, get no entry.
+            models.Index(
+                fields=["phone_key"], name="lead_phone_key_idx", condition=~models.Q(phone_key="")
+            ),
+            models.Index(
+                fields=["email_key"], name="lead_email_key_idx", condition=~models.Q(email_key="")
+            ),
             models.Index(fields=["company_key"], name="lead_company_key_idx"),
+            models.Index(
+                fields=["campaign"],
+                name="lead_campaign_idx",
+                condition=models.Q(campaign__isnull=False),
+            ),
+            models.Index(
+                fields=["duplicate_of"],
+                name="lead_duplicate_of_idx",
+                condition=models.Q(duplicate_of__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
