@@ -9,6 +9,7 @@ same rows (the floor too).
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -316,8 +317,9 @@ class Bench:
                 prepare()
                 import time
 
+                statements = self.recovery_floor(now)
                 t0 = time.perf_counter()
-                _sql(self.recovery_floor(now))()
+                _sql(statements)()
                 runs["floor"].append(time.perf_counter() - t0)
 
             undone(floor_sweep)
@@ -332,7 +334,7 @@ class Bench:
                 summarise(runs["first"]),
                 0,
                 floor,
-                3,
+                len(self.recovery_floor(now)),
                 {"median_ms": 5000},
                 note,
             )
@@ -353,12 +355,15 @@ class Bench:
             self.say(f"  {r.name:<34} median {r.stats['median_ms']:>9.2f} ms")
 
     def recovery_floor(self, now):
-        """Move, record the recoveries and the transition log in three statements."""
+        """Move, record the recoveries, the transition log and the notices of the former owner
+        and their managers: on PostgreSQL one statement, as the sweep's own answer has them all
+        (a floor without the 210,000 notices would be the floor of less work)."""
         from django.contrib.contenttypes.models import ContentType
 
         ct = ContentType.objects.get_for_model(Lead).pk
         reason = "No follow-up before the deadline"
         if self.pg:
+            owners, managers = self.recovery_managers()
             return [
                 (
                     "WITH moved AS (UPDATE leads_lead l SET state = 'new', owner_id = NULL, "
@@ -366,14 +371,35 @@ class Bench:
                     "recovery_count = recovery_count + 1, updated_at = %s "
                     "FROM (SELECT id, owner_id, follow_up_due_at FROM leads_lead "
                     "WHERE state = 'assigned' AND follow_up_due_at < %s FOR UPDATE SKIP LOCKED) o "
-                    "WHERE l.id = o.id RETURNING l.id, o.owner_id, o.follow_up_due_at), "
+                    "WHERE l.id = o.id RETURNING l.id, o.owner_id, o.follow_up_due_at, l.title), "
                     "rec AS (INSERT INTO leads_leadrecovery (lead_id, former_owner_id, kind, "
                     "reason, due_at, at) SELECT id, owner_id, 'recovered', %s, follow_up_due_at, "
-                    "%s FROM moved) "
-                    "INSERT INTO activity_transitionlog (content_type_id, object_id, transition, "
-                    "source, target, at, comment) SELECT %s, id, 'recover', 'assigned', 'new', "
-                    "%s, %s FROM moved",
-                    [now, now, reason, now, ct, now, reason],
+                    "%s FROM moved), "
+                    "logged AS (INSERT INTO activity_transitionlog (content_type_id, object_id, "
+                    "transition, source, target, at, comment) SELECT %s, id, 'recover', "
+                    "'assigned', 'new', %s, %s FROM moved) "
+                    "INSERT INTO activity_notification (recipient_id, kind, params, url, "
+                    "created_at) SELECT r.recipient, r.kind, jsonb_build_object('title', m.title, "
+                    "'owner', u.username, 'due', to_char(m.follow_up_due_at AT TIME ZONE %s, "
+                    "'YYYY-MM-DD HH24:MI')), '/leads/' || m.id || '/', %s "
+                    "FROM moved m JOIN org_user u ON u.id = m.owner_id "
+                    "JOIN (SELECT id AS owner, id AS recipient, 'lead_recovered' AS kind "
+                    "FROM org_user UNION ALL SELECT owner, manager, 'lead_recovered_team' "
+                    "FROM unnest(%s::bigint[], %s::bigint[]) AS t(owner, manager)) r "
+                    "ON r.owner = m.owner_id",
+                    [
+                        now,
+                        now,
+                        reason,
+                        now,
+                        ct,
+                        now,
+                        reason,
+                        timezone.get_current_timezone_name(),
+                        now,
+                        owners,
+                        managers,
+                    ],
                 )
             ]
         return [
@@ -457,6 +483,8 @@ class Bench:
             floor=(_sql(page_sql), len(page_sql)),
         )
         now = timezone.now()
+        opp, target, unmet = self._advanceable(team_id, fallback=opp)
+        owner = self.client(opp.owner)
         advance_sql = [
             (
                 "SELECT r.kind, r.code FROM opportunities_stagerequirement r WHERE r.stage_id = "
@@ -473,11 +501,17 @@ class Bench:
             (
                 "INSERT INTO opportunities_stagehistory (opportunity_id, stage_id, entered_at, "
                 "entered_by_id, evidence) VALUES (%s, %s, %s, %s, %s)",
-                [opp.pk, opp.stage_id, now, opp.owner_id, "[]"],
+                [opp.pk, target.pk if target else opp.stage_id, now, opp.owner_id, "[]"],
             ),
             (
-                "UPDATE opportunities_opportunity SET stage_entered_at = %s WHERE id = %s",
-                [now, opp.pk],
+                "UPDATE opportunities_opportunity SET stage_id = %s, probability = %s, "
+                "stage_entered_at = %s, cadence_warned_at = NULL WHERE id = %s",
+                [
+                    target.pk if target else opp.stage_id,
+                    target.probability if target else opp.probability,
+                    now,
+                    opp.pk,
+                ],
             ),
         ]
         state = {}
@@ -493,16 +527,92 @@ class Bench:
                 409,
             ).status_code
 
-        self.measure(
-            "opportunity_advance",
-            "Advance an opportunity with its checklist (API POST)",
-            advance,
-            floor=(_sql(advance_sql), len(advance_sql)),
-            undo=True,
-        )
+        def measured():
+            # The unmet items are met first, in this transaction that is rolled back: each run
+            # (its own savepoint) is then a real move, not a 409 refusal.
+            self._satisfy(opp, unmet, now)
+            self.measure(
+                "opportunity_advance",
+                "Advance an opportunity with its checklist (API POST)",
+                advance,
+                floor=(_sql(advance_sql), len(advance_sql)),
+                undo=True,
+            )
+
+        undone(measured)
         self.results[-1].note = (
             "advanced" if state.get("status") == 200 else "refused with the missing items (409)"
         )
+
+    def recovery_managers(self) -> tuple[list[int], list[int]]:
+        """The (owner, manager) pairs of everyone who may hold a lead, as two arrays."""
+        from ltc.org.scoping import managers_of
+
+        if not hasattr(self, "_recovery_managers"):
+            holders = User.objects.filter(role__in=[Role.REP, Role.MANAGER]).values_list(
+                "id", flat=True
+            )
+            pairs = [(o, m) for o, ms in managers_of(list(holders)).items() for m in ms]
+            self._recovery_managers = ([o for o, _m in pairs], [m for _o, m in pairs])
+        return self._recovery_managers
+
+    # The checklist items the bench can meet by itself: a task done, a plain field filled.
+    SATISFIABLE_FIELDS = {"bid_date", "needs", "value_proposition", "expected_close_date"}
+
+    def _advanceable(self, team_id, *, fallback):
+        """An open deal of the team whose next stage's checklist is met, or else the first one
+        whose unmet items are only tasks and plain fields (met inside the rolled-back
+        transaction before timing), so the advance path measures a real move; with its target
+        and those unmet items. Among the team's first few hundred deals by id; else
+        ``fallback`` (which is refused: a 409)."""
+        from ltc.core.errors import DomainError
+        from opportunities import services
+
+        candidates = (
+            Opportunity.objects.filter(team_id=team_id, state="open")
+            .select_related("stage", "process", "owner")
+            .order_by("id")[:300]
+        )
+        best = None
+        for deal in candidates:
+            try:
+                target, items, missing = services.gate(deal)
+            except DomainError:  # the last stage: nowhere to advance to
+                continue
+            if not missing:
+                return deal, target, []
+            kinds = {item.code: item.kind for item in items}
+            unmet = [(kinds.get(m.code), m.code) for m in missing]
+            if best is None and all(
+                kind == "task" or (kind == "field" and code in self.SATISFIABLE_FIELDS)
+                for kind, code in unmet
+            ):
+                best = (deal, target, unmet)
+        return best or (fallback, None, [])
+
+    def _satisfy(self, deal, unmet, now) -> None:
+        from opportunities.models import OpportunityTask, TaskRole
+
+        fields = {
+            "bid_date": now.date() + timedelta(days=30),
+            "needs": "Bench: needs documented",
+            "value_proposition": "Bench: value proposition",
+            "expected_close_date": now.date() + timedelta(days=60),
+        }
+        for kind, code in unmet:
+            if kind == "field":
+                Opportunity.objects.filter(pk=deal.pk).update(**{code: fields[code]})
+            elif not OpportunityTask.objects.filter(opportunity=deal, code=code).update(
+                done_at=now, done_by=deal.owner
+            ):
+                OpportunityTask.objects.create(
+                    opportunity=deal,
+                    code=code,
+                    label=code,
+                    role=TaskRole.AR,
+                    done_at=now,
+                    done_by=deal.owner,
+                )
 
     def _open_deals(self, team_id) -> int:
         return Opportunity.objects.filter(team_id=team_id, state="open").count()
@@ -524,11 +634,19 @@ class Bench:
             ("dashboards", lambda: figures.dashboards(self)),
             ("billing", lambda: figures.billing(self)),
         ]
-        for name, step in steps:
-            if only and name not in only:
-                continue
-            self.say(f"{name}:")
-            step()
+        # A refused request (the 409 of an advance whose checklist is unmet) is an answer of
+        # the path, not news: django.request's warnings would print one line per run.
+        request_log = logging.getLogger("django.request")
+        level = request_log.level
+        request_log.setLevel(logging.ERROR)
+        try:
+            for name, step in steps:
+                if only and name not in only:
+                    continue
+                self.say(f"{name}:")
+                step()
+        finally:
+            request_log.setLevel(level)
         return self.results
 
 
