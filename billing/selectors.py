@@ -354,11 +354,12 @@ def order_to_cash(
     if until:
         paid = paid.filter(paid_on__lte=until)
     row = paid.aggregate(invoices=Count("id"), average=Avg("cash_days"))
-    average = row["average"]
-    return {
-        "invoices": row["invoices"],
-        "average_days": None if average is None else Decimal(str(average)).quantize(Decimal("0.1")),
-    }
+    return {"invoices": row["invoices"], "average_days": average_days(row["average"])}
+
+
+def average_days(average) -> Decimal | None:
+    """The database's average of ``cash_days`` as order-to-cash shows it: one decimal."""
+    return None if average is None else Decimal(str(average)).quantize(Decimal("0.1"))
 
 
 def receivables_summary(invoices: QuerySet[Invoice], *, today: date | None = None) -> dict:

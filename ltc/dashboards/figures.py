@@ -15,9 +15,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import reduce
+from operator import or_
 
 from django.conf import settings
 from django.db.models import (
+    Avg,
     Case,
     Count,
     DateField,
@@ -34,8 +37,9 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce, RowNumber, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -50,7 +54,7 @@ from opportunities.models import (
 
 from .periods import Period, month_start
 from .scope import Scope
-from .stats import days, nearest_rank
+from .stats import PERCENTILES, days, nearest_rank
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=20, decimal_places=2)
@@ -873,10 +877,28 @@ def order_to_cash_days(scope: Scope, period: Period, *, invoices: QuerySet | Non
     invoices = (_scope_invoices(scope) if invoices is None else invoices).filter(
         _on(period, "paid_on"), cash_days__isnull=False
     )
-    spread = nearest_rank(invoices, F("cash_days"))
-    average = selectors.order_to_cash(invoices)["average_days"]
+    # The nearest ranks of ``stats.nearest_rank`` and billing's average in one statement: the
+    # average is one more window over the same rows.
+    wanted = [(p * F("_n") + 99) / 100 for p in PERCENTILES]
+    rows = list(
+        invoices.order_by()
+        .annotate(
+            _rank=Window(RowNumber(), order_by=[F("cash_days").asc(), F("pk").asc()]),
+            _n=Window(Count("pk")),
+            _average=Window(Avg("cash_days")),
+        )
+        .filter(reduce(or_, (Q(_rank=rank) for rank in wanted)))
+        .values("cash_days", "_rank", "_n", "_average")
+    )
+    spread, average = None, None
+    for row in rows:  # the two rows at the wanted ranks (one when they coincide)
+        spread = spread or {"count": row["_n"]}
+        average = selectors.average_days(row["_average"])
+        for p in PERCENTILES:
+            if row["_rank"] == (row["_n"] * p + 99) // 100:
+                spread[p] = row["cash_days"]
     return {
-        **_spread(spread.get(None), convert=_whole_days),
+        **_spread(spread, convert=_whole_days),
         "average": None if average is None else float(average),
     }
 

@@ -6,12 +6,15 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db.models import F
 
+from billing import selectors
 from billing import services as billing
 from delivery import services as delivery
 from ltc.dashboards import figures
 from ltc.dashboards.periods import parse_period
 from ltc.dashboards.scope import resolve_scope
+from ltc.dashboards.stats import nearest_rank
 
 from ..billing.steps import accepted_order, issued
 from ..contracts.steps import NOW, TODAY, signed, signing_deal
@@ -87,6 +90,11 @@ def test_a_split_payment_settles_each_invoice_on_its_own_day(org, cash, frozen):
     assert paid["order_to_cash"] == {"count": 2, "median": 10.0, "p90": 30.0, "average": 20.0}
     cycle = figures.cycle_times(scope, YEAR)
     assert cycle["order_to_cash"] == paid["order_to_cash"]
+    # One statement gives the nearest ranks and billing's average, as the two definitions do.
+    invoices = figures.paid_invoices(scope, YEAR)
+    ranks = nearest_rank(invoices, F("cash_days"))[None]
+    assert (ranks["count"], ranks[50], ranks[90]) == (2, 10, 30)
+    assert selectors.order_to_cash(invoices)["average_days"] == Decimal("20.0")
 
 
 def test_aging_buckets_and_dso(org, cash, frozen):
