@@ -288,24 +288,21 @@ def dso(
 ) -> list[dict]:
     """Days sales outstanding per currency: outstanding now / invoiced (issued, not voided) in
     the last ``days`` days × ``days``. Rows of ``currency``, ``outstanding``, ``sales``, ``days``,
-    ``dso`` (None without sales). Two aggregate queries."""
+    ``dso`` (None without sales), one per currency with either. One aggregate query."""
     today = today or timezone.localdate()
     start = today - timedelta(days=days - 1)
-    outstanding = dict(
-        invoices.filter(state__in=OPEN_STATES)
+    is_open = Q(state__in=OPEN_STATES)
+    recent = Q(state__in=ISSUED_STATES, issued_on__gte=start, issued_on__lte=today)
+    rows = (
+        invoices.filter(is_open | recent)
         .order_by()
-        .values_list("currency")
-        .annotate(total=Sum(OUTSTANDING))
-    )
-    sales = dict(
-        invoices.filter(state__in=ISSUED_STATES, issued_on__gte=start, issued_on__lte=today)
-        .order_by()
-        .values_list("currency")
-        .annotate(total=Sum("amount"))
+        .values("currency")
+        .annotate(outstanding=Sum(OUTSTANDING, filter=is_open), sales=Sum("amount", filter=recent))
+        .order_by("currency")
     )
     return [  # one row per currency, not per invoice
-        {"currency": currency, **dso_row(outstanding.get(currency), sales.get(currency), days)}
-        for currency in sorted(set(outstanding) | set(sales))
+        {"currency": row["currency"], **dso_row(row["outstanding"], row["sales"], days)}
+        for row in rows
     ]
 
 
