@@ -101,19 +101,10 @@ def _now(now: datetime | None) -> datetime:
 
 
 def _by_index(scope: Scope, prefix: str = "") -> Q:
-    """A condition on the deals (``prefix`` leads to the deal) that the scope's own condition
-    already implies, written so the database can find the teams' deals by index: a team scope's
-    deals are those booked to its teams or owned by their members (``Scope.deal_q``), and
-    ``owner__team_id__in`` (a join to every deal's owner) becomes ``owner_id`` in the members'
-    ids, read first. Adding it changes no answer; without teams it is empty."""
-    if scope.team_ids is None:
-        return Q()
-    from ltc.org.models import User
-
-    members = list(
-        User.objects.filter(team_id__in=scope.team_ids).order_by().values_list("pk", flat=True)
-    )
-    return Q(**{f"{prefix}team_id__in": scope.team_ids}) | Q(**{f"{prefix}owner_id__in": members})
+    """Formerly the teams' condition with the members' ids, so the database could find the
+    teams' deals by index; ``Scope.deal_q`` is now written that way itself (``member_ids``), so
+    nothing is left to add."""
+    return Q()
 
 
 # Funnel -------------------------------------------------------------------------------------------

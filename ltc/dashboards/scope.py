@@ -14,6 +14,7 @@ record its viewer could not open.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -69,10 +70,20 @@ class Scope:
             params["owner"] = str(self.owner.pk)
         return params
 
+    @cached_property
+    def member_ids(self) -> list[int]:
+        """The ids of the users of the scope's teams (read once per scope; [] without teams)."""
+        if self.team_ids is None:
+            return []
+        return list(
+            User.objects.filter(team_id__in=self.team_ids).order_by().values_list("pk", flat=True)
+        )
+
     # The filters, one per kind of record ------------------------------------------------------
     def deal_q(self, prefix: str = "") -> Q:
         """Opportunities in scope: the person's triangle, or the deals of the teams' members or
-        booked to the teams."""
+        booked to the teams. The members are their ids (``member_ids``), not a join to every
+        deal's owner, so the database finds the teams' deals by index."""
         q = Q()
         if self.owner is not None:
             q &= (
@@ -82,23 +93,39 @@ class Scope:
             )
         if self.team_ids is not None:
             q &= Q(**{f"{prefix}team_id__in": self.team_ids}) | Q(
-                **{f"{prefix}owner__team_id__in": self.team_ids}
+                **{f"{prefix}owner_id__in": self.member_ids}
             )
         return q
+
+    def sees_every_deal_in_scope(self) -> bool:
+        """Whether ``opportunity_scope(viewer)`` (who sees which deal) holds for every deal of
+        ``deal_q``, so the deal querysets may leave it out: the viewer's own triangle (a deal of
+        the triangle is visible to its member), or teams all inside the subtree the viewer leads
+        (a deal booked to such a team, or owned by its member, is visible to their manager)."""
+        if self.owner is not None and self.owner.pk == self.viewer.pk:
+            return True
+        return self.team_ids is not None and self.team_ids <= managed_team_ids(self.viewer)
 
     def opportunities(self) -> QuerySet:
         from opportunities.models import Opportunity
 
+        if self.sees_every_deal_in_scope():
+            return Opportunity.objects.filter(self.deal_q())
         return Opportunity.objects.visible_to(self.viewer).filter(self.deal_q())
 
     def stage_history(self) -> QuerySet:
         from opportunities.models import StageHistory
 
-        return StageHistory.objects.filter(opportunity__in=self.opportunities().values("pk"))
+        deals = self.opportunities()
+        if not deals.query.where:  # every deal: every stay (each has its deal)
+            return StageHistory.objects.all()
+        return StageHistory.objects.filter(opportunity__in=deals.values("pk"))
 
     def reviews(self) -> QuerySet:
         from opportunities.models import Review
 
+        if self.sees_every_deal_in_scope():
+            return Review.objects.filter(self.deal_q("opportunity__"))
         return Review.objects.visible_to(self.viewer).filter(self.deal_q("opportunity__"))
 
     def leads(self) -> QuerySet:
@@ -111,11 +138,10 @@ class Scope:
             taken = LeadRecovery.objects.filter(former_owner=self.owner).values("lead_id")
             qs = qs.filter(Q(owner=self.owner) | Q(pk__in=taken))
         if self.team_ids is not None:
-            taken = LeadRecovery.objects.filter(former_owner__team_id__in=self.team_ids).values(
-                "lead_id"
-            )
+            members = self.member_ids
+            taken = LeadRecovery.objects.filter(former_owner_id__in=members).values("lead_id")
             qs = qs.filter(
-                Q(owner__team_id__in=self.team_ids)
+                Q(owner_id__in=members)
                 | Q(pk__in=taken)
                 | Q(owner__isnull=True, pool__team_id__in=self.team_ids)
             )
