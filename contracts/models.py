@@ -301,6 +301,7 @@ class Contract(FSMModelMixin, models.Model):
         verbose_name=_("opportunity"),
         related_name="contracts",
         on_delete=models.PROTECT,
+        db_index=False,  # contract_opportunity_idx below, with the contract's id
     )
     customer = models.ForeignKey(
         "customers.Customer",
@@ -373,6 +374,11 @@ class Contract(FSMModelMixin, models.Model):
                 condition=~models.Q(state="cancelled"),
                 name="one_live_contract_per_opportunity",
             ),
+        ]
+        indexes = [
+            # A deal's contracts, and the scope of every figure under contracts (invoices,
+            # revenue, units: the deals in scope, then their contracts) from the index alone.
+            models.Index(fields=["opportunity"], include=["id"], name="contract_opportunity_idx"),
         ]
 
     def __str__(self) -> str:
