@@ -24,8 +24,8 @@ from .models import Lead, LeadRecovery
 BATCH = """
 WITH picked AS (
     SELECT id, owner_id, follow_up_due_at AS due, title FROM {lead}
-    WHERE state = 'assigned' AND follow_up_due_at < %(now)s
-    ORDER BY id LIMIT %(batch)s FOR UPDATE SKIP LOCKED
+    WHERE id = ANY(%(ids)s) AND state = 'assigned' AND follow_up_due_at < %(now)s
+    ORDER BY id FOR UPDATE SKIP LOCKED
 ), moved AS (
     UPDATE {lead} l SET state = 'new', owner_id = NULL, assigned_at = NULL,
         follow_up_due_at = NULL, warned_at = NULL, recovery_count = l.recovery_count + 1,
@@ -74,17 +74,23 @@ def recover_overdue_leads_pg(*, now: datetime, reason: str, batch_size: int) -> 
         notice=Notification._meta.db_table,
         user=User._meta.db_table,
     )
-    # The managers of everyone who holds an overdue lead now: one tree walk for the sweep.
-    owner_ids = (
+    # The overdue leads, read once: their ids make the batches, their owners the managers to
+    # notify (one tree walk for the sweep). A batch that asked the index again for the first
+    # ``batch_size`` overdue leads by id would walk past every lead the earlier batches moved
+    # (dead to the index until vacuumed): quadratic in the number of batches. Each batch still
+    # checks state and deadline on the locked rows, so a lead followed up meanwhile stays, and
+    # a lead a request holds is skipped and taken by the next run.
+    overdue = list(
         Lead.objects.filter(state="assigned", follow_up_due_at__lt=now)
-        .order_by()
-        .values_list("owner_id", flat=True)
-        .distinct()
+        .order_by("id")
+        .values_list("id", "owner_id")
     )
-    pairs = [(o, m) for o, ms in managers_of(list(owner_ids)).items() for m in ms]
+    if not overdue:
+        return 0
+    owner_ids = {owner_id for _id, owner_id in overdue}
+    pairs = [(o, m) for o, ms in managers_of(sorted(owner_ids)).items() for m in ms]
     params = {
         "now": now,
-        "batch": batch_size,
         "reason": reason,
         "ct": ContentType.objects.get_for_model(Lead).pk,
         "tz": timezone.get_current_timezone_name(),
@@ -92,7 +98,8 @@ def recover_overdue_leads_pg(*, now: datetime, reason: str, batch_size: int) -> 
         "managers": [m for _o, m in pairs],
     }
     total = 0
-    while True:
+    for start in range(0, len(overdue), batch_size):
+        params["ids"] = [lead_id for lead_id, _owner in overdue[start : start + batch_size]]
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, params)
             moved, noticed = cursor.fetchone()
@@ -101,5 +108,4 @@ def recover_overdue_leads_pg(*, now: datetime, reason: str, batch_size: int) -> 
 
                 publish_on_commit(deliver_notification_emails)
         total += moved
-        if moved < batch_size:
-            return total
+    return total
