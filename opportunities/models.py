@@ -316,6 +316,19 @@ class Opportunity(FSMModelMixin, models.Model):
             models.Index(fields=["team", "state", "stage"], name="opp_team_stage_idx"),
             models.Index(fields=["owner", "state"], name="opp_owner_state_idx"),
             models.Index(fields=["state", "expected_close_date"], name="opp_state_close_idx"),
+            # The dashboards: the open deals per stage with their amounts, read from the index
+            # alone (funnel), and the deals closed in a period found by index, not by a scan of
+            # every deal (funnel, win rate, cycle times).
+            models.Index(
+                fields=["state", "stage"],
+                include=["amount", "currency"],
+                name="opp_state_stage_idx",
+            ),
+            models.Index(
+                fields=["state", "closed_at"],
+                include=["amount", "currency"],
+                name="opp_state_closed_at_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -381,7 +394,15 @@ class StageHistory(models.Model):
         verbose_name = _("stage history")
         verbose_name_plural = _("stage history")
         ordering = ["entered_at", "id"]
-        indexes = [models.Index(fields=["stage", "entered_at"])]
+        indexes = [
+            models.Index(fields=["stage", "entered_at"]),
+            # Cycle times: the stays that ended in a period, read from the index alone.
+            models.Index(
+                fields=["exited_at"],
+                include=["opportunity", "stage", "entered_at", "id"],
+                name="stay_exited_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.opportunity_id}: {self.stage_id} {self.entered_at:%Y-%m-%d}"

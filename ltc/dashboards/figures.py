@@ -179,12 +179,14 @@ def funnel(scope: Scope, period: Period, *, currency: str | None = None) -> dict
     """
     currency = currency or default_currency()
     opps = scope.opportunities()
+    # COUNT(*), not of the ids: the open deals per stage are then read from opp_state_stage_idx
+    # alone (state, stage, amount, currency).
     now_rows = {
         row["stage_id"]: row
         for row in opps.filter(state=OpportunityState.OPEN)
         .order_by()
         .values("stage_id")
-        .annotate(count=Count("id"), amount=_sum("amount", currency))
+        .annotate(count=Count("*"), amount=_sum("amount", currency))
     }
     all_stages = list(
         Stage.objects.select_related("process").order_by(
