@@ -100,13 +100,6 @@ def _now(now: datetime | None) -> datetime:
     return now or timezone.now()
 
 
-def _by_index(scope: Scope, prefix: str = "") -> Q:
-    """Formerly the teams' condition with the members' ids, so the database could find the
-    teams' deals by index; ``Scope.deal_q`` is now written that way itself (``member_ids``), so
-    nothing is left to add."""
-    return Q()
-
-
 # Funnel -------------------------------------------------------------------------------------------
 def open_in_stage(scope: Scope, stage_id: int) -> QuerySet:
     return scope.opportunities().filter(state=OpportunityState.OPEN, stage_id=stage_id)
@@ -547,7 +540,7 @@ def win_rate(scope: Scope, period: Period, *, currency: str | None = None) -> di
     deals per reason category; ``competitors``: the lost deals per winning competitor (where one
     was named), with their amounts."""
     currency = currency or default_currency()
-    groups = _win_groups(closed_deals(scope, period).filter(_by_index(scope)), currency)
+    groups = _win_groups(closed_deals(scope, period), currency)
     grades = dict(Grade.choices)
     by_grade = [
         {
@@ -701,11 +694,9 @@ def forecast(
     weighted_amount = ExpressionWrapper(
         F("amount") * F("probability") / Value(Decimal("100")), output_field=MONEY
     )
-    by_index = _by_index(scope)
     open_rows = {
         row["month"]: row
         for row in forecast_deals(scope, period)
-        .filter(by_index)
         .annotate(month=TruncMonth("expected_close_date", output_field=DateField()))
         .order_by()
         .values("month")
@@ -720,7 +711,6 @@ def forecast(
     won_rows = {
         row["month"]: row
         for row in won_deals(scope, period)
-        .filter(by_index)
         .annotate(month=TruncMonth("closed_at", output_field=DateField()))
         .order_by()
         .values("month")
@@ -853,23 +843,15 @@ def paid_invoices(scope: Scope, period: Period) -> QuerySet:
     return scope.invoices().filter(_on(period, "paid_on"), cash_days__isnull=False)
 
 
-def _scope_invoices(scope: Scope) -> QuerySet:
-    """The scope's invoices (``Scope.invoices``), with the scope's teams findable by index."""
-    return scope.invoices().filter(_by_index(scope, "contract__opportunity__"))
-
-
-def order_to_cash_days(scope: Scope, period: Period, *, invoices: QuerySet | None = None) -> dict:
+def order_to_cash_days(scope: Scope, period: Period) -> dict:
     """Order-to-cash days (billing's ``cash_days``): from the day the work started — the order
     date, or the contract's signing date for a milestone invoice — to the day the invoice was paid
     in full, over the invoices paid in full in the period. A payment split over several invoices
     pays each on its own date; an invoice paid by several payments counts once, on the day the last
-    one settled it. Median and 90th percentile (nearest rank) and billing's average.
-    ``invoices``: the scope's invoices (``_scope_invoices``) when the caller has them already."""
+    one settled it. Median and 90th percentile (nearest rank) and billing's average."""
     from billing import selectors
 
-    invoices = (_scope_invoices(scope) if invoices is None else invoices).filter(
-        _on(period, "paid_on"), cash_days__isnull=False
-    )
+    invoices = paid_invoices(scope, period)
     # The nearest ranks of ``stats.nearest_rank`` and billing's average in one statement: the
     # average is one more window over the same rows.
     wanted = [(p * F("_n") + 99) / 100 for p in PERCENTILES]
@@ -911,7 +893,6 @@ def revenue(scope: Scope, period: Period, *, currency: str | None = None) -> dic
     rows = {
         row["period"]: row
         for row in scope.revenue()
-        .filter(_by_index(scope, "contract__opportunity__"))
         .filter(_on(period, "period"))
         .order_by()
         .values("period")
@@ -938,7 +919,6 @@ def revenue(scope: Scope, period: Period, *, currency: str | None = None) -> dic
         )
     waiting = (
         scope.units()
-        .filter(_by_index(scope, "order__contract__opportunity__"))
         .filter(state=UnitState.SHIPPED)
         .aggregate(count=Count("id"), amount=_sum("amount", currency, prefix="order__"))
     )
@@ -970,8 +950,7 @@ def receivables(
 
     currency = currency or default_currency()
     today = today or timezone.localdate()
-    scoped = _scope_invoices(scope)
-    invoices = scoped.filter(currency=currency)
+    invoices = scope.invoices().filter(currency=currency)
     buckets = ("not_due", "days_0_30", "days_31_60", "days_61_90", "over_90", "total")
     totals = selectors.receivables_totals(
         invoices, today=today, since=period.start, until=period.end
@@ -1007,5 +986,5 @@ def receivables(
         "dso": {key: dso[key] for key in ("outstanding", "sales", "days", "dso")},
         "invoiced": _money(totals["invoiced"]),
         "collected": _money(collected),
-        "order_to_cash": order_to_cash_days(scope, period, invoices=scoped),
+        "order_to_cash": order_to_cash_days(scope, period),
     }
