@@ -295,8 +295,11 @@ class Lead(FSMModelMixin, models.Model):
             # Whole, not partial: the sweeps ask for assigned leads by deadline, but a lead list
             # filtered by any state counts its rows from this index (partial, counting the
             # converted leads took a bitmap scan of lead_pool_score_idx, ~100x slower), and a
-            # recovered lead's entry ('new', NULL) is appended at one place, nearly free.
-            models.Index(fields=["state", "follow_up_due_at"], name="lead_state_due_idx"),
+            # recovered lead's entry ('new', NULL) is appended at one place, nearly free. With
+            # id last, the recovery's batches resume at (deadline, id) in the index itself.
+            models.Index(
+                fields=["state", "follow_up_due_at", "id"], name="lead_state_due_idx"
+            ),
             # The duplicate keys are looked up by equality only: plain indexes, without the
             # LIKE (pattern_ops) twins a db_index CharField gets on PostgreSQL. A blank key is
             # never looked up (services.find_duplicate skips it), so the blank ones, many for

@@ -4,12 +4,13 @@ The same effect as the portable loop in ``services.recover_overdue_leads`` — o
 leads back to their pool, a recovery row, a transition-log row and the notifications of the
 former owner and their manager — written as data-modifying CTEs, so a batch of 10,000 leads is one
 round trip instead of five bulk inserts built row by row in Python. Rows a request holds right
-now are skipped (``SKIP LOCKED``) and taken by the next run.
+now are skipped (``SKIP LOCKED``) and taken by the next run. The batches walk the overdue leads
+in (deadline, id) order, each from where the previous one stopped.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
@@ -24,8 +25,9 @@ from .models import Lead, LeadRecovery
 BATCH = """
 WITH picked AS (
     SELECT id, owner_id, follow_up_due_at AS due, title FROM {lead}
-    WHERE id = ANY(%(ids)s) AND state = 'assigned' AND follow_up_due_at < %(now)s
-    ORDER BY id FOR UPDATE SKIP LOCKED
+    WHERE state = 'assigned' AND follow_up_due_at < %(now)s
+        AND (follow_up_due_at, id) > (%(after_due)s, %(after_id)s)
+    ORDER BY follow_up_due_at, id LIMIT %(batch)s FOR UPDATE SKIP LOCKED
 ), moved AS (
     UPDATE {lead} l SET state = 'new', owner_id = NULL, assigned_at = NULL,
         follow_up_due_at = NULL, warned_at = NULL, recovery_count = l.recovery_count + 1,
@@ -60,7 +62,11 @@ WITH picked AS (
     ORDER BY m.id, r.rank
     RETURNING 1
 )
-SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM noticed)
+SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM noticed), (SELECT count(*) FROM picked),
+    last.due, last.id
+FROM (SELECT NULL) AS one LEFT JOIN LATERAL (
+    SELECT due, id FROM picked ORDER BY due DESC, id DESC LIMIT 1
+) last ON true
 """
 
 
@@ -74,38 +80,39 @@ def recover_overdue_leads_pg(*, now: datetime, reason: str, batch_size: int) -> 
         notice=Notification._meta.db_table,
         user=User._meta.db_table,
     )
-    # The overdue leads, read once: their ids make the batches, their owners the managers to
-    # notify (one tree walk for the sweep). A batch that asked the index again for the first
-    # ``batch_size`` overdue leads by id would walk past every lead the earlier batches moved
-    # (dead to the index until vacuumed): quadratic in the number of batches. Each batch still
-    # checks state and deadline on the locked rows, so a lead followed up meanwhile stays, and
-    # a lead a request holds is skipped and taken by the next run.
-    overdue = list(
+    # The managers of everyone who holds an overdue lead now: one tree walk for the sweep.
+    owner_ids = (
         Lead.objects.filter(state="assigned", follow_up_due_at__lt=now)
-        .order_by("id")
-        .values_list("id", "owner_id")
+        .order_by()
+        .values_list("owner_id", flat=True)
+        .distinct()
     )
-    if not overdue:
-        return 0
-    owner_ids = {owner_id for _id, owner_id in overdue}
-    pairs = [(o, m) for o, ms in managers_of(sorted(owner_ids)).items() for m in ms]
+    pairs = [(o, m) for o, ms in managers_of(list(owner_ids)).items() for m in ms]
     params = {
         "now": now,
+        "batch": batch_size,
         "reason": reason,
         "ct": ContentType.objects.get_for_model(Lead).pk,
         "tz": timezone.get_current_timezone_name(),
         "owners": [o for o, _m in pairs],
         "managers": [m for _o, m in pairs],
+        # Each batch starts after the last (deadline, id) the previous one took, in the order
+        # of lead_state_due_idx (state, follow_up_due_at, id): asking for the first
+        # ``batch_size`` overdue leads again would walk, in every batch, past each lead the
+        # earlier ones moved (their entries stay until vacuum): quadratic in the batches.
+        "after_due": datetime(1, 1, 1, tzinfo=UTC),
+        "after_id": 0,
     }
     total = 0
-    for start in range(0, len(overdue), batch_size):
-        params["ids"] = [lead_id for lead_id, _owner in overdue[start : start + batch_size]]
+    while True:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, params)
-            moved, noticed = cursor.fetchone()
+            moved, noticed, picked, last_due, last_id = cursor.fetchone()
             if noticed:
                 from ltc.activity.tasks import deliver_notification_emails
 
                 publish_on_commit(deliver_notification_emails)
         total += moved
-    return total
+        if picked < batch_size:
+            return total
+        params["after_due"], params["after_id"] = last_due, last_id

@@ -223,3 +223,20 @@ def test_each_pool_warns_within_its_own_window(org, frozen):
 
     assert services.warn_leads_due_soon() == 1
     assert Notification.objects.get(kind="lead_due_soon").url == f"/leads/{in_long.pk}/"
+
+
+def test_small_batches_over_one_shared_deadline_move_every_lead_once(org, frozen):
+    """The batches resume where the previous one stopped (deadline, then id): leads sharing one
+    deadline, more than a batch of them, are each recovered once, with one notice each."""
+    due = -timedelta(hours=2)
+    overdue = [held_lead(org.rep1, pool=org.region_pool, due_in=due).pk for _ in range(17)]
+    Lead.objects.filter(pk__in=overdue).update(follow_up_due_at=NOW - timedelta(hours=2))
+
+    assert services.recover_overdue_leads(batch_size=5) == 17
+    assert services.recover_overdue_leads(batch_size=5) == 0
+    assert set(Lead.objects.filter(pk__in=overdue).values_list("state", "recovery_count")) == {
+        ("new", 1)
+    }
+    assert LeadRecovery.objects.filter(lead__in=overdue).count() == 17
+    notices = Notification.objects.filter(kind="lead_recovered", recipient=org.rep1)
+    assert sorted(int(n.url.split("/")[2]) for n in notices) == sorted(overdue)
