@@ -19,6 +19,8 @@ from functools import reduce
 from operator import or_
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import (
     Avg,
     Case,
@@ -275,6 +277,51 @@ def _leakage_row(row: dict) -> dict:
     }
 
 
+def _leakage_groups(leads: QuerySet, now: datetime, reasons: dict[str, Q]) -> list[dict]:
+    """``leakage``'s counts per (source, owner) in one read of the leads: the leads joined (LEFT
+    JOIN) to the ids of the leads recovered for a missed deadline, one row per lead, so every
+    count counts a lead once. ``missed``: so recovered (a joined row) or overdue now; the other
+    conditions are ``leakage_filters`` (and ``reasons``) as 0/1 flags computed on the lead. A
+    join, not a lookup per lead nor an IN-subquery (which the planner may run per lead)."""
+    conditions = {**leakage_filters(now), "missed": _overdue_now(now), **reasons}
+    flags = {
+        f"f_{name}": Case(When(q, then=_one(1)), default=_one(0)) for name, q in conditions.items()
+    }
+    inner = (
+        leads.order_by()
+        .annotate(**flags)
+        .values("id", "source", "owner_id", "recovery_count", *flags)
+    )
+    try:
+        inner_sql, inner_params = inner.query.sql_with_params()
+    except EmptyResultSet:
+        return []
+    connection = connections[leads.db]
+    quote = connection.ops.quote_name
+    counts = {name: f"l.{quote(f'f_{name}')} = 1" for name in conditions if name != "missed"}
+    counts["missed"] = f"(r.lead_id IS NOT NULL OR l.{quote('f_missed')} = 1)"
+    selects = [
+        "COUNT(*) AS total",
+        "SUM(COALESCE(l.recovery_count, 0)) AS recoveries",
+        *(
+            f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END) AS {quote(name)}"
+            for name, condition in counts.items()
+        ),
+    ]
+    recovered = (
+        f"SELECT lead_id FROM {quote(LeadRecovery._meta.db_table)} WHERE kind = %s GROUP BY lead_id"
+    )
+    sql = (
+        f"SELECT l.source, l.owner_id, {', '.join(selects)} FROM ({inner_sql}) l "
+        f"LEFT JOIN ({recovered}) r ON r.lead_id = l.id GROUP BY l.source, l.owner_id "
+        "ORDER BY l.source"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*inner_params, LeadRecovery.Kind.RECOVERED])
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 def leakage_leads(
     scope: Scope, period: Period, kind: str, *, now: datetime | None = None
 ) -> QuerySet:
@@ -299,52 +346,32 @@ def leakage(scope: Scope, period: Period, *, now: datetime | None = None) -> dic
     """
     now = _now(now)
     leads = leads_created(scope, period)
-    # One pass over the leads: every count per (source, owner), with the disqualified per reason
-    # as extra counts. The counts add up, so the totals, the sources and the reps are sums of
-    # these groups; sources keep the database's order.
+    # One read of the leads (``_leakage_groups``): every count per (source, owner), with the
+    # disqualified per reason as extra counts. The counts add up, so the totals, the sources and
+    # the reps are sums of these groups; sources keep the database's order.
     codes = [code for code, _label in DisqualifyReason.choices]
     disqualified = Q(state=LeadState.DISQUALIFIED)
     per_reason = {
-        f"reason_{i}": Count("id", filter=disqualified & Q(disqualify_reason=code))
-        for i, code in enumerate(codes)
+        f"reason_{i}": disqualified & Q(disqualify_reason=code) for i, code in enumerate(codes)
     }
-    per_reason["reason_odd"] = Count("id", filter=disqualified & ~Q(disqualify_reason__in=codes))
+    per_reason["reason_odd"] = disqualified & ~Q(disqualify_reason__in=codes)
     keys = ("total", "recoveries", *LEAKAGE_KINDS)
     sums = dict.fromkeys(keys, 0)
     sources: dict = {}
     held: dict = {}
     reasons = dict.fromkeys(codes, 0)
     odd = 0
-    for row in (
-        leads.order_by()
-        .values("source", "owner_id")
-        .annotate(**_leakage_counts(now, missed=_overdue_now(now)), **per_reason)
-        .order_by("source")
-    ):
+    for row in _leakage_groups(leads, now, per_reason):
         for into in (
             sums,
             sources.setdefault(row["source"], {}),
             held.setdefault(row["owner_id"], {}),
         ):
             for key in keys:
-                into[key] = into.get(key, 0) + row[key]
+                into[key] = into.get(key, 0) + int(row[key] or 0)
         for i, code in enumerate(codes):
-            reasons[code] += row[f"reason_{i}"]
-        odd += row["reason_odd"]
-    # ``missed`` = overdue now (counted above) or recovered for a missed deadline: add the
-    # recovered leads that are not overdue now, found from the recoveries (a semi-join, not a
-    # lookup per lead).
-    for row in (
-        leads.filter(
-            pk__in=LeadRecovery.objects.filter(kind=LeadRecovery.Kind.RECOVERED).values("lead_id")
-        )
-        .exclude(_overdue_now(now))
-        .order_by()
-        .values("source", "owner_id")
-        .annotate(count=Count("id"))
-    ):
-        for into in (sums, sources[row["source"]], held[row["owner_id"]]):
-            into["missed"] += row["count"]
+            reasons[code] += int(row[f"reason_{i}"] or 0)
+        odd += int(row["reason_odd"] or 0)
     reasons = {code: count for code, count in reasons.items() if count}
     if odd:  # reasons outside the list (old or blank codes): counted as they are
         reasons.update(
