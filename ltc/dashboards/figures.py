@@ -256,17 +256,6 @@ def leakage_filters(now: datetime) -> dict[str, Q]:
 LEAKAGE_KINDS = ("missed", "recovered", "recovered_twice", "disqualified", "untouched")
 
 
-def _leakage_counts(now: datetime, *, missed: Q | None = None) -> dict:
-    """The counts of ``leakage`` as aggregates; ``missed`` replaces the condition of that count
-    (``leakage`` counts the overdue-now part in its pass over the leads, the rest apart)."""
-    counts = {"total": Count("id"), "recoveries": Coalesce(Sum("recovery_count"), 0)}
-    filters = leakage_filters(now)
-    if missed is not None:
-        filters["missed"] = missed
-    counts.update({name: Count("id", filter=q) for name, q in filters.items()})
-    return counts
-
-
 def _leakage_row(row: dict) -> dict:
     total = row["total"]
     return {
