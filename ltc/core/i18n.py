@@ -47,7 +47,10 @@ class UserLanguageMiddleware:
 
     def __call__(self, request):
         chosen = None
-        user = getattr(request, "user", None)
+        # A call with an Authorization header is an API client (ERP, OA, a script), not a
+        # browser: no language cookie for it, and no session user read for nothing (the token's
+        # user is known only inside DRF; Accept-Language decides, as for any API call).
+        user = None if "HTTP_AUTHORIZATION" in request.META else getattr(request, "user", None)
         if (
             user is not None
             and user.is_authenticated
