@@ -297,9 +297,7 @@ class Lead(FSMModelMixin, models.Model):
             # converted leads took a bitmap scan of lead_pool_score_idx, ~100x slower), and a
             # recovered lead's entry ('new', NULL) is appended at one place, nearly free. With
             # id last, the recovery's batches resume at (deadline, id) in the index itself.
-            models.Index(
-                fields=["state", "follow_up_due_at", "id"], name="lead_state_due_idx"
-            ),
+            models.Index(fields=["state", "follow_up_due_at", "id"], name="lead_state_due_idx"),
             # The duplicate keys are looked up by equality only: plain indexes, without the
             # LIKE (pattern_ops) twins a db_index CharField gets on PostgreSQL. A blank key is
             # never looked up (services.find_duplicate skips it), so the blank ones, many for
