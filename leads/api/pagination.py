@@ -75,8 +75,13 @@ class KeysetPagination(BasePagination):
         # rows never reads them from the table. The outer query needs no scope of its own: the
         # ids come from the scoped queryset, in the same snapshot.
         keys = queryset.values("pk")[: self.size + 1]
-        rows = queryset.model._default_manager.filter(pk__in=keys).order_by(*order)
-        rows.query.select_related = queryset.query.select_related
+        if queryset.query.annotations:
+            # Annotated rows must come from the queryset that annotates them.
+            rows = queryset.filter(pk__in=keys)
+        else:
+            rows = queryset.model._default_manager.filter(pk__in=keys).order_by(*order)
+            rows.query.select_related = queryset.query.select_related
+            rows = rows.prefetch_related(*queryset._prefetch_related_lookups)
         # A view with ``page_rows`` reads the page as plain rows (dicts with "id", see
         # LeadViewSet.list); the others get model instances.
         page_rows = getattr(view, "page_rows", None)

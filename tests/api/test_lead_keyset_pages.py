@@ -66,3 +66,28 @@ def test_a_cursor_of_another_ordering_is_refused(org, api):
     assert client.get("/api/v1/leads/pool/", {"cursor": cursor, "page_size": 1}).status_code == 200
     wrong = client.get("/api/v1/leads/pool/", {"cursor": cursor, "ordering": "created_at"})
     assert wrong.status_code == 404
+
+
+def test_a_page_keeps_the_querysets_annotations_and_prefetches(org, rf):
+    """The page's rows are read by id in a second (outer) query; what the queryset annotated or
+    prefetched must still be on them."""
+    from django.db.models import Value
+    from rest_framework.request import Request
+
+    from leads.api.pagination import KeysetPagination
+
+    for _ in range(3):
+        LeadFactory(pool=org.default_pool)
+    queryset = (
+        Lead.objects.annotate(marker=Value(7))
+        .prefetch_related("recoveries")
+        .order_by("-score", "-id")
+    )
+    request = Request(rf.get("/api/v1/leads/", {"page_size": 2}))
+    page = KeysetPagination().paginate_queryset(queryset, request)
+    assert len(page) == 2 and all(row.marker == 7 for row in page)
+
+    plain = Lead.objects.prefetch_related("recoveries").order_by("-score", "-id")
+    page = KeysetPagination().paginate_queryset(plain, request)
+    assert len(page) == 2
+    assert all("recoveries" in row._prefetched_objects_cache for row in page)
