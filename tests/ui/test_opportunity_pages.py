@@ -584,3 +584,15 @@ def test_the_detail_page_query_count_does_not_grow_with_its_history(
     client = browser_as("rep1")
     with django_assert_max_num_queries(35):
         assert client.get(reverse("opportunities:detail", args=[deal.pk])).status_code == 200
+
+
+def test_the_boards_cards_escape_what_users_typed(browser_as, org):
+    # The cards are written by the view (opportunities/views.py, _cards_html), not by the
+    # template engine: every typed value must still arrive escaped.
+    customer = CustomerFactory(owner=org.rep1, team=org.rep1.team, name='Tom & "Jerry" <Ltd>')
+    deal = opportunity(org.rep1, customer=customer, name="<script>alert(1)</script>")
+    body = browser_as("rep1").get(reverse("opportunities:board")).content.decode()
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert "Tom &amp; &quot;Jerry&quot; &lt;Ltd&gt;" in body
+    assert reverse("opportunities:detail", args=[deal.pk]) in body
