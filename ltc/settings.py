@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ltc.core.middleware.BadInputMiddleware",
     "ltc.core.i18n.UserLanguageMiddleware",
     "ltc.audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -238,6 +239,12 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "integration": os.environ.get("LTC_INTEGRATION_RATE", "600/min"),
     },
+    "DEFAULT_PARSER_CLASSES": [
+        "ltc.core.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_METADATA_CLASS": "ltc.core.api.Metadata",
     "DEFAULT_PAGINATION_CLASS": "ltc.core.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -392,6 +399,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "ltc.security.backends.lockout_response"
+AXES_USERNAME_CALLABLE = "ltc.security.backends.lockout_username"
 LTC_CONTENT_SECURITY_POLICY = {
     "default-src": ["'self'"],
     "script-src": ["'self'", "'unsafe-inline'"],

@@ -211,6 +211,28 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def pytest_sessionstart(session):
+    from django.conf import settings
+
+    for report in (settings.VAR_DIR / "route-walk").glob("part-*.json"):
+        report.unlink()  # the route walk's figures are those of this run only
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The route walk (tests/security/test_route_walk.py) says how many requests it tried."""
+    import json
+
+    from django.conf import settings
+
+    parts = [json.loads(p.read_text()) for p in (settings.VAR_DIR / "route-walk").glob("*.json")]
+    if parts:
+        terminalreporter.write_line(
+            "route walk: {} routes, {} requests, {} answered 5xx".format(
+                *(sum(part[key] for part in parts) for key in ("routes", "requests", "failures"))
+            )
+        )
+
+
 def pytest_collection_modifyitems(items):
     """Mark every test that asks for a service, so a run on SQLite alone can deselect them
     (``-m "not postgres and not redis"``) while CI's PostgreSQL run takes them all."""

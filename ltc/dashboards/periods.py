@@ -87,32 +87,36 @@ def parse_period(
     if not period:
         return year(today.year)
     if match := YEAR.match(period):
-        return _checked(lambda: year(int(match[1])))
+        return _checked(int(match[1]), lambda y: year(y))
     if match := QUARTER.match(period):
-        y, q = int(match[1]), int(match[2])
+        q = int(match[2])
         return _checked(
-            lambda: Period(
+            int(match[1]),
+            lambda y: Period(
                 date(y, 3 * q - 2, 1),
                 date(y + 1, 1, 1) if q == 4 else date(y, 3 * q + 1, 1),
                 f"{y}-Q{q}",
-            )
+            ),
         )
     if match := MONTH.match(period):
-        y, m = int(match[1]), int(match[2])
-        return _checked(lambda: Period(date(y, m, 1), next_month(date(y, m, 1)), f"{y}-{m:02d}"))
+        m = int(match[2])
+        return _checked(
+            int(match[1]),
+            lambda y: Period(date(y, m, 1), next_month(date(y, m, 1)), f"{y}-{m:02d}"),
+        )
     raise InvalidInput(
         _("Use YYYY, YYYY-MM or YYYY-Qn (for example 2026, 2026-03, 2026-Q1)."), "period"
     )
 
 
-def _checked(build) -> Period:
+def _checked(year_number: int, build) -> Period:
+    # The year first: the last months of year 9999 have no first day after them (an overflow).
+    if year_number < 2000 or year_number > 2100:
+        raise InvalidInput(_("Choose a year between 2000 and 2100."), "period")
     try:
-        result = build()
+        return build(year_number)
     except ValueError:
         raise InvalidInput(_("This period does not exist."), "period") from None
-    if result.start.year < 2000 or result.start.year > 2100:
-        raise InvalidInput(_("Choose a year between 2000 and 2100."), "period")
-    return result
 
 
 def _date(value: str, field: str) -> date:

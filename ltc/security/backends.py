@@ -32,3 +32,15 @@ def lockout_response(request, original_response, credentials):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message}, status=429)
     return render(request, "security/locked_out.html", {"message": message}, status=429)
+
+
+def lockout_username(request, credentials=None) -> str | None:
+    """The user name django-axes counts failed logins under: what was typed, cut to the length a
+    user name may have (a longer one is no user's; stored whole, it overflowed axes' column)."""
+    if credentials:
+        username = credentials.get("username")
+    else:
+        username = getattr(request, "data", request.POST).get("username")
+    if username is None:
+        return None
+    return str(username)[:150]

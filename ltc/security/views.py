@@ -3,12 +3,18 @@
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
+
+from ltc.core.api import JSONParser
 
 from .authentication import token_has_expired, token_lifetime
 
 
 class ObtainExpiringAuthToken(ObtainAuthToken):
+    # ObtainAuthToken names its parsers; ours refuses a body nested too deeply with a 400.
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
     def post(self, request, *args, **kwargs):
         # Django's own request, not DRF's wrapper: django-axes flags a locked-out login on it,
         # and its middleware (which sees only Django's request) turns that into the 429.
