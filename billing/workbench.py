@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from ltc.core.workbench import register
 from ltc.org.models import Role
 
-from . import selectors
+from . import invoiceable, selectors
 from .models import Invoice
 
 ROWS = 8
@@ -15,7 +15,7 @@ def billing_panels(user) -> list[dict]:
     if not (user.is_superuser or user.role in {Role.FINANCE, Role.ADMIN}):
         return []
     orders = (
-        selectors.invoiceable_orders(user)
+        invoiceable.queue_orders(user)
         .filter(invoiceable__gt=0)
         .order_by("-invoiceable", "id")[:ROWS]
     )

@@ -239,15 +239,29 @@ class ReleaseSerializer(serializers.Serializer):
 
 
 # Read-side figures -------------------------------------------------------------------------------
+class ReasonSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+
+
 class InvoiceableOrderSerializer(serializers.ModelSerializer):
+    """An order of the work queue: its figures from ``billing.invoiceable.order_figures``."""
+
     contract_number = serializers.CharField(source="contract.number", read_only=True)
     customer = serializers.IntegerField(source="contract.customer_id", read_only=True)
     customer_name = serializers.CharField(source="contract.customer.name", read_only=True)
-    accepted_value = serializers.DecimalField(**MONEY, read_only=True)
-    not_accepted_value = serializers.DecimalField(**MONEY, read_only=True)
-    invoiced_amount = serializers.DecimalField(**MONEY, read_only=True)
-    contract_room = serializers.DecimalField(**MONEY, read_only=True)
-    invoiceable = serializers.DecimalField(**MONEY, read_only=True)
+    accepted_value = serializers.DecimalField(**MONEY, source="figures.accepted", read_only=True)
+    not_accepted_value = serializers.DecimalField(
+        **MONEY, source="figures.not_accepted", read_only=True
+    )
+    acceptance_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, source="figures.acceptance_percent", read_only=True
+    )
+    acceptance_due = serializers.DecimalField(**MONEY, source="figures.due", read_only=True)
+    invoiced_amount = serializers.DecimalField(**MONEY, source="figures.invoiced", read_only=True)
+    contract_room = serializers.DecimalField(**MONEY, source="figures.room", read_only=True)
+    invoiceable = serializers.DecimalField(**MONEY, source="figures.invoiceable", read_only=True)
+    reasons = ReasonSerializer(many=True, source="figures.reasons", read_only=True)
 
     class Meta:
         model = Order
@@ -263,21 +277,26 @@ class InvoiceableOrderSerializer(serializers.ModelSerializer):
             "currency",
             "accepted_value",
             "not_accepted_value",
+            "acceptance_percent",
+            "acceptance_due",
             "invoiced_amount",
             "contract_room",
             "invoiceable",
+            "reasons",
         ]
         read_only_fields = fields
 
 
 class MilestoneRowSerializer(serializers.Serializer):
-    term = serializers.IntegerField()
-    label = serializers.CharField()
-    trigger = serializers.CharField()
-    percent = serializers.DecimalField(max_digits=5, decimal_places=2)
-    amount = serializers.DecimalField(**MONEY)
+    term = serializers.IntegerField(source="term.id")
+    label = serializers.CharField(source="term.label")
+    trigger = serializers.CharField(source="term.trigger")
+    percent = serializers.DecimalField(max_digits=5, decimal_places=2, source="term.percent")
+    amount = serializers.DecimalField(**MONEY, source="term.amount")
+    due_date = serializers.DateField(source="term.due_date", allow_null=True)
+    invoiced = serializers.DecimalField(**MONEY, source="term.invoiced")
     due_now = serializers.BooleanField()
-    reason = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(source="reason.label")
 
 
 class InvoiceableContractSerializer(serializers.Serializer):
@@ -287,9 +306,11 @@ class InvoiceableContractSerializer(serializers.Serializer):
     customer_name = serializers.CharField(source="customer.name")
     currency = serializers.CharField()
     amount = serializers.DecimalField(**MONEY)
-    milestones_invoiced = serializers.DecimalField(**MONEY)
-    invoiceable = serializers.DecimalField(**MONEY)
-    milestones = MilestoneRowSerializer(many=True)
+    milestones_due = serializers.DecimalField(**MONEY, source="figures.triggered")
+    milestones_invoiced = serializers.DecimalField(**MONEY, source="figures.milestones_invoiced")
+    invoiceable = serializers.DecimalField(**MONEY, source="figures.invoiceable")
+    milestones = MilestoneRowSerializer(many=True, source="figures.milestones")
+    reasons = ReasonSerializer(many=True, source="figures.reasons")
 
 
 class InvoiceableSerializer(serializers.Serializer):

@@ -13,7 +13,7 @@ from billing.models import CreditNote, Invoice, InvoiceLine, InvoiceState, Payme
 from ltc.idempotency.models import IdempotencyKey
 
 from ..billing.steps import NOW, TODAY, accepted_order, issued
-from ..contracts.steps import signed, signing_deal
+from ..contracts.steps import ON_ACCEPTANCE, signed, signing_deal
 
 INVOICES = "/api/v1/invoices/"
 PAYMENTS = "/api/v1/payments/"
@@ -35,6 +35,13 @@ def signed_contract(org, **fields):
 
 @pytest.fixture
 def contract(org):
+    """Invoiced 100% on acceptance: the tests of invoicing mechanics."""
+    return signed_contract(org, payment_terms=ON_ACCEPTANCE)
+
+
+@pytest.fixture
+def milestones(org):
+    """Signed with the SPEC's terms: its advance (90,000) is due now, against the contract."""
     return signed_contract(org)
 
 
@@ -77,15 +84,15 @@ def test_post_invoices_above_the_invoiceable_amount_answers_409_with_it(org, api
 
     assert response.status_code == 409
     body = response.json()
-    assert (codes(body), body["invoiceable"]) == ({"accepted_value"}, "1000.00")
+    assert (codes(body), body["invoiceable"]) == ({"accepted_value", "not_accepted"}, "1000.00")
     assert body["detail"]
     assert not Invoice.objects.exists()
 
 
-def test_post_invoices_of_a_contract_for_its_advance(org, api, contract):
+def test_post_invoices_of_a_contract_for_its_advance(org, api, milestones):
     client = api("finance")
-    refused = client.post(INVOICES, {"contract": contract.pk, "amount": "90001"}, format="json")
-    created = client.post(INVOICES, {"contract": contract.pk, "amount": "90000"}, format="json")
+    refused = client.post(INVOICES, {"contract": milestones.pk, "amount": "90001"}, format="json")
+    created = client.post(INVOICES, {"contract": milestones.pk, "amount": "90000"}, format="json")
 
     assert (refused.status_code, refused.json()["invoiceable"]) == (409, "90000.00")
     assert created.status_code == 201 and created.json()["order"] is None
@@ -310,14 +317,14 @@ def test_bad_payment_input_is_a_400(org, api, owed, change, field):
 
 
 # Read endpoints ----------------------------------------------------------------------------------
-def test_the_invoiceable_queue_lists_what_may_be_invoiced_now(org, api, contract, accepted):
+def test_the_invoiceable_queue_lists_what_may_be_invoiced_now(org, api, accepted, milestones):
     body = api("finance").get("/api/v1/billing/invoiceable/").json()
 
     assert [(o["number"], o["invoiceable"], o["not_accepted_value"]) for o in body["orders"]] == [
         ("PO-1", "1000.00", "2000.00")
     ]
     (row,) = body["contracts"]
-    assert (row["id"], row["invoiceable"]) == (contract.pk, "90000.00")
+    assert (row["id"], row["invoiceable"]) == (milestones.pk, "90000.00")
     assert [(m["trigger"], m["due_now"]) for m in row["milestones"]] == [
         ("signing", True),
         ("acceptance", False),

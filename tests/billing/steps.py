@@ -5,15 +5,21 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from billing import services
+import pytest
+
+from billing import invoiceable, services
 from billing.models import Invoice
 from delivery import services as delivery
 
-from ..contracts.steps import AMOUNT, NOW, TODAY, fresh, missing_codes
+from ..contracts.steps import AMOUNT, NOW, ON_ACCEPTANCE, TODAY, fresh, missing_codes
 from ..delivery.steps import order, units_of
 
 __all__ = [
     "AMOUNT",
+    "ON_ACCEPTANCE",
+    "all_on_acceptance",
+    "invoiceable_on_order",
+    "invoiced_on_order",
     "NOW",
     "TODAY",
     "accepted_order",
@@ -24,6 +30,19 @@ __all__ = [
     "pay",
     "units_of",
 ]
+
+
+# A test about invoicing mechanics, not about payment terms: its contract invoices 100% on
+# acceptance (the ``terms`` fixture of tests/billing/conftest.py).
+all_on_acceptance = pytest.mark.parametrize("terms", [ON_ACCEPTANCE], ids=["all-on-acceptance"])
+
+
+def invoiceable_on_order(order) -> Decimal:
+    return invoiceable.for_order(order).invoiceable
+
+
+def invoiced_on_order(order) -> Decimal:
+    return invoiceable.for_order(order).invoiced
 
 
 def accepted_order(contract, org, *, number="PO-1", amounts=("1000", "2000"), accept=None):
