@@ -35,7 +35,6 @@ from django.db import connection
 from django.db.models import (
     ExpressionWrapper,
     F,
-    Func,
     OuterRef,
     Prefetch,
     Q,
@@ -416,14 +415,18 @@ def contract_figures(
             cap = NOTHING
         else:
             left = chosen.term.amount - chosen.term.invoiced
-            if left < cap:
-                reasons.append(
-                    Missing(
-                        "milestone_amount",
-                        _("%(label)s has %(left)s left to invoice")
-                        % {"label": chosen.term.label, "left": money(max(left, NOTHING))},
-                    )
+            reasons.append(
+                Missing(
+                    "milestone_amount",
+                    _("%(label)s %(amount)s: %(invoiced)s invoiced naming it, %(left)s left")
+                    % {
+                        "label": chosen.term.label,
+                        "amount": money(chosen.term.amount),
+                        "invoiced": money(chosen.term.invoiced),
+                        "left": money(max(left, NOTHING)),
+                    },
                 )
+            )
             cap = min(cap, left)
     reasons.extend(m.reason for m in milestones if not m.due_now)
     if room < triggered - milestones_invoiced:
@@ -485,31 +488,6 @@ def _sum(queryset, field_name: str = "amount"):
     return Coalesce(Subquery(summed.values("total"), output_field=MONEY), ZERO, output_field=MONEY)
 
 
-def share_sql(vendor: str, amount_sql: str, percent_sql: str) -> str:
-    """SQL for ``share_of``: exact numeric on PostgreSQL; in integer cents and hundredths of a
-    percent on SQLite, whose floats would round some halves down (0.01 × 50% is 0.005)."""
-    if vendor == "sqlite":
-        return (
-            f"(((CAST(ROUND(({amount_sql}) * 100) AS INTEGER) * "
-            f"CAST(ROUND(({percent_sql}) * 100) AS INTEGER)) + 5000) / 10000) / 100.0"
-        )
-    return f"ROUND(({amount_sql}) * ({percent_sql}) / 100, 2)"
-
-
-class ShareOf(Func):
-    """``share_of(amount, percent)`` as an expression."""
-
-    arity = 2
-    output_field = MONEY
-
-    def as_sql(self, compiler, connection, **extra):
-        (amount_sql, amount_params), (percent_sql, percent_params) = (
-            compiler.compile(expression) for expression in self.get_source_expressions()
-        )
-        sql = share_sql(connection.vendor, amount_sql, percent_sql)
-        return sql, [*amount_params, *percent_params]
-
-
 def annotate_orders(orders: QuerySet[Order]) -> QuerySet[Order]:
     """``orders`` annotated with ``accepted_value``, ``not_accepted_value``,
     ``acceptance_percent``, ``acceptance_due``, ``invoiced_amount``, ``contract_invoiced``,
@@ -527,7 +505,13 @@ def annotate_orders(orders: QuerySet[Order]) -> QuerySet[Order]:
         )
         .annotate(
             not_accepted_value=ExpressionWrapper(F("amount") - F("accepted_value"), MONEY),
-            acceptance_due=ShareOf(F("accepted_value"), F("acceptance_percent")),
+            acceptance_due=Round(
+                ExpressionWrapper(
+                    F("accepted_value") * F("acceptance_percent") / Value(HUNDRED), MONEY
+                ),
+                2,
+                output_field=MONEY,
+            ),
             contract_room=ExpressionWrapper(F("contract__amount") - F("contract_invoiced"), MONEY),
         )
         .annotate(
@@ -584,7 +568,7 @@ def top_order_ids(user, limit: int) -> list[int]:
     vendor, q = connection.vendor, connection.ops.quote_name
     greatest, least = ("MAX", "MIN") if vendor == "sqlite" else ("GREATEST", "LEAST")
     live = ", ".join(["%s"] * len(LIVE_STATES))
-    due = share_sql(vendor, "COALESCE(accepted.total, 0)", "COALESCE(share.total, 0)")
+    due = "ROUND(COALESCE(accepted.total, 0) * COALESCE(share.total, 0) / 100, 2)"
     invoiceable = (
         f"ROUND({greatest}({least}({due} - COALESCE(on_order.total, 0), "
         "c.amount - COALESCE(on_contract.total, 0)), 0), 2)"

@@ -2,17 +2,18 @@
 the invoiceable amount, issue/ and void/, POST payments/ with Idempotency-Key), duplicate bank
 references, the work queue, receivables, bad input and bounded lists."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
+from rest_framework.authtoken.models import Token
 
 from billing import services
 from billing.models import CreditNote, Invoice, InvoiceLine, InvoiceState, Payment
 from ltc.idempotency.models import IdempotencyKey
 
-from ..billing.steps import NOW, TODAY, accepted_order, issued
+from ..billing.steps import NOW, RETENTION_DUE, TODAY, accepted_order, issued, spec_example
 from ..contracts.steps import ON_ACCEPTANCE, signed, signing_deal
 
 INVOICES = "/api/v1/invoices/"
@@ -96,6 +97,43 @@ def test_post_invoices_of_a_contract_for_its_advance(org, api, milestones):
 
     assert (refused.status_code, refused.json()["invoiceable"]) == (409, "90000.00")
     assert created.status_code == 201 and created.json()["order"] is None
+
+
+def test_post_invoices_follows_the_contracts_payment_terms(org, api, frozen):
+    """30% at signing (invoiced), 60% on acceptance, 10% retention on 2031-05-06; the order of
+    1,000,000 fully accepted is invoiceable at 600,000, the retention on its date."""
+    contract, placed, terms = spec_example(org)
+    client = api("finance")
+    en = {"format": "json", "HTTP_ACCEPT_LANGUAGE": "en"}
+
+    refused = client.post(INVOICES, {"order": placed.pk, "amount": "700000"}, **en)
+    assert refused.status_code == 409
+    body = refused.json()
+    assert (body["invoiceable"], codes(body)) == (
+        "600000.00",
+        {"accepted_value", "advance", "milestone_date"},
+    )
+    assert {
+        "code": "accepted_value",
+        "label": "On acceptance: 60% on acceptance of 1,000,000.00 accepted: 600,000.00; "
+        "0.00 invoiced",
+    } in body["missing"]
+    created = client.post(INVOICES, {"order": placed.pk, "amount": "600000"}, **en)
+    assert (created.status_code, created.json()["amount"]) == (201, "600000.00")
+
+    retention = {"contract": contract.pk, "term": terms["date"].pk, "amount": "100000"}
+    early = client.post(INVOICES, retention, **en)
+    assert (early.status_code, early.json()["invoiceable"]) == (409, "0.00")
+    assert {
+        "code": "milestone_date",
+        "label": "Retention 100,000.00 due 2031-05-06, against the contract",
+    } in early.json()["missing"]
+    frozen.move_to(datetime.combine(RETENTION_DUE, datetime.min.time()))
+    Token.objects.filter(user=org.finance).delete()  # a year on, the token has expired
+    on_time = api("finance").post(INVOICES, retention, **en)
+    assert on_time.status_code == 201, on_time.content
+    assert on_time.json()["amount"] == "100000.00"
+    assert Invoice.objects.get(pk=on_time.json()["id"]).term == terms["date"]
 
 
 @pytest.mark.parametrize(
@@ -330,6 +368,26 @@ def test_the_invoiceable_queue_lists_what_may_be_invoiced_now(org, api, accepted
         ("acceptance", False),
         ("date", False),
     ]
+
+
+def test_the_invoiceable_queue_says_which_milestone_each_amount_belongs_to(org, api):
+    contract, placed, _terms = spec_example(org)
+    body = api("finance").get("/api/v1/billing/invoiceable/", HTTP_ACCEPT_LANGUAGE="en").json()
+
+    (row,) = body["orders"]
+    assert (row["id"], row["acceptance_percent"], row["acceptance_due"], row["invoiceable"]) == (
+        placed.pk,
+        "60.00",
+        "600000.00",
+        "600000.00",
+    )
+    assert [r["label"] for r in row["reasons"]] == [
+        "On acceptance: 60% on acceptance of 1,000,000.00 accepted: 600,000.00; 0.00 invoiced",
+        "Advance 30% (300,000.00 of this order) is invoiced against the contract",
+        "Retention 10% (100,000.00 of this order) is invoiced against the contract, due 2031-05-06",
+    ]
+    # the advance is invoiced and the retention not due: nothing against the contract now
+    assert [c["id"] for c in body["contracts"]] == []
 
 
 def test_receivables_answers_aging_dso_and_order_to_cash(org, api, owed, frozen):

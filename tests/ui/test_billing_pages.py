@@ -3,7 +3,7 @@ finance creates, issues and voids invoices and records payments with allocations
 list every missing item, invisible records are 404, both languages render, and the pages run a
 bounded number of queries."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,7 +12,17 @@ from django.urls import reverse
 
 from billing.models import Invoice, InvoiceState, Payment
 
-from ..billing.steps import NOW, TODAY, accepted_order, fresh, invoice, issued, pay
+from ..billing.steps import (
+    NOW,
+    RETENTION_DUE,
+    TODAY,
+    accepted_order,
+    fresh,
+    invoice,
+    issued,
+    pay,
+    spec_example,
+)
 from ..conftest import ROLES
 from ..contracts.steps import ON_ACCEPTANCE, signed, signing_deal
 
@@ -126,6 +136,41 @@ def test_an_invoice_above_the_invoiceable_amount_shows_why(browser_as, order):
     assert response.context["refusal"].invoiceable == Decimal("1000")
     assert "100% on acceptance of 1,000.00 accepted: 1,000.00" in response.content.decode()
     assert not Invoice.objects.exists()
+
+
+def test_the_invoice_form_follows_the_contracts_payment_terms(browser_as, org, frozen):
+    """30% at signing (invoiced), 60% on acceptance, 10% retention on 2031-05-06: the form of
+    the fully accepted order of 1,000,000 offers 600,000 and says why, refuses 700,000; the
+    retention's form refuses it before its date and takes it on it."""
+    contract, placed, terms = spec_example(org)
+    client = browser_as("finance")
+    url = reverse("billing:invoice_create")
+
+    form = client.get(url, {"order": placed.pk}, **EN)
+    text = form.content.decode()
+    assert form.context["form"].initial["amount"] == Decimal("600000")
+    assert "On acceptance: 60% on acceptance of 1,000,000.00 accepted: 600,000.00" in text
+    assert "Advance 30% (300,000.00 of this order) is invoiced against the contract" in text
+
+    body = {"order": placed.pk, "amount": "700000", "tax_rate": "13", "payment_days": "30"}
+    refused = client.post(url, body, **EN)
+    assert refused.status_code == 200
+    assert refused.context["refusal"].invoiceable == Decimal("600000")
+    assert "At most 600,000.00 may be invoiced here now." in refused.content.decode()
+    assert "60% on acceptance of 1,000,000.00 accepted" in refused.content.decode()
+    assert client.post(url, {**body, "amount": "600000"}, **EN).status_code == 302
+
+    retention = {"contract": contract.pk, "term": terms["date"].pk}
+    early = client.get(url, retention, **EN)
+    assert early.context["figures"].invoiceable == 0
+    assert "Retention 100,000.00 due 2031-05-06, against the contract" in early.content.decode()
+    body = {**retention, "amount": "100000", "tax_rate": "13", "payment_days": "30"}
+    assert client.post(url, body, **EN).context["refusal"].invoiceable == 0
+    frozen.move_to(datetime.combine(RETENTION_DUE, datetime.min.time()))
+    client = browser_as("finance")  # a year on: a new session
+    on_time = client.post(url, body, **EN)
+    assert on_time.status_code == 302 and "/invoices/" in on_time.url
+    assert Invoice.objects.get(term=terms["date"]).amount == Decimal("100000")
 
 
 def test_a_milestone_invoice_from_the_contract(browser_as, milestones):
