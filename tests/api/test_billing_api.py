@@ -458,3 +458,23 @@ def test_billing_lists_run_a_bounded_number_of_queries(
     with django_assert_max_num_queries(6):
         assert client.get("/api/v1/billing/invoiceable/").status_code == 200
     assert CreditNote.objects.count() == 1
+
+
+@pytest.mark.parametrize("count", [2, 12])
+def test_the_invoiceable_queue_runs_a_bounded_number_of_queries(
+    org, api, count, django_assert_max_num_queries
+):
+    """Orders on several contracts, each with its terms and milestones: the figures and their
+    reasons come from one prefetch of the terms, not a query per row."""
+    for index in range(count // 2):
+        contract = signed_contract(org, amount=Decimal("1000000"))
+        for number in range(2):
+            placed = accepted_order(
+                contract, org, number=f"PO-{index}-{number}", amounts=("1000", "2000"), accept=1
+            )
+            issued(org.finance, "100", order=placed)
+    client = api("finance")
+    # token, the top orders, the orders, their contracts' terms, the contracts, their terms
+    with django_assert_max_num_queries(6):
+        body = client.get("/api/v1/billing/invoiceable/").json()
+    assert len(body["orders"]) == count and len(body["contracts"]) == count // 2
