@@ -206,9 +206,11 @@ def order_figures(
         reasons.append(
             Missing(
                 "no_acceptance_milestone",
-                _(
-                    "The payment terms have no milestone on acceptance: nothing is invoiced on "
-                    "the orders, every milestone is invoiced against the contract"
+                str(  # in the language of now, like the other reasons
+                    _(
+                        "The payment terms have no milestone on acceptance: nothing is invoiced "
+                        "on the orders, every milestone is invoiced against the contract"
+                    )
                 ),
             )
         )
