@@ -178,11 +178,6 @@ class OrderFigures:
     def not_accepted(self) -> Decimal:
         return self.amount - self.accepted
 
-    @property
-    def due_when_accepted(self) -> Decimal:
-        """What the order's own invoices come to once all of it is accepted."""
-        return share_of(self.amount, self.acceptance_percent)
-
 
 def order_figures(
     *,
@@ -192,10 +187,8 @@ def order_figures(
     contract_amount: Decimal,
     contract_invoiced: Decimal,
     terms: list[Term],
-    today: date | None = None,
 ) -> OrderFigures:
     """The rule for an order, from its numbers and its contract's terms (no query)."""
-    today = today or timezone.localdate()
     on_acceptance = [t for t in terms if t.trigger == Trigger.ACCEPTANCE]
     share = acceptance_percent(terms)
     due = share_of(accepted, share)
@@ -302,7 +295,7 @@ def for_order(
     exclude: int | None = None,
     accepted: Decimal | None = None,
 ) -> OrderFigures:
-    """The figures of ``order`` now (four small queries), leaving out invoice ``exclude`` (the
+    """The figures of ``order`` now (three small queries), leaving out invoice ``exclude`` (the
     draft being issued) and, when given, with ``accepted`` as its accepted value (an acceptance
     correction asks what would be left)."""
     contract = contract or order.contract
@@ -534,7 +527,7 @@ def annotate_orders(orders: QuerySet[Order]) -> QuerySet[Order]:
     )
 
 
-def figures_of_annotated(order: Order, today: date | None = None) -> OrderFigures:
+def figures_of_annotated(order: Order) -> OrderFigures:
     """``order_figures`` of an order of ``annotate_orders`` whose contract's terms are
     prefetched: the reasons for the queue's rows, without a query."""
     return order_figures(
@@ -544,7 +537,6 @@ def figures_of_annotated(order: Order, today: date | None = None) -> OrderFigure
         contract_amount=order.contract.amount,
         contract_invoiced=quantize(order.contract_invoiced),
         terms=terms_of(order.contract),
-        today=today,
     )
 
 

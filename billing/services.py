@@ -220,9 +220,10 @@ def create_invoice(
     lines=None,
     note: str = "",
 ) -> Invoice:
-    """A draft invoice of an order (up to its accepted value not yet invoiced) or of a contract
-    (its advance and dated milestones due now, not yet invoiced); within the contract's amount.
-    Refused with 409, every reason and the invoiceable amount, when above."""
+    """A draft invoice of an order (up to its accepted value × the acceptance share of the
+    payment terms, not yet invoiced) or of a contract (its advance and dated milestones due now,
+    not yet invoiced); within the contract's amount (``billing.invoiceable``). Refused with 409,
+    every reason and the invoiceable amount, when above."""
     _require_biller(by)
     if (order is None) == (contract is None):
         raise InvalidInput(_("Invoice either an order or a contract (for a milestone)."), "order")

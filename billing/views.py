@@ -61,7 +61,7 @@ def queue(request):
     )
     order_page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
     for order in order_page.object_list:
-        order.figures = invoiceable.figures_of_annotated(order, today)
+        order.figures = invoiceable.figures_of_annotated(order)
     contracts = invoiceable.queue_contracts(user).order_by("-signed_on", "-id")
     contract_page = Paginator(contracts, PAGE_SIZE).get_page(request.GET.get("cpage"))
     for contract in contract_page.object_list:

@@ -327,7 +327,7 @@ class InvoiceableViewSet(viewsets.ViewSet):
             .order_by("-invoiceable", "id")
         )
         for order in orders:
-            order.figures = invoiceable.figures_of_annotated(order, today)
+            order.figures = invoiceable.figures_of_annotated(order)
         contracts = []
         for contract in invoiceable.queue_contracts(user).order_by("number")[:MAX_QUEUE_ROWS]:
             contract.figures = invoiceable.figures_of_contract(contract, today)
