@@ -10,31 +10,30 @@ The rule follows the contract's payment terms (SPEC 5):
   the milestones triggered now minus what is invoiced against the contract itself; an invoice
   naming one milestone also stays within that milestone's amount minus the invoices naming it;
 - either within the contract's room (its amount minus everything live invoiced on it); never
-  negative.
+  negative; and nothing more on a closed order (invoiced and paid).
 With 30% at signing, 60% on acceptance and 10% on a date, a fully accepted order of 1,000,000 is
 invoiceable at 600,000: the advance (300,000, invoiced against the contract on signing) covers
 its 30%, the retention its last 100,000 on its date. Terms of 100% on acceptance invoice the
 accepted value; terms without an acceptance milestone invoice nothing on the orders.
 
-``order_figures`` and ``contract_figures`` compute the figures and their reasons from plain
-numbers and the contract's terms (no query); ``for_order`` and ``for_contract`` read those
-numbers with a fixed number of aggregate queries. The work queue sorts every order by what is
-invoiceable: ``annotate_orders`` (the ORM) and ``top_order_ids`` (one grouped statement) compute
-that figure in SQL, and tests/billing/test_invoiceable_sql.py holds both to ``order_figures`` on
-random data.
+``order_figures`` and ``contract_figures`` compute the figures from plain numbers and the
+contract's terms (no query), and word their reasons, in the language of the moment, when asked;
+``for_order`` and ``for_contract`` read those numbers with a fixed number of aggregate queries. The work queue sorts every order by what is
+invoiceable, so there the database computes that figure (``top_orders`` and ``QueuePage``, one
+grouped statement); tests/billing/test_invoiceable_sql.py holds it to ``order_figures`` on random
+data, and the rows' figures and reasons still come from ``order_figures``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
 from django.db import connection
 from django.db.models import (
-    ExpressionWrapper,
-    F,
     OuterRef,
     Prefetch,
     Q,
@@ -44,12 +43,12 @@ from django.db.models import (
     Value,
     prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce, Greatest, Least, Round
+from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from contracts.models import ACTIVE_STATES, Contract, PaymentTerm, Trigger
-from delivery.models import DeliveryUnit, Order, UnitState
+from delivery.models import DeliveryUnit, Order, OrderState, UnitState
 from ltc.core.errors import Missing
 from ltc.core.money import quantize
 
@@ -104,44 +103,45 @@ class Term:
         return False
 
 
+def split(amount: Decimal, rows: Iterable[dict]) -> list[Term]:
+    """Milestones (``id``, ``label``, ``percent``, ``trigger``, ``due_date``, ``invoiced`` when
+    known, in their order) with their share of ``amount``, split to the cent as
+    ``PaymentTerm.amount_of`` splits them: the rounded running total through a milestone minus
+    the rounded running total before it, so they add up to ``amount``."""
+    result, before = [], Decimal("0")
+    for row in rows:
+        share = Decimal(str(row["percent"]))
+        result.append(
+            Term(
+                id=row.get("id"),
+                label=row["label"],
+                percent=share,
+                trigger=row["trigger"],
+                due_date=row.get("due_date"),
+                amount=share_of(amount, before + share) - share_of(amount, before),
+                invoiced=quantize(row.get("invoiced") or 0),
+            )
+        )
+        before += share
+    return result
+
+
+TERM_FIELDS = ("id", "label", "percent", "trigger", "due_date")
+
+
 def terms_of(contract: Contract) -> list[Term]:
     """The contract's terms (prefetched, or one query), with ``invoiced`` when the prefetch
     annotated it (``contracts_for_queue``, ``for_contract``)."""
-    if "terms" not in getattr(contract, "_prefetched_objects_cache", {}):
-        prefetch_related_objects([contract], "terms")  # amount_of reads them all: read once
-    return [
-        Term(
-            id=row.pk,
-            label=row.label,
-            percent=row.percent,
-            trigger=row.trigger,
-            due_date=row.due_date,
-            amount=row.amount_of(contract.amount),
-            invoiced=quantize(getattr(row, "invoiced", None) or 0),
-        )
-        for row in contract.terms.all()
+    rows = [
+        {**{name: getattr(t, name) for name in TERM_FIELDS}, "invoiced": getattr(t, "invoiced", 0)}
+        for t in contract.terms.all()  # ordered by position, id
     ]
+    return split(contract.amount, rows)
 
 
 def proposed_terms(amount: Decimal, terms: Iterable[dict]) -> list[Term]:
-    """Terms of a change request (``contracts.services.clean_terms`` rows, in their order) on
-    ``amount``, split to the cent as ``PaymentTerm.amount_of`` splits saved ones: the rounded
-    running total through a milestone minus the rounded running total before it."""
-    result, before = [], Decimal("0")
-    for row in terms:
-        through = before + Decimal(str(row["percent"]))
-        result.append(
-            Term(
-                id=None,
-                label=row["label"],
-                percent=Decimal(str(row["percent"])),
-                trigger=row["trigger"],
-                due_date=row.get("due_date"),
-                amount=share_of(amount, through) - share_of(amount, before),
-            )
-        )
-        before = through
-    return result
+    """The terms of a change request (``contracts.services.clean_terms`` rows) on ``amount``."""
+    return split(amount, terms)
 
 
 def acceptance_percent(terms: Iterable[Term]) -> Decimal:
@@ -163,7 +163,8 @@ def _room_reason(room: Decimal) -> Missing:
 # An order ---------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class OrderFigures:
-    """What may be invoiced on an order now, and why (``reasons``, in finance's words)."""
+    """What may be invoiced on an order now, and why (``reasons``, in finance's words, worded
+    when first asked for: the queue sorts many figures and words only those it shows)."""
 
     amount: Decimal  # the order's amount
     accepted: Decimal  # the value of its accepted units
@@ -172,11 +173,16 @@ class OrderFigures:
     invoiced: Decimal  # what live invoices hold on the order
     room: Decimal  # the contract's amount minus everything live invoiced on it
     invoiceable: Decimal
-    reasons: tuple[Missing, ...] = field(default=())
+    terms: tuple[Term, ...] = ()
+    closed: bool = False  # invoiced and paid: not invoiced again
 
     @property
     def not_accepted(self) -> Decimal:
         return self.amount - self.accepted
+
+    @cached_property
+    def reasons(self) -> tuple[Missing, ...]:
+        return tuple(_order_reasons(self))
 
 
 def order_figures(
@@ -186,87 +192,14 @@ def order_figures(
     invoiced: Decimal,
     contract_amount: Decimal,
     contract_invoiced: Decimal,
-    terms: list[Term],
+    terms: Iterable[Term],
+    closed: bool = False,
 ) -> OrderFigures:
     """The rule for an order, from its numbers and its contract's terms (no query)."""
-    on_acceptance = [t for t in terms if t.trigger == Trigger.ACCEPTANCE]
+    terms = tuple(terms)
     share = acceptance_percent(terms)
     due = share_of(accepted, share)
     room = contract_amount - contract_invoiced
-    invoiceable = max(NOTHING, min(due - invoiced, room))
-    reasons = []
-    if not on_acceptance:
-        reasons.append(
-            Missing(
-                "no_acceptance_milestone",
-                str(  # in the language of now, like the other reasons
-                    _(
-                        "The payment terms have no milestone on acceptance: nothing is invoiced "
-                        "on the orders, every milestone is invoiced against the contract"
-                    )
-                ),
-            )
-        )
-    else:
-        reasons.append(
-            Missing(
-                "accepted_value",
-                _(
-                    "%(label)s: %(percent)s%% on acceptance of %(accepted)s accepted: %(due)s; "
-                    "%(invoiced)s invoiced"
-                )
-                % {
-                    "label": _labels(on_acceptance),
-                    "percent": percent(share),
-                    "accepted": money(accepted),
-                    "due": money(due),
-                    "invoiced": money(invoiced),
-                },
-            )
-        )
-        if amount > accepted:
-            reasons.append(
-                Missing(
-                    "not_accepted",
-                    _(
-                        "%(amount)s of the order is not accepted yet (%(percent)s%% of it on acceptance)"
-                    )
-                    % {"amount": money(amount - accepted), "percent": percent(share)},
-                )
-            )
-    for term in terms:
-        if term.trigger == Trigger.SIGNING:
-            reasons.append(
-                Missing(
-                    "advance",
-                    _(
-                        "%(label)s %(percent)s%% (%(amount)s of this order) is invoiced against the contract"
-                    )
-                    % {
-                        "label": term.label,
-                        "percent": percent(term.percent),
-                        "amount": money(share_of(amount, term.percent)),
-                    },
-                )
-            )
-        elif term.trigger == Trigger.DATE:
-            reasons.append(
-                Missing(
-                    "milestone_date",
-                    _(
-                        "%(label)s %(percent)s%% (%(amount)s of this order) is invoiced against "
-                        "the contract, due %(date)s"
-                    )
-                    % {
-                        "label": term.label,
-                        "percent": percent(term.percent),
-                        "amount": money(share_of(amount, term.percent)),
-                        "date": term.due_date.isoformat() if term.due_date else "—",
-                    },
-                )
-            )
-    if room < due - invoiced:
-        reasons.append(_room_reason(room))
     return OrderFigures(
         amount=amount,
         accepted=accepted,
@@ -274,9 +207,76 @@ def order_figures(
         due=due,
         invoiced=invoiced,
         room=room,
-        invoiceable=invoiceable,
-        reasons=tuple(reasons),
+        invoiceable=NOTHING if closed else max(NOTHING, min(due - invoiced, room)),
+        terms=terms,
+        closed=closed,
     )
+
+
+def _order_reasons(figures: OrderFigures):
+    """Which milestone each amount of the order belongs to, and why the rest is not
+    invoiceable now."""
+    if figures.closed:
+        yield Missing("order_closed", _("The order is closed: it is invoiced and paid"))
+    on_acceptance = [t for t in figures.terms if t.trigger == Trigger.ACCEPTANCE]
+    if not on_acceptance:
+        yield Missing(
+            "no_acceptance_milestone",
+            _(
+                "The payment terms have no milestone on acceptance: nothing is invoiced on the "
+                "orders, every milestone is invoiced against the contract"
+            ),
+        )
+    else:
+        yield Missing(
+            "accepted_value",
+            _(
+                "%(label)s: %(percent)s%% on acceptance of %(accepted)s accepted: %(due)s; "
+                "%(invoiced)s invoiced"
+            )
+            % {
+                "label": _labels(on_acceptance),
+                "percent": percent(figures.acceptance_percent),
+                "accepted": money(figures.accepted),
+                "due": money(figures.due),
+                "invoiced": money(figures.invoiced),
+            },
+        )
+        if figures.not_accepted > 0:
+            yield Missing(
+                "not_accepted",
+                _("%(amount)s of the order is not accepted yet (%(percent)s%% of it on acceptance)")
+                % {
+                    "amount": money(figures.not_accepted),
+                    "percent": percent(figures.acceptance_percent),
+                },
+            )
+    for term in figures.terms:
+        values = {
+            "label": term.label,
+            "percent": percent(term.percent),
+            "amount": money(share_of(figures.amount, term.percent)),
+        }
+        if term.trigger == Trigger.SIGNING:
+            yield Missing(
+                "advance",
+                _(
+                    "%(label)s %(percent)s%% (%(amount)s of this order) is invoiced against the contract"
+                )
+                % values,
+            )
+        elif term.trigger == Trigger.DATE:
+            values["date"] = term.due_date.isoformat() if term.due_date else "—"
+            yield Missing(
+                "milestone_date",
+                _(
+                    "%(label)s %(percent)s%% (%(amount)s of this order) is invoiced against the "
+                    "contract, due %(date)s"
+                )
+                % values,
+            )
+    if figures.room < figures.due - figures.invoiced:
+        yield _room_reason(figures.room)
 
 
 def _total(queryset, field_name: str = "amount") -> Decimal:
@@ -310,23 +310,27 @@ def for_order(
         contract_amount=contract.amount,
         contract_invoiced=quantize(sums["all"] or 0),
         terms=terms_of(contract),
+        closed=order.state == OrderState.CLOSED,
     )
 
 
 # A contract's milestones -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Milestone:
-    """One milestone of a contract with how it is invoiced: ``due_now`` and ``reason``."""
+    """One milestone of a contract: ``due_now``, and how it is invoiced (``reason``)."""
 
     term: Term
     due_now: bool
-    reason: Missing
+
+    @cached_property
+    def reason(self) -> Missing:
+        return _milestone_reason(self.term, self.due_now)
 
 
 @dataclass(frozen=True)
 class ContractFigures:
     """What may be invoiced against a contract now (its signing and dated milestones), for all
-    of them or for one (``term``), and why."""
+    of them or for one (``term``), and why (``reasons``, worded when first asked for)."""
 
     amount: Decimal
     triggered: Decimal  # the signing and dated milestones due now
@@ -335,49 +339,18 @@ class ContractFigures:
     room: Decimal
     invoiceable: Decimal
     milestones: tuple[Milestone, ...]
-    reasons: tuple[Missing, ...]
     term: Term | None = None
 
-
-def _milestone(term: Term, due_now: bool) -> Milestone:
-    values = {
-        "label": term.label,
-        "percent": percent(term.percent),
-        "amount": money(term.amount),
-        "invoiced": money(term.invoiced),
-    }
-    if term.trigger == Trigger.ACCEPTANCE:
-        reason = Missing(
-            "milestone_on_acceptance",
-            _(
-                "%(label)s %(percent)s%% (%(amount)s) is invoiced through the orders, "
-                "%(percent)s%% of each order's accepted value"
-            )
-            % values,
-        )
-    elif due_now:
-        reason = Missing(
-            "milestone_due",
-            _("%(label)s %(amount)s is due now; %(invoiced)s invoiced naming it") % values,
-        )
-    elif term.trigger == Trigger.DATE:
-        values["date"] = term.due_date.isoformat() if term.due_date else "—"
-        reason = Missing(
-            "milestone_date", _("%(label)s %(amount)s due %(date)s, against the contract") % values
-        )
-    else:
-        reason = Missing(
-            "contract_signed",
-            _("%(label)s %(amount)s falls due when the contract is signed") % values,
-        )
-    return Milestone(term=term, due_now=due_now, reason=reason)
+    @cached_property
+    def reasons(self) -> tuple[Missing, ...]:
+        return tuple(_contract_reasons(self))
 
 
 def contract_figures(
     *,
     amount: Decimal,
     signed: bool,
-    terms: list[Term],
+    terms: Iterable[Term],
     milestones_invoiced: Decimal,
     invoiced: Decimal,
     term_id: int | None = None,
@@ -385,47 +358,14 @@ def contract_figures(
 ) -> ContractFigures:
     """The rule for a contract's milestones, from its numbers and terms (no query)."""
     today = today or timezone.localdate()
-    milestones = tuple(_milestone(t, t.is_triggered(signed, today)) for t in terms)
+    milestones = tuple(Milestone(t, t.is_triggered(signed, today)) for t in terms)
     triggered = sum((m.term.amount for m in milestones if m.due_now), NOTHING)
     room = amount - invoiced
     cap = min(triggered - milestones_invoiced, room)
-    due_labels = [m.term for m in milestones if m.due_now]
-    reasons = [
-        Missing(
-            "milestones",
-            _(
-                "Milestones due now against the contract (%(labels)s): %(triggered)s; "
-                "%(invoiced)s invoiced against the contract"
-            )
-            % {
-                "labels": _labels(due_labels) or "—",
-                "triggered": money(triggered),
-                "invoiced": money(milestones_invoiced),
-            },
-        )
-    ]
     chosen = next((m for m in milestones if m.term.id == term_id), None)
-    if chosen is not None:
-        if not chosen.due_now:
-            cap = NOTHING
-        else:
-            left = chosen.term.amount - chosen.term.invoiced
-            reasons.append(
-                Missing(
-                    "milestone_amount",
-                    _("%(label)s %(amount)s: %(invoiced)s invoiced naming it, %(left)s left")
-                    % {
-                        "label": chosen.term.label,
-                        "amount": money(chosen.term.amount),
-                        "invoiced": money(chosen.term.invoiced),
-                        "left": money(max(left, NOTHING)),
-                    },
-                )
-            )
-            cap = min(cap, left)
-    reasons.extend(m.reason for m in milestones if not m.due_now)
-    if room < triggered - milestones_invoiced:
-        reasons.append(_room_reason(room))
+    if chosen is not None:  # one milestone: within what is left of it, once it is due
+        left = chosen.term.amount - chosen.term.invoiced
+        cap = min(cap, left) if chosen.due_now else NOTHING
     return ContractFigures(
         amount=amount,
         triggered=triggered,
@@ -434,9 +374,72 @@ def contract_figures(
         room=room,
         invoiceable=max(NOTHING, cap),
         milestones=milestones,
-        reasons=tuple(reasons),
         term=chosen.term if chosen else None,
     )
+
+
+def _milestone_reason(term: Term, due_now: bool) -> Missing:
+    values = {
+        "label": term.label,
+        "percent": percent(term.percent),
+        "amount": money(term.amount),
+        "invoiced": money(term.invoiced),
+    }
+    if term.trigger == Trigger.ACCEPTANCE:
+        return Missing(
+            "milestone_on_acceptance",
+            _(
+                "%(label)s %(percent)s%% (%(amount)s) is invoiced through the orders, "
+                "%(percent)s%% of each order's accepted value"
+            )
+            % values,
+        )
+    if due_now:
+        return Missing(
+            "milestone_due",
+            _("%(label)s %(amount)s is due now; %(invoiced)s invoiced naming it") % values,
+        )
+    if term.trigger == Trigger.DATE:
+        values["date"] = term.due_date.isoformat() if term.due_date else "—"
+        return Missing(
+            "milestone_date", _("%(label)s %(amount)s due %(date)s, against the contract") % values
+        )
+    return Missing(
+        "contract_signed",
+        _("%(label)s %(amount)s falls due when the contract is signed") % values,
+    )
+
+
+def _contract_reasons(figures: ContractFigures):
+    """What is due against the contract now, which milestones are not, and why."""
+    due = [m.term for m in figures.milestones if m.due_now]
+    yield Missing(
+        "milestones",
+        _(
+            "Milestones due now against the contract (%(labels)s): %(triggered)s; "
+            "%(invoiced)s invoiced against the contract"
+        )
+        % {
+            "labels": _labels(due) or "—",
+            "triggered": money(figures.triggered),
+            "invoiced": money(figures.milestones_invoiced),
+        },
+    )
+    chosen = figures.term
+    if chosen is not None and chosen in due:
+        yield Missing(
+            "milestone_amount",
+            _("%(label)s %(amount)s: %(invoiced)s invoiced naming it, %(left)s left")
+            % {
+                "label": chosen.label,
+                "amount": money(chosen.amount),
+                "invoiced": money(chosen.invoiced),
+                "left": money(max(chosen.amount - chosen.invoiced, NOTHING)),
+            },
+        )
+    yield from (m.reason for m in figures.milestones if not m.due_now)
+    if figures.room < figures.triggered - figures.milestones_invoiced:
+        yield _room_reason(figures.room)
 
 
 def _terms_with_invoiced(exclude: int | None = None):
@@ -476,82 +479,27 @@ def for_contract(
     )
 
 
-# The work queue: the same figure computed by the database ---------------------------------------
+# The work queue: what is invoiceable on every order, computed by the database -------------------
 def _sum(queryset, field_name: str = "amount"):
     """A correlated subquery summing ``field_name`` of ``queryset`` (filtered on OuterRef)."""
     summed = queryset.order_by().values(dummy=Value(1)).annotate(total=Sum(field_name))
     return Coalesce(Subquery(summed.values("total"), output_field=MONEY), ZERO, output_field=MONEY)
 
 
-def annotate_orders(orders: QuerySet[Order]) -> QuerySet[Order]:
-    """``orders`` annotated with ``accepted_value``, ``not_accepted_value``,
-    ``acceptance_percent``, ``acceptance_due``, ``invoiced_amount``, ``contract_invoiced``,
-    ``contract_room`` and ``invoiceable``: ``order_figures`` computed by the database."""
-    units = DeliveryUnit.objects.filter(order=OuterRef("pk"), state=UnitState.ACCEPTED)
-    on_acceptance = PaymentTerm.objects.filter(
-        contract=OuterRef("contract_id"), trigger=Trigger.ACCEPTANCE
-    )
-    return (
-        orders.annotate(
-            accepted_value=_sum(units),
-            acceptance_percent=_sum(on_acceptance, "percent"),
-            invoiced_amount=_sum(live_invoices().filter(order=OuterRef("pk"))),
-            contract_invoiced=_sum(live_invoices().filter(contract=OuterRef("contract_id"))),
-        )
-        .annotate(
-            not_accepted_value=ExpressionWrapper(F("amount") - F("accepted_value"), MONEY),
-            acceptance_due=Round(
-                ExpressionWrapper(
-                    F("accepted_value") * F("acceptance_percent") / Value(HUNDRED), MONEY
-                ),
-                2,
-                output_field=MONEY,
-            ),
-            contract_room=ExpressionWrapper(F("contract__amount") - F("contract_invoiced"), MONEY),
-        )
-        .annotate(
-            invoiceable=Round(
-                Greatest(
-                    Least(
-                        F("acceptance_due") - F("invoiced_amount"),
-                        F("contract_room"),
-                        output_field=MONEY,
-                    ),
-                    ZERO,
-                    output_field=MONEY,
-                ),
-                2,
-                output_field=MONEY,
-            )
-        )
-    )
+# Most invoiceable first; then by id (the API's top rows) or the newest (the page).
+_ORDERINGS = {
+    "largest": "invoiceable DESC, id",
+    "page": "invoiceable DESC, order_date DESC, id DESC",
+}
 
 
-def figures_of_annotated(order: Order) -> OrderFigures:
-    """``order_figures`` of an order of ``annotate_orders`` whose contract's terms are
-    prefetched: the reasons for the queue's rows, without a query."""
-    return order_figures(
-        amount=order.amount,
-        accepted=quantize(order.accepted_value),
-        invoiced=quantize(order.invoiced_amount),
-        contract_amount=order.contract.amount,
-        contract_invoiced=quantize(order.contract_invoiced),
-        terms=terms_of(order.contract),
-    )
-
-
-def queue_orders(user) -> QuerySet[Order]:
-    """The work queue's orders: every order under an active contract the user may see."""
-    visible = Order.objects.visible_to(user).filter(contract__state__in=ACTIVE_STATES)
-    return annotate_orders(visible).select_related("contract", "contract__customer")
-
-
-def top_order_ids(user, limit: int) -> list[int]:
-    """The ids of the ``limit`` orders of ``queue_orders(user)`` with the most invoiceable
-    (``invoiceable`` > 0, largest first, then by id). One statement that sums the accepted
-    units, the live invoices and the acceptance milestones once per order and per contract
-    (grouped, then joined), where the annotated queryset would run its correlated sums several
-    times for every order; the caller then annotates only these orders."""
+def _queue_rows(user, *, ordering: str, limit: int, offset: int = 0, positive: bool) -> list:
+    """``(id, accepted, invoiced on the order, invoiced on its contract)`` of the queue's orders
+    (every order under an active contract ``user`` may see; with ``positive``, only those with
+    something invoiceable), sorted by what is invoiceable as ``order_figures`` computes it. One
+    statement that sums the accepted units, the acceptance milestones and the live invoices once
+    per order and per contract (grouped, then joined), where correlated sums would run for every
+    order; tests/billing/test_invoiceable_sql.py holds it to ``order_figures``."""
     visible, visible_params = (
         Order.objects.visible_to(user)
         .filter(contract__state__in=ACTIVE_STATES)
@@ -559,43 +507,116 @@ def top_order_ids(user, limit: int) -> list[int]:
         .values("pk")
         .query.sql_with_params()
     )
-    vendor, q = connection.vendor, connection.ops.quote_name
-    greatest, least = ("MAX", "MIN") if vendor == "sqlite" else ("GREATEST", "LEAST")
+    q = connection.ops.quote_name
+    greatest, least = ("MAX", "MIN") if connection.vendor == "sqlite" else ("GREATEST", "LEAST")
     live = ", ".join(["%s"] * len(LIVE_STATES))
-    due = "ROUND(COALESCE(accepted.total, 0) * COALESCE(share.total, 0) / 100, 2)"
+    if positive:
+        # Something is invoiceable only on open orders with accepted units not all invoiced,
+        # under terms with a milestone on acceptance: inner joins, and those filters before the
+        # contract's sums, which most orders (invoiced in full, or closed) then never reach.
+        join, accepted, share = "JOIN", "accepted.total", "share.total"
+        worth_it = "AND o.state <> %s AND accepted.total > COALESCE(on_order.total, 0) "
+    else:
+        join, accepted, share = (
+            "LEFT JOIN",
+            "COALESCE(accepted.total, 0)",
+            "COALESCE(share.total, 0)",
+        )
+        worth_it = ""
+    due = f"ROUND({accepted} * {share} / 100, 2)"
     invoiceable = (
-        f"ROUND({greatest}({least}({due} - COALESCE(on_order.total, 0), "
-        "c.amount - COALESCE(on_contract.total, 0)), 0), 2)"
+        f"CASE WHEN o.state = %s THEN 0 ELSE ROUND({greatest}({least}({due} - "
+        "COALESCE(on_order.total, 0), c.amount - COALESCE(on_contract.total, 0)), 0), 2) END"
     )
     sql = (
-        f"SELECT id FROM (SELECT o.id AS id, {invoiceable} AS invoiceable "
+        "SELECT id, accepted, invoiced, contract_invoiced FROM ("
+        f"SELECT o.id AS id, o.order_date AS order_date, {accepted} AS accepted, "
+        "COALESCE(on_order.total, 0) AS invoiced, "
+        "COALESCE(on_contract.total, 0) AS contract_invoiced, "
+        f"{invoiceable} AS invoiceable "
         f"FROM {Order._meta.db_table} o "
-        f"JOIN {Contract._meta.db_table} c ON c.id = o.contract_id "
-        f"LEFT JOIN (SELECT order_id, SUM(amount) AS total FROM {DeliveryUnit._meta.db_table} "
+        f"{join} (SELECT order_id, SUM(amount) AS total FROM {DeliveryUnit._meta.db_table} "
         "WHERE state = %s GROUP BY order_id) accepted ON accepted.order_id = o.id "
-        f"LEFT JOIN (SELECT contract_id, SUM({q('percent')}) AS total "
-        f"FROM {PaymentTerm._meta.db_table} WHERE {q('trigger')} = %s GROUP BY contract_id) share "
-        "ON share.contract_id = o.contract_id "
         f"LEFT JOIN (SELECT order_id, SUM(amount) AS total FROM {Invoice._meta.db_table} "
         f"WHERE state IN ({live}) AND order_id IS NOT NULL GROUP BY order_id) on_order "
         "ON on_order.order_id = o.id "
+        f"JOIN {Contract._meta.db_table} c ON c.id = o.contract_id "
+        f"{join} (SELECT contract_id, SUM({q('percent')}) AS total "
+        f"FROM {PaymentTerm._meta.db_table} WHERE {q('trigger')} = %s GROUP BY contract_id) share "
+        "ON share.contract_id = o.contract_id "
         f"LEFT JOIN (SELECT contract_id, SUM(amount) AS total FROM {Invoice._meta.db_table} "
         f"WHERE state IN ({live}) GROUP BY contract_id) on_contract "
         "ON on_contract.contract_id = o.contract_id "
-        f"WHERE o.id IN ({visible})) queue "
-        "WHERE invoiceable > 0 ORDER BY invoiceable DESC, id LIMIT %s"
+        f"WHERE o.id IN ({visible}) {worth_it}) queue "
+        f"{'WHERE invoiceable > 0 ' if positive else ''}"
+        f"ORDER BY {_ORDERINGS[ordering]} LIMIT %s OFFSET %s"
     )
-    params = [
-        UnitState.ACCEPTED,
-        Trigger.ACCEPTANCE,
-        *LIVE_STATES,
-        *LIVE_STATES,
-        *visible_params,
-        limit,
-    ]
+    params = [OrderState.CLOSED, UnitState.ACCEPTED, *LIVE_STATES, Trigger.ACCEPTANCE]
+    params += [*LIVE_STATES, *visible_params, *([OrderState.CLOSED] if positive else [])]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute(sql, [*params, limit, offset])
+        return cursor.fetchall()
+
+
+def _with_figures(rows: list) -> list[Order]:
+    """The orders of ``_queue_rows`` in their order, each with its ``figures`` (two queries: the
+    orders with their contract and customer, their contracts' terms)."""
+    found = Order.objects.select_related("contract", "contract__customer").in_bulk(
+        [row[0] for row in rows]
+    )
+    terms: dict[int, list[dict]] = {}
+    for row in (
+        PaymentTerm.objects.filter(contract_id__in={o.contract_id for o in found.values()})
+        .order_by("contract_id", "position", "id")
+        .values("contract_id", *TERM_FIELDS)
+    ):
+        terms.setdefault(row["contract_id"], []).append(row)
+    split_terms: dict[int, list[Term]] = {}
+    orders = []
+    for pk, accepted, invoiced, contract_invoiced in rows:
+        order = found[pk]
+        contract = order.contract
+        if contract.pk not in split_terms:
+            split_terms[contract.pk] = split(contract.amount, terms.get(contract.pk, []))
+        order.figures = order_figures(  # SQLite's sums are floats: quantised here, at the edge
+            amount=order.amount,
+            accepted=quantize(accepted),
+            invoiced=quantize(invoiced),
+            contract_amount=contract.amount,
+            contract_invoiced=quantize(contract_invoiced),
+            terms=split_terms[contract.pk],
+            closed=order.state == OrderState.CLOSED,
+        )
+        orders.append(order)
+    return orders
+
+
+def top_orders(user, limit: int) -> list[Order]:
+    """The ``limit`` orders of the user's queue with the most invoiceable now (more than
+    nothing; largest first, then by id), each with its ``figures``."""
+    return _with_figures(_queue_rows(user, ordering="largest", limit=limit, positive=True))
+
+
+class QueuePage:
+    """Every order of the user's queue, the most invoiceable first (then the newest), for
+    Django's Paginator: ``count()`` counts the orders, a slice reads its orders with the grouped
+    statement, each with its ``figures``."""
+
+    def __init__(self, user):
+        self.user = user
+
+    def count(self) -> int:
+        return Order.objects.visible_to(self.user).filter(contract__state__in=ACTIVE_STATES).count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[Order]:
+        start, stop = index.start or 0, index.stop
+        rows = _queue_rows(
+            self.user, ordering="page", limit=stop - start, offset=start, positive=False
+        )
+        return _with_figures(rows)
 
 
 def contracts_for_queue(contracts: QuerySet[Contract]) -> QuerySet[Contract]:

@@ -777,12 +777,22 @@ def invoices_fit_terms(contract: Contract, new_amount: Decimal, new_terms: list[
         invoiced=invoiced,
     )
     missing = []
-    orders = invoiceable.annotate_orders(Order.objects.filter(contract=contract))
-    for order in orders.filter(invoiced_amount__gt=0).order_by("number", "pk"):
+    on_orders = dict(
+        invoiceable.live_invoices()
+        .filter(contract=contract, order__isnull=False)
+        .values_list("order_id")
+        .annotate(total=Sum("amount"))
+    )
+    accepted = dict(
+        DeliveryUnit.objects.filter(order_id__in=on_orders, state=UnitState.ACCEPTED)
+        .values_list("order_id")
+        .annotate(total=Sum("amount"))
+    )
+    for order in Order.objects.filter(pk__in=on_orders).order_by("number", "pk"):
         figures = invoiceable.order_figures(
             amount=order.amount,
-            accepted=quantize(order.accepted_value),
-            invoiced=quantize(order.invoiced_amount),
+            accepted=quantize(accepted.get(order.pk, 0)),
+            invoiced=quantize(on_orders[order.pk]),
             contract_amount=new_amount,
             contract_invoiced=invoiced,
             terms=terms,

@@ -54,14 +54,7 @@ def queue(request):
     dated milestones invoiced against the contract, already invoiced)."""
     user = request.user
     today = timezone.localdate()
-    orders = (
-        invoiceable.queue_orders(user)
-        .prefetch_related("contract__terms")
-        .order_by("-invoiceable", "-order_date", "-id")
-    )
-    order_page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
-    for order in order_page.object_list:
-        order.figures = invoiceable.figures_of_annotated(order)
+    order_page = Paginator(invoiceable.QueuePage(user), PAGE_SIZE).get_page(request.GET.get("page"))
     contracts = invoiceable.queue_contracts(user).order_by("-signed_on", "-id")
     contract_page = Paginator(contracts, PAGE_SIZE).get_page(request.GET.get("cpage"))
     for contract in contract_page.object_list:

@@ -4,6 +4,7 @@ live in the services, whose errors the exception handler turns into 400/403/409.
 
 from decimal import Decimal
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from contracts.models import Contract, PaymentTerm
@@ -244,6 +245,18 @@ class ReasonSerializer(serializers.Serializer):
     label = serializers.CharField()
 
 
+@extend_schema_field(ReasonSerializer(many=True))
+class ReasonsField(serializers.Field):
+    """Every reason as ``{"code", "label"}``: plain dicts, as the 409's ``missing`` has them
+    (a nested serializer per reason costs more than the queue's 500 rows are worth)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return [reason.as_dict() for reason in value]
+
+
 class InvoiceableOrderSerializer(serializers.ModelSerializer):
     """An order of the work queue: its figures from ``billing.invoiceable.order_figures``."""
 
@@ -261,7 +274,7 @@ class InvoiceableOrderSerializer(serializers.ModelSerializer):
     invoiced_amount = serializers.DecimalField(**MONEY, source="figures.invoiced", read_only=True)
     contract_room = serializers.DecimalField(**MONEY, source="figures.room", read_only=True)
     invoiceable = serializers.DecimalField(**MONEY, source="figures.invoiceable", read_only=True)
-    reasons = ReasonSerializer(many=True, source="figures.reasons", read_only=True)
+    reasons = ReasonsField(source="figures.reasons")
 
     class Meta:
         model = Order
@@ -310,7 +323,7 @@ class InvoiceableContractSerializer(serializers.Serializer):
     milestones_invoiced = serializers.DecimalField(**MONEY, source="figures.milestones_invoiced")
     invoiceable = serializers.DecimalField(**MONEY, source="figures.invoiceable")
     milestones = MilestoneRowSerializer(many=True, source="figures.milestones")
-    reasons = ReasonSerializer(many=True, source="figures.reasons")
+    reasons = ReasonsField(source="figures.reasons")
 
 
 class InvoiceableSerializer(serializers.Serializer):

@@ -319,15 +319,7 @@ class InvoiceableViewSet(viewsets.ViewSet):
     def list(self, request):
         user = request.user
         today = timezone.localdate()
-        top = invoiceable.top_order_ids(user, MAX_QUEUE_ROWS)
-        orders = list(
-            invoiceable.queue_orders(user)
-            .filter(pk__in=top)
-            .prefetch_related("contract__terms")
-            .order_by("-invoiceable", "id")
-        )
-        for order in orders:
-            order.figures = invoiceable.figures_of_annotated(order)
+        orders = invoiceable.top_orders(user, MAX_QUEUE_ROWS)
         contracts = []
         for contract in invoiceable.queue_contracts(user).order_by("number")[:MAX_QUEUE_ROWS]:
             contract.figures = invoiceable.figures_of_contract(contract, today)

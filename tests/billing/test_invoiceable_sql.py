@@ -1,6 +1,7 @@
-"""The work queue sorts every order by what is invoiceable in SQL (``annotate_orders`` for the
-page, one grouped statement, ``top_order_ids``, for the API). Both must compute exactly the one
-definition, ``billing.invoiceable.order_figures``, on any data: random acceptance shares (split
+"""The work queue sorts every order by what is invoiceable in SQL: one grouped statement, read
+by ``top_orders`` (the API's rows, the workbench) and ``QueuePage`` (the page). It must pick and
+sort the orders exactly as the one definition, ``billing.invoiceable.order_figures``, has them,
+and hand over the sums the figures are made of, on any data: random acceptance shares (split
 over several milestones, or none), units in every state, invoices in every state (more than is
 due included: data from before a change, an import), contracts not active, several users'
 scopes; on SQLite (floats) and PostgreSQL (numeric)."""
@@ -15,9 +16,8 @@ from hypothesis import strategies as st
 
 from billing import invoiceable
 from billing.models import Invoice, InvoiceState
-from contracts.models import Contract, ContractState, PaymentTerm, Trigger
-from delivery.models import DeliveryUnit, Order, UnitState
-from ltc.core.money import quantize
+from contracts.models import ACTIVE_STATES, Contract, ContractState, PaymentTerm, Trigger
+from delivery.models import DeliveryUnit, Order, OrderState, UnitState
 from opportunities.models import Opportunity
 
 from ..contracts.steps import signed, signing_deal
@@ -29,7 +29,8 @@ AMOUNTS = st.one_of(CENTS, SMALL)  # small ones make half cents of the share lik
 SHARES = st.sampled_from(["0", "0.01", "10", "33.33", "50", "60", "66.67", "99.99", "100"])
 UNITS = st.lists(st.tuples(AMOUNTS, st.sampled_from(UnitState.values)), min_size=1, max_size=3)
 INVOICES = st.lists(st.tuples(AMOUNTS, st.sampled_from(InvoiceState.values)), max_size=3)
-ORDERS = st.lists(st.tuples(UNITS, INVOICES), max_size=3)
+# The order's state as it is stored (a closed order is invoiced and paid: nothing invoiceable).
+ORDERS = st.lists(st.tuples(UNITS, INVOICES, st.sampled_from(OrderState.values)), max_size=3)
 CONTRACT = st.fixed_dictionaries(
     {
         "amount": st.one_of(CENTS, SMALL),
@@ -101,12 +102,13 @@ def _write(org, contract: Contract, spec: dict, number: int) -> None:
         ]
 
     made = invoices(spec["milestone_invoices"])
-    for index, (units, order_invoices) in enumerate(spec["orders"]):
+    for index, (units, order_invoices, state) in enumerate(spec["orders"]):
         placed = Order.objects.create(
             contract=contract,
             number=f"PO-{number}-{index}",
             amount=sum(amount for amount, _state in units),
-            order_date=date(2030, 5, 6),
+            order_date=date(2030, 5, 6 - index),  # ties and not: the page sorts by it
+            state=state,
             created_by=org.rep1,
         )
         DeliveryUnit.objects.bulk_create(
@@ -132,7 +134,7 @@ def _write(org, contract: Contract, spec: dict, number: int) -> None:
             "share": "50",
             "split": False,
             "state": ContractState.SIGNED,
-            "orders": [([(D("0.01"), "accepted"), (D("0.02"), "accepted")], [])],
+            "orders": [([(D("0.01"), "accepted"), (D("0.02"), "accepted")], [], "delivered")],
             "milestone_invoices": [],
         },
         {
@@ -140,7 +142,10 @@ def _write(org, contract: Contract, spec: dict, number: int) -> None:
             "share": "33.33",
             "split": True,
             "state": ContractState.EXECUTING,
-            "orders": [([(D("0.03"), "accepted")], [(D("0.01"), "draft")])],
+            "orders": [
+                ([(D("0.03"), "accepted")], [(D("0.01"), "draft")], "invoiced"),
+                ([(D("0.05"), "accepted")], [], "closed"),
+            ],
             "milestone_invoices": [(D("0.01"), "paid")],
         },
     )
@@ -150,27 +155,31 @@ def test_the_queue_sql_computes_the_one_definition(org, contracts, specs):
         for number, (contract, spec) in enumerate(zip(contracts, specs, strict=True)):
             _write(org, contract, spec, number)
         for user in (org.finance, org.rep1, org.rep2, org.rep3):
-            rows = list(invoiceable.queue_orders(user).order_by("id"))
-            expected = {}
-            for row in rows:
-                figures = invoiceable.for_order(Order.objects.get(pk=row.pk))
-                # SQLite answers sums as floats, quantised at the edge (figures_of_annotated);
-                # what the queue sorts and filters by, ``invoiceable``, is rounded in SQL
-                sums = (row.accepted_value, row.acceptance_percent, row.acceptance_due)
-                sums += (row.invoiced_amount, row.contract_room)
-                assert (*[quantize(value) for value in sums], row.invoiceable) == (
-                    figures.accepted,
-                    figures.acceptance_percent,
-                    figures.due,
-                    figures.invoiced,
-                    figures.room,
-                    figures.invoiceable,
-                ), row.number
-                assert invoiceable.figures_of_annotated(row) == figures
-                expected[row.pk] = figures.invoiceable
+            page = invoiceable.QueuePage(user)
+            listed = page[0:500]
+            rule = {
+                order.pk: invoiceable.for_order(order)
+                for order in Order.objects.visible_to(user).filter(
+                    contract__state__in=ACTIVE_STATES
+                )
+            }
+            assert page.count() == len(listed) == len(rule)
+            for order in listed:
+                assert order.figures == rule[order.pk], order.number
+            newest = {o.pk: o.order_date for o in listed}
+            assert [o.pk for o in listed] == sorted(
+                rule, key=lambda pk: (-rule[pk].invoiceable, _days(newest[pk]), -pk)
+            )
             ranked = sorted(
-                (pk for pk in expected if expected[pk] > 0), key=lambda pk: (-expected[pk], pk)
+                (pk for pk in rule if rule[pk].invoiceable > 0),
+                key=lambda pk: (-rule[pk].invoiceable, pk),
             )
             for limit in (1, 2, 500):
-                assert invoiceable.top_order_ids(user, limit) == ranked[:limit]
+                top = invoiceable.top_orders(user, limit)
+                assert [o.pk for o in top] == ranked[:limit]
+                assert all(o.figures == rule[o.pk] for o in top)
         transaction.set_rollback(True)
+
+
+def _days(day: date) -> int:
+    return -day.toordinal()  # the newest first

@@ -233,7 +233,7 @@ def test_the_acceptance_share_is_rounded_once_per_order():
         (D("0.03"), ["12.5", "37.5", "50"]),
     ],
 )
-def test_the_terms_of_a_change_are_split_to_the_cent_like_the_saved_ones(org, amount, percents):
+def test_milestones_are_split_to_the_cent_as_the_contract_splits_them(org, amount, percents):
     triggers = [Trigger.SIGNING, Trigger.ACCEPTANCE, Trigger.DATE]
     rows = [
         {"label": f"M{i}", "percent": p, "trigger": t, "due_date": "2031-01-01"}
@@ -242,9 +242,10 @@ def test_the_terms_of_a_change_are_split_to_the_cent_like_the_saved_ones(org, am
     deal = signing_deal(org.rep1, solution=org.solution, delivery=org.delivery)
     contract = signed(deal, org, amount=amount, payment_terms=rows)
 
-    saved = [term.amount for term in invoiceable.terms_of(contract)]
+    saved = [term.amount_of(contract.amount) for term in contract.terms.all()]
     cleaned = contracts.clean_terms(rows)
 
+    assert [term.amount for term in invoiceable.terms_of(contract)] == saved
     assert [term.amount for term in proposed_terms(amount, cleaned)] == saved
     assert sum(saved) == amount
 
@@ -260,6 +261,23 @@ def test_an_order_is_invoiced_once_its_invoices_cover_its_acceptance_share(org):
     pay(org.finance, first, "500000")
     pay(org.finance, second, "100000")
     assert fresh(placed).state == OrderState.CLOSED
+
+
+def test_a_closed_order_is_not_invoiced_again_even_when_a_change_raises_its_share(org):
+    contract, placed, _terms = spec_example(org)
+    pay(org.finance, issued(org.finance, "600000", order=placed), "600000")
+    assert fresh(placed).state == OrderState.CLOSED
+    more = [
+        {"label": "Advance", "percent": "30", "trigger": "signing"},
+        {"label": "On acceptance", "percent": "70", "trigger": "acceptance"},
+    ]
+    _apply(contract, org, new_terms=more)
+
+    figures = invoiceable.for_order(fresh(placed))
+
+    assert (figures.due, figures.invoiceable) == (D("700000.00"), 0)
+    assert figures.reasons[0].code == "order_closed"
+    assert invoiceable.top_orders(org.finance, 10) == []
 
 
 # Corrections and changes never leave more invoiced than is due ----------------------------------
