@@ -5,11 +5,13 @@ Amounts. An invoice's ``amount`` is the GROSS amount the customer owes (tax incl
 base as a contract's amount and a delivery unit's value: what the customer pays. ``tax_rate``
 only splits it into net + tax for display and printing (``net_amount``, ``tax_amount``).
 
-What may be invoiced (the cap, see ``billing.selectors.invoiceable_*``):
-- an order: the value of its accepted units minus what is invoiced on it;
-- a contract (advance milestones): its milestones triggered by signing or by a date that has
-  passed, minus what is invoiced against the contract directly; acceptance milestones are
-  invoiced through the orders, so nothing is invoiced twice;
+What may be invoiced (the cap, defined once in ``billing.invoiceable``), following the
+contract's payment terms:
+- an order: the value of its accepted units × the share of the terms triggered on acceptance,
+  minus what is invoiced on it;
+- a contract (advance and dated milestones): its milestones triggered by signing or by a date
+  that has passed, minus what is invoiced against the contract directly; acceptance milestones
+  are invoiced through the orders, so nothing is invoiced twice;
 - and never more, over all of a contract's invoices, than the contract's amount.
 Drafts count as invoiced (two drafts could otherwise both be issued); cancelling a draft or
 voiding an issued invoice (with its credit note) frees what it held.

@@ -1,5 +1,5 @@
-"""Read-side functions of billing: what may be invoiced now (and why not the rest), receivables,
-aging, DSO and order-to-cash days.
+"""Read-side functions of billing: receivables, aging, DSO and order-to-cash days. What may be
+invoiced now (and why not the rest) has its own module, ``billing.invoiceable``.
 
 Every function returns a queryset or the result of a fixed number of aggregate queries; none loops
 over rows in Python. The receivables figures take an invoice queryset so the caller decides the
@@ -17,21 +17,17 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, Greatest, Least
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from contracts.models import ACTIVE_STATES, Contract, PaymentTerm, Trigger
-from delivery.models import DeliveryUnit, Order, UnitState
 from ltc.core.money import quantize
 
-from .models import ISSUED_STATES, LIVE_STATES, OPEN_STATES, Invoice, Payment
+from .models import ISSUED_STATES, OPEN_STATES, Invoice, Payment
 
 MONEY = DecimalField(max_digits=16, decimal_places=2)
 ZERO = Value(Decimal("0"), output_field=MONEY)
@@ -39,179 +35,6 @@ DSO_DAYS = 90
 
 # Aging buckets by days past due (today - due date): the edges are inclusive as written.
 BUCKETS = ("not_due", "days_0_30", "days_31_60", "days_61_90", "over_90")
-
-
-def _sum(queryset, field: str = "amount"):
-    """A correlated subquery summing ``field`` of ``queryset`` (already filtered on OuterRef)."""
-    summed = queryset.order_by().values(dummy=Value(1)).annotate(total=Sum(field)).values("total")
-    return Coalesce(Subquery(summed, output_field=MONEY), ZERO, output_field=MONEY)
-
-
-def live_invoices() -> QuerySet[Invoice]:
-    """Invoices that hold invoiceable amount: drafts and issued ones (paid or not)."""
-    return Invoice.objects.filter(state__in=LIVE_STATES)
-
-
-# What may be invoiced ----------------------------------------------------------------------------
-def accepted_value(order: Order) -> Decimal:
-    """The value of the order's accepted delivery units."""
-    total = order.units.filter(state=UnitState.ACCEPTED).aggregate(total=Sum("amount"))["total"]
-    return quantize(total or 0)
-
-
-def invoiced_on_order(order: Order, *, exclude: int | None = None) -> Decimal:
-    """What live invoices (drafts included) hold on the order."""
-    qs = live_invoices().filter(order=order).exclude(pk=exclude)
-    return quantize(qs.aggregate(total=Sum("amount"))["total"] or 0)
-
-
-def invoiced_on_contract(
-    contract: Contract, *, milestones_only: bool = False, exclude: int | None = None
-) -> Decimal:
-    """What live invoices hold on the contract: all of them, or its milestone invoices only."""
-    qs = live_invoices().filter(contract=contract).exclude(pk=exclude)
-    if milestones_only:
-        qs = qs.filter(order__isnull=True)
-    return quantize(qs.aggregate(total=Sum("amount"))["total"] or 0)
-
-
-def milestone_is_triggered(term: PaymentTerm, contract: Contract, today: date) -> bool:
-    """Signing milestones once the contract is signed, dated ones once the date has come;
-    acceptance milestones never (they are invoiced through the orders)."""
-    if term.trigger == Trigger.SIGNING:
-        return contract.signed_on is not None
-    if term.trigger == Trigger.DATE:
-        return term.due_date is not None and term.due_date <= today
-    return False
-
-
-def triggered_milestones_value(contract: Contract, today: date | None = None) -> Decimal:
-    """The sum of the contract's milestones whose trigger has happened (terms prefetched or one
-    query; a contract has a handful)."""
-    today = today or timezone.localdate()
-    return sum(
-        (
-            term.amount_of(contract.amount)
-            for term in contract.terms.all()
-            if milestone_is_triggered(term, contract, today)
-        ),
-        Decimal("0.00"),
-    )
-
-
-def contract_room(contract: Contract, *, exclude: int | None = None) -> Decimal:
-    """The contract's amount minus everything invoiced on it: the ceiling of any new invoice."""
-    return contract.amount - invoiced_on_contract(contract, exclude=exclude)
-
-
-def invoiceable_on_order(order: Order, *, exclude: int | None = None) -> Decimal:
-    """Accepted value minus what is invoiced on the order, within the contract's room; never
-    negative."""
-    own = accepted_value(order) - invoiced_on_order(order, exclude=exclude)
-    return max(Decimal("0.00"), min(own, contract_room(order.contract, exclude=exclude)))
-
-
-def invoiceable_on_contract(
-    contract: Contract, today: date | None = None, *, exclude: int | None = None
-) -> Decimal:
-    """Triggered milestones minus the contract's milestone invoices, within the contract's room;
-    never negative."""
-    own = triggered_milestones_value(contract, today) - invoiced_on_contract(
-        contract, milestones_only=True, exclude=exclude
-    )
-    return max(Decimal("0.00"), min(own, contract_room(contract, exclude=exclude)))
-
-
-def orders_with_invoiceable(orders: QuerySet[Order]) -> QuerySet[Order]:
-    """``orders`` annotated with ``accepted_value``, ``not_accepted_value``, ``invoiced_amount``,
-    ``contract_invoiced``, ``contract_room`` and ``invoiceable`` (the same rule as
-    ``invoiceable_on_order``, computed by the database)."""
-    units = DeliveryUnit.objects.filter(order=OuterRef("pk"), state=UnitState.ACCEPTED)
-    on_order = live_invoices().filter(order=OuterRef("pk"))
-    on_contract = live_invoices().filter(contract=OuterRef("contract_id"))
-    return orders.annotate(
-        accepted_value=_sum(units),
-        invoiced_amount=_sum(on_order),
-        contract_invoiced=_sum(on_contract),
-    ).annotate(
-        not_accepted_value=ExpressionWrapper(F("amount") - F("accepted_value"), MONEY),
-        contract_room=ExpressionWrapper(F("contract__amount") - F("contract_invoiced"), MONEY),
-        invoiceable=Greatest(
-            Least(
-                F("accepted_value") - F("invoiced_amount"),
-                F("contract__amount") - F("contract_invoiced"),
-                output_field=MONEY,
-            ),
-            ZERO,
-            output_field=MONEY,
-        ),
-    )
-
-
-def contracts_with_invoiced(contracts: QuerySet[Contract]) -> QuerySet[Contract]:
-    """``contracts`` annotated with ``milestones_invoiced`` and ``contract_invoiced``, their
-    terms prefetched: what the milestone rows of the work queue need."""
-    return contracts.annotate(
-        milestones_invoiced=_sum(
-            live_invoices().filter(contract=OuterRef("pk"), order__isnull=True)
-        ),
-        contract_invoiced=_sum(live_invoices().filter(contract=OuterRef("pk"))),
-    ).prefetch_related("terms")
-
-
-def invoiceable_orders(user) -> QuerySet[Order]:
-    """The work queue's orders: every order under an active contract the user may see."""
-    visible = Order.objects.visible_to(user).filter(contract__state__in=ACTIVE_STATES)
-    return orders_with_invoiceable(visible).select_related("contract", "contract__customer")
-
-
-def top_invoiceable_order_ids(user, limit: int) -> list[int]:
-    """The ids of the ``limit`` orders of ``invoiceable_orders(user)`` with the most invoiceable
-    (``invoiceable`` > 0, largest first, then by id), by the same rule as
-    ``orders_with_invoiceable``. One statement that sums the accepted units and the live invoices
-    once per order and per contract (grouped, then joined), where the annotated queryset would
-    run its correlated sums several times for every order; the caller then annotates only these
-    orders."""
-    from django.db import connection
-
-    visible, visible_params = (
-        Order.objects.visible_to(user)
-        .filter(contract__state__in=ACTIVE_STATES)
-        .order_by()
-        .values("pk")
-        .query.sql_with_params()
-    )
-    greatest, least = ("GREATEST", "LEAST") if connection.vendor == "postgresql" else ("MAX", "MIN")
-    live = ", ".join(["%s"] * len(LIVE_STATES))
-    invoiceable = (
-        f"{greatest}({least}(COALESCE(accepted.total, 0) - COALESCE(on_order.total, 0), "
-        "c.amount - COALESCE(on_contract.total, 0)), 0)"
-    )
-    sql = (
-        f"SELECT id FROM (SELECT o.id AS id, {invoiceable} AS invoiceable "
-        f"FROM {Order._meta.db_table} o "
-        f"JOIN {Contract._meta.db_table} c ON c.id = o.contract_id "
-        f"LEFT JOIN (SELECT order_id, SUM(amount) AS total FROM {DeliveryUnit._meta.db_table} "
-        "WHERE state = %s GROUP BY order_id) accepted ON accepted.order_id = o.id "
-        f"LEFT JOIN (SELECT order_id, SUM(amount) AS total FROM {Invoice._meta.db_table} "
-        f"WHERE state IN ({live}) AND order_id IS NOT NULL GROUP BY order_id) on_order "
-        "ON on_order.order_id = o.id "
-        f"LEFT JOIN (SELECT contract_id, SUM(amount) AS total FROM {Invoice._meta.db_table} "
-        f"WHERE state IN ({live}) GROUP BY contract_id) on_contract "
-        "ON on_contract.contract_id = o.contract_id "
-        f"WHERE o.id IN ({visible})) queue "
-        "WHERE invoiceable > 0 ORDER BY invoiceable DESC, id LIMIT %s"
-    )
-    params = [UnitState.ACCEPTED, *LIVE_STATES, *LIVE_STATES, *visible_params, limit]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
-
-
-def invoiceable_contracts(user) -> QuerySet[Contract]:
-    """The work queue's contracts (for their advance and dated milestones)."""
-    visible = Contract.objects.visible_to(user).filter(state__in=ACTIVE_STATES)
-    return contracts_with_invoiced(visible).select_related("customer")
 
 
 # Receivables -------------------------------------------------------------------------------------
@@ -387,41 +210,3 @@ def customer_credit(payments: QuerySet[Payment]) -> QuerySet:
         .filter(unapplied__gt=0)
         .order_by("customer__name", "currency")
     )
-
-
-def milestone_rows(contract: Contract, today: date | None = None) -> list[dict]:
-    """The contract's milestones for the work queue: ``term``, ``label``, ``trigger``,
-    ``percent``, ``amount``, ``due_now`` and, when not due, ``reason`` (terms prefetched)."""
-    from django.utils.translation import gettext as _
-
-    today = today or timezone.localdate()
-    rows = []
-    for term in contract.terms.all():  # a contract's handful of terms, already fetched
-        due_now = milestone_is_triggered(term, contract, today)
-        if due_now:
-            reason = ""
-        elif term.trigger == Trigger.ACCEPTANCE:
-            reason = _("Invoiced through the orders, as units are accepted")
-        elif term.trigger == Trigger.DATE:
-            reason = _("Falls due on %(date)s") % {"date": term.due_date}
-        else:
-            reason = _("Falls due when the contract is signed")
-        rows.append(
-            {
-                "term": term.pk,
-                "label": term.label,
-                "trigger": term.trigger,
-                "percent": term.percent,
-                "amount": term.amount_of(contract.amount),
-                "due_now": due_now,
-                "reason": reason,
-            }
-        )
-    return rows
-
-
-def contract_invoiceable(contract: Contract, today: date | None = None) -> Decimal:
-    """``invoiceable_on_contract`` from a contract of ``contracts_with_invoiced`` (no query)."""
-    own = triggered_milestones_value(contract, today) - contract.milestones_invoiced
-    room = contract.amount - contract.contract_invoiced
-    return max(Decimal("0.00"), min(own, room))

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_str
@@ -31,7 +31,7 @@ from ltc.customers.models import Customer
 from ltc.integrations.events import emit
 from ltc.org.models import Role, User
 
-from . import selectors
+from . import invoiceable
 from .models import (
     ISSUED_STATES,
     OPEN_STATES,
@@ -189,107 +189,16 @@ def _acceptance_days(contract: Contract) -> int | None:
     return term.days_to_pay if term else None
 
 
-def _refuse_above(amount: Decimal, invoiceable: Decimal, reasons: list[Missing]) -> None:
-    if amount > invoiceable:
+def _refuse_above(amount: Decimal, figures) -> None:
+    """Refuse ``amount`` above ``figures.invoiceable`` (of an order or of a contract), with every
+    reason: which milestone each amount belongs to and why the rest is not invoiceable yet."""
+    if amount > figures.invoiceable:
         raise AboveInvoiceable(
-            _("At most %(invoiceable)s may be invoiced here now.") % {"invoiceable": invoiceable},
-            reasons,
-            invoiceable=invoiceable,
+            _("At most %(invoiceable)s may be invoiced here now.")
+            % {"invoiceable": invoiceable.money(figures.invoiceable)},
+            list(figures.reasons),
+            invoiceable=figures.invoiceable,
         )
-
-
-def _order_cap(order: Order, contract: Contract, amount: Decimal, exclude=None) -> None:
-    accepted = selectors.accepted_value(order)
-    own = accepted - selectors.invoiced_on_order(order, exclude=exclude)
-    room = selectors.contract_room(contract, exclude=exclude)
-    reasons = []
-    if amount > own:
-        reasons.append(
-            Missing(
-                "accepted_value",
-                _(
-                    "The order's accepted units are worth %(accepted)s; %(left)s of it is not "
-                    "invoiced yet"
-                )
-                % {"accepted": accepted, "left": max(own, Decimal("0.00"))},
-            )
-        )
-    if amount > room:
-        reasons.append(_room_missing(contract, room))
-    _refuse_above(amount, max(Decimal("0.00"), min(own, room)), reasons)
-
-
-def _room_missing(contract: Contract, room: Decimal) -> Missing:
-    return Missing(
-        "contract_amount",
-        _("The contract's invoices stay within its amount (%(room)s is left to invoice)")
-        % {"room": max(room, Decimal("0.00"))},
-    )
-
-
-def _contract_cap(
-    contract: Contract, amount: Decimal, term: PaymentTerm | None, exclude=None
-) -> None:
-    today = timezone.localdate()
-    triggered = selectors.triggered_milestones_value(contract, today)
-    own = triggered - selectors.invoiced_on_contract(
-        contract, milestones_only=True, exclude=exclude
-    )
-    room = selectors.contract_room(contract, exclude=exclude)
-    reasons = []
-    if amount > own:
-        reasons.append(
-            Missing(
-                "milestones",
-                _(
-                    "The milestones due now (signing, or a date that has passed) are worth "
-                    "%(triggered)s; %(left)s of it is not invoiced yet"
-                )
-                % {"triggered": triggered, "left": max(own, Decimal("0.00"))},
-            )
-        )
-    cap = min(own, room)
-    if term is not None:
-        on_term = (
-            selectors.live_invoices()
-            .filter(term=term)
-            .exclude(pk=exclude)
-            .aggregate(total=Sum("amount"))["total"]
-        )
-        term_left = term.amount_of(contract.amount) - quantize(on_term or 0)
-        if not selectors.milestone_is_triggered(term, contract, today):
-            term_left = Decimal("0.00")
-            reasons.append(_untriggered(term))
-        elif amount > term_left:
-            reasons.append(
-                Missing(
-                    "milestone_amount",
-                    _("“%(label)s” has %(left)s left to invoice")
-                    % {"label": term.label, "left": max(term_left, Decimal("0.00"))},
-                )
-            )
-        cap = min(cap, term_left)
-    if amount > room:
-        reasons.append(_room_missing(contract, room))
-    _refuse_above(amount, max(Decimal("0.00"), cap), reasons)
-
-
-def _untriggered(term: PaymentTerm) -> Missing:
-    if term.trigger == Trigger.ACCEPTANCE:
-        return Missing(
-            "milestone_on_acceptance",
-            _("“%(label)s” is invoiced through the orders, as units are accepted")
-            % {"label": term.label},
-        )
-    if term.trigger == Trigger.DATE:
-        return Missing(
-            "milestone_date",
-            _("“%(label)s” falls due on %(date)s") % {"label": term.label, "date": term.due_date},
-        )
-    return Missing(
-        "contract_signed",
-        _("“%(label)s” falls due when the contract is signed") % {"label": term.label},
-    )
 
 
 def _active(contract: Contract) -> list[Missing]:
@@ -311,9 +220,10 @@ def create_invoice(
     lines=None,
     note: str = "",
 ) -> Invoice:
-    """A draft invoice of an order (up to its accepted value not yet invoiced) or of a contract
-    (its advance and dated milestones due now, not yet invoiced); within the contract's amount.
-    Refused with 409, every reason and the invoiceable amount, when above."""
+    """A draft invoice of an order (up to its accepted value × the acceptance share of the
+    payment terms, not yet invoiced) or of a contract (its advance and dated milestones due now,
+    not yet invoiced); within the contract's amount (``billing.invoiceable``). Refused with 409,
+    every reason and the invoiceable amount, when above."""
     _require_biller(by)
     if (order is None) == (contract is None):
         raise InvalidInput(_("Invoice either an order or a contract (for a milestone)."), "order")
@@ -329,7 +239,7 @@ def create_invoice(
             missing.append(Missing("order_open", _("The order is not closed")))
         if missing:
             raise TransitionRefused(_("The order cannot be invoiced."), missing)
-        _order_cap(order, contract, amount)
+        _refuse_above(amount, invoiceable.for_order(order, contract=contract))
         days = _acceptance_days(contract)
         started_on = order.order_date
         default_line = force_str(_("PO %(number)s: accepted delivery") % {"number": order.number})
@@ -338,7 +248,7 @@ def create_invoice(
             raise InvalidInput(_("This milestone is not one of the contract's."), "term")
         if missing:
             raise TransitionRefused(_("The contract cannot be invoiced."), missing)
-        _contract_cap(contract, amount, term)
+        _refuse_above(amount, invoiceable.for_contract(contract, term=term))
         days = term.days_to_pay if term is not None else None
         started_on = contract.signed_on or timezone.localdate()
         default_line = force_str(
@@ -398,9 +308,10 @@ def issue_invoice(*, invoice: Invoice, by: User, on: date | None = None) -> Invo
         raise TransitionRefused(_("The invoice cannot be issued."), missing)
     if invoice.order_id:
         order = _lock_order(invoice.order_id)
-        _order_cap(order, contract, invoice.amount, exclude=invoice.pk)
+        figures = invoiceable.for_order(order, contract=contract, exclude=invoice.pk)
     else:
-        _contract_cap(contract, invoice.amount, invoice.term, exclude=invoice.pk)
+        figures = invoiceable.for_contract(contract, term=invoice.term, exclude=invoice.pk)
+    _refuse_above(invoice.amount, figures)
     policy = BillingPolicy.current()
     number = _next_number(NumberSequence.Kind.INVOICE, on.year)
     invoice.issue(
@@ -475,19 +386,24 @@ def void_invoice(*, invoice: Invoice, by: User, reason: str) -> CreditNote:
 
 
 def sync_order(order_id: int, by: User | None = None) -> Order:
-    """Move the order to invoiced when it is delivered and its issued invoices cover it, back to
-    delivered when they no longer do, and to closed when they are all paid in full."""
+    """Move the order to invoiced when it is delivered and its issued invoices cover its own
+    part (its amount × the acceptance share of the payment terms; the advance and the dated
+    milestones are invoiced against the contract), back to delivered when they no longer do, and
+    to closed when they are all paid in full."""
     order = _lock_order(order_id)
+    own = invoiceable.share_of(
+        order.amount, invoiceable.acceptance_percent(invoiceable.terms_of(order.contract))
+    )
     rows = Invoice.objects.filter(order_id=order_id, state__in=ISSUED_STATES)
     issued = quantize(rows.aggregate(total=Sum("amount"))["total"] or 0)
     unpaid = rows.exclude(state=InvoiceState.PAID).exists()
     steps = []
-    if order.state == OrderState.DELIVERED and issued >= order.amount:
+    if order.state == OrderState.DELIVERED and issued >= own:
         steps.append("mark_invoiced")
-    if order.state == OrderState.INVOICED and issued < order.amount:
+    if order.state == OrderState.INVOICED and issued < own:
         steps.append("unmark_invoiced")
     if (order.state == OrderState.INVOICED or steps == ["mark_invoiced"]) and (
-        issued >= order.amount and not unpaid
+        issued >= own and not unpaid
     ):
         steps.append("close")
     for method in steps:
@@ -782,11 +698,16 @@ def notify_overdue_invoices(*, today: date | None = None) -> int:
     return len(rows)
 
 
-# What the contracts app asks of us (registered in apps.ready) -----------------------------------
+# What the contracts and delivery apps ask of us (registered in apps.ready) ----------------------
 def orders_invoiced_and_paid(contract: Contract) -> list[Missing]:
-    """A contract closes only when every order is invoiced and paid and no invoice is open."""
+    """A contract closes only when every order is invoiced and paid and no invoice is open. Under
+    terms without a milestone on acceptance nothing is invoiced on the orders: delivered is
+    enough (the delivery app checks that)."""
     missing = []
-    unpaid_orders = Order.objects.filter(contract=contract).exclude(state=OrderState.CLOSED).count()
+    orders = Order.objects.filter(contract=contract).exclude(state=OrderState.CLOSED)
+    if not invoiceable.acceptance_percent(invoiceable.terms_of(contract)):
+        orders = orders.exclude(state__in=[OrderState.DELIVERED, OrderState.INVOICED])
+    unpaid_orders = orders.count()
     if unpaid_orders:
         missing.append(
             Missing(
@@ -811,26 +732,117 @@ def orders_invoiced_and_paid(contract: Contract) -> list[Missing]:
 
 def invoices_stay_covered(unit: DeliveryUnit) -> list[Missing]:
     """An acceptance is corrected only if the order's invoices (drafts included) stay within
-    what remains accepted: invoicing never runs ahead of acceptance, not even afterwards."""
+    what the acceptance share of the payment terms makes due on what remains accepted:
+    invoicing never runs ahead of acceptance, not even afterwards."""
     if unit.state != UnitState.ACCEPTED:
         return []  # nothing to correct: the delivery service says so
     order = unit.order
-    invoiced = selectors.invoiced_on_order(order)
-    left = selectors.accepted_value(order) - unit.amount
-    if invoiced > left:
+    after = invoiceable.for_order(order, accepted=invoiceable.accepted_value(order) - unit.amount)
+    if after.invoiced > after.due:
         return [
             Missing(
                 "invoices_covered",
                 _(
-                    "The order's invoices (%(invoiced)s) stay within what remains accepted "
-                    "(%(left)s): void or cancel them first"
+                    "The order's invoices (%(invoiced)s) stay within %(percent)s%% on acceptance "
+                    "of what remains accepted (%(left)s): %(due)s; void or cancel them first"
                 )
-                % {"invoiced": invoiced, "left": left},
+                % {
+                    "invoiced": invoiceable.money(after.invoiced),
+                    "percent": invoiceable.percent(after.acceptance_percent),
+                    "left": invoiceable.money(after.accepted),
+                    "due": invoiceable.money(after.due),
+                },
             )
         ]
     return []
 
 
+def invoices_fit_terms(contract: Contract, new_amount: Decimal, new_terms: list[dict]) -> list:
+    """A change of the contract's amount or payment terms is applied only if what is invoiced
+    stays within what the new terms make due today: each order's invoices within its accepted
+    value × the new acceptance share, the invoices against the contract within the milestones
+    the new terms have triggered, all of them within the new amount."""
+    terms = invoiceable.proposed_terms(new_amount, new_terms)
+    sums = (
+        invoiceable.live_invoices()
+        .filter(contract=contract)
+        .aggregate(all=Sum("amount"), milestones=Sum("amount", filter=Q(order__isnull=True)))
+    )
+    invoiced = quantize(sums["all"] or 0)
+    milestones = invoiceable.contract_figures(
+        amount=new_amount,
+        signed=contract.signed_on is not None,
+        terms=terms,
+        milestones_invoiced=quantize(sums["milestones"] or 0),
+        invoiced=invoiced,
+    )
+    missing = []
+    on_orders = dict(
+        invoiceable.live_invoices()
+        .filter(contract=contract, order__isnull=False)
+        .values_list("order_id")
+        .annotate(total=Sum("amount"))
+    )
+    accepted = dict(
+        DeliveryUnit.objects.filter(order_id__in=on_orders, state=UnitState.ACCEPTED)
+        .values_list("order_id")
+        .annotate(total=Sum("amount"))
+    )
+    for order in Order.objects.filter(pk__in=on_orders).order_by("number", "pk"):
+        figures = invoiceable.order_figures(
+            amount=order.amount,
+            accepted=quantize(accepted.get(order.pk, 0)),
+            invoiced=quantize(on_orders[order.pk]),
+            contract_amount=new_amount,
+            contract_invoiced=invoiced,
+            terms=terms,
+        )
+        if figures.invoiced > figures.due:
+            missing.append(
+                Missing(
+                    f"order_invoices_{order.pk}",
+                    _(
+                        "PO %(number)s: its invoices (%(invoiced)s) stay within %(percent)s%% on "
+                        "acceptance of %(accepted)s accepted under the new terms (%(due)s)"
+                    )
+                    % {
+                        "number": order.number,
+                        "invoiced": invoiceable.money(figures.invoiced),
+                        "percent": invoiceable.percent(figures.acceptance_percent),
+                        "accepted": invoiceable.money(figures.accepted),
+                        "due": invoiceable.money(figures.due),
+                    },
+                )
+            )
+    if milestones.milestones_invoiced > milestones.triggered:
+        missing.append(
+            Missing(
+                "milestone_invoices",
+                _(
+                    "The invoices against the contract (%(invoiced)s) stay within the milestones "
+                    "the new terms make due now (%(triggered)s)"
+                )
+                % {
+                    "invoiced": invoiceable.money(milestones.milestones_invoiced),
+                    "triggered": invoiceable.money(milestones.triggered),
+                },
+            )
+        )
+    if invoiced > new_amount:
+        missing.append(
+            Missing(
+                "invoices_exceed_amount",
+                _("The contract's invoices (%(invoiced)s) fit in the new amount (%(amount)s)")
+                % {
+                    "invoiced": invoiceable.money(invoiced),
+                    "amount": invoiceable.money(new_amount),
+                },
+            )
+        )
+    return missing
+
+
 def register_contract_checks() -> None:
     contract_services.register_close_check(orders_invoiced_and_paid)
+    contract_services.register_amount_check(invoices_fit_terms)
     delivery_services.register_correction_check(invoices_stay_covered)

@@ -23,7 +23,7 @@ from ltc.core.errors import DomainError, InvalidInput
 from ltc.core.views import run_post
 from ltc.customers.models import Customer
 
-from . import selectors, services
+from . import invoiceable, selectors, services
 from .filters import InvoiceFilter, PaymentFilter
 from .forms import AllocationFormSet, InvoiceForm, IssueForm, PaymentForm, ReasonForm
 from .models import OPEN_STATES, Allocation, BillingPolicy, Invoice, Payment
@@ -50,16 +50,15 @@ def _int(value) -> int | None:
 @login_required
 def queue(request):
     """Every order and contract of the user's scope with what may be invoiced now, and for the
-    rest why not (not accepted yet, already invoiced, milestone not due)."""
+    rest why not (which milestone each amount belongs to: not accepted yet, the advance and the
+    dated milestones invoiced against the contract, already invoiced)."""
     user = request.user
     today = timezone.localdate()
-    orders = selectors.invoiceable_orders(user).order_by("-invoiceable", "-order_date", "-id")
-    order_page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
-    contracts = selectors.invoiceable_contracts(user).order_by("-signed_on", "-id")
+    order_page = Paginator(invoiceable.QueuePage(user), PAGE_SIZE).get_page(request.GET.get("page"))
+    contracts = invoiceable.queue_contracts(user).order_by("-signed_on", "-id")
     contract_page = Paginator(contracts, PAGE_SIZE).get_page(request.GET.get("cpage"))
     for contract in contract_page.object_list:
-        contract.invoiceable = selectors.contract_invoiceable(contract, today)
-        contract.milestones = selectors.milestone_rows(contract, today)
+        contract.figures = invoiceable.figures_of_contract(contract, today)
     return render(
         request,
         "billing/queue.html",
@@ -125,16 +124,16 @@ def invoice_create(request):
         messages.info(request, _("Choose what to invoice in the work queue."))
         return redirect("billing:queue")
     if order is not None:
-        invoiceable = selectors.invoiceable_on_order(order)
+        figures = invoiceable.for_order(order, contract=contract)
         days = contract.terms.filter(trigger="acceptance").values_list("days_to_pay", flat=True)
     else:
-        invoiceable = selectors.invoiceable_on_contract(contract)
+        figures = invoiceable.for_contract(contract, term=term)
         days = [term.days_to_pay] if term is not None else []
     policy = BillingPolicy.current()
     form = InvoiceForm(
         request.POST if request.method == "POST" else None,
         initial={
-            "amount": invoiceable or None,
+            "amount": figures.invoiceable or None,
             "tax_rate": policy.default_tax_rate,
             "payment_days": next(iter(days), policy.payment_days),
         },
@@ -173,8 +172,9 @@ def invoice_create(request):
             "order": order,
             "contract": contract,
             "term": term,
-            "invoiceable": invoiceable,
+            "figures": figures,
             "refusal": refusal,
+            "refused_above": isinstance(refusal, services.AboveInvoiceable),
             "may_bill": services.may_bill(request.user),
             "title": _("New invoice"),
         },

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from ltc.core.workbench import register
 from ltc.org.models import Role
 
-from . import selectors
+from . import invoiceable, selectors
 from .models import Invoice
 
 ROWS = 8
@@ -14,11 +14,7 @@ ROWS = 8
 def billing_panels(user) -> list[dict]:
     if not (user.is_superuser or user.role in {Role.FINANCE, Role.ADMIN}):
         return []
-    orders = (
-        selectors.invoiceable_orders(user)
-        .filter(invoiceable__gt=0)
-        .order_by("-invoiceable", "id")[:ROWS]
-    )
+    orders = invoiceable.top_orders(user, ROWS)
     overdue = selectors.overdue_invoices(Invoice.objects.visible_to(user)).select_related(
         "customer"
     )[:ROWS]
@@ -29,7 +25,7 @@ def billing_panels(user) -> list[dict]:
                 {
                     "url": reverse("billing:invoice_create") + f"?order={order.pk}",
                     "text": f"{order.number} · {order.contract.customer.name}",
-                    "note": f"{order.invoiceable:,.2f} {order.currency}",
+                    "note": f"{invoiceable.money(order.figures.invoiceable)} {order.currency}",
                 }
                 for order in orders
             ],

@@ -37,10 +37,12 @@ from .models import (
     Trigger,
 )
 
-# Downstream apps (delivery, billing) add what must be true before a contract closes, and how
-# low its amount may go: ``fn(contract) -> list[Missing]``. We never import them.
+# Downstream apps (delivery, billing) add what must be true before a contract closes
+# (``fn(contract) -> list[Missing]``) and before a change of its amount or payment terms is
+# applied (``fn(contract, new_amount, new_terms) -> list[Missing]``, ``new_terms`` the milestones
+# after the change as ``clean_terms`` rows, in their order). We never import them.
 _CLOSE_CHECKS: list[Callable[[Contract], list[Missing]]] = []
-_AMOUNT_CHECKS: list[Callable[[Contract, Decimal], list[Missing]]] = []
+_AMOUNT_CHECKS: list[Callable[[Contract, Decimal, list[dict]], list[Missing]]] = []
 
 
 def register_close_check(fn):
@@ -410,6 +412,21 @@ def _write_terms(contract: Contract, terms: list[dict]) -> None:
     PaymentTerm.objects.bulk_create([PaymentTerm(contract=contract, **term) for term in terms])
     if hasattr(contract, "_prefetched_objects_cache"):
         contract._prefetched_objects_cache.pop("terms", None)
+
+
+def _terms_as_rows(contract: Contract) -> list[dict]:
+    """The contract's milestones as ``clean_terms`` rows."""
+    return [
+        {
+            "position": t.position,
+            "label": t.label,
+            "percent": t.percent,
+            "trigger": t.trigger,
+            "due_date": t.due_date,
+            "days_to_pay": t.days_to_pay,
+        }
+        for t in contract.terms.order_by("position", "id")
+    ]
 
 
 def _snapshot(contract: Contract, by, reason: str) -> ContractVersion:
@@ -1016,7 +1033,8 @@ def apply_change(*, change: ChangeRequest, by) -> Contract:
             [Missing("state", _("The contract is signed or executing"))],
         )
     new_amount = contract.amount + change.amount_delta
-    missing = [m for check in _AMOUNT_CHECKS for m in check(contract, new_amount)]
+    new_terms = clean_terms(change.new_terms) if change.new_terms else _terms_as_rows(contract)
+    missing = [m for check in _AMOUNT_CHECKS for m in check(contract, new_amount, new_terms)]
     if new_amount <= 0:
         missing.append(Missing("amount", _("The contract amount stays positive")))
     if missing:

@@ -388,7 +388,7 @@ def correct_acceptance(*, unit: DeliveryUnit, by, reason: str) -> DeliveryUnit:
 
 
 # What the contracts app asks of us (registered in apps.ready) ---------------------------------
-def orders_fit_amount(contract: Contract, new_amount: Decimal) -> list[Missing]:
+def orders_fit_amount(contract: Contract, new_amount: Decimal, new_terms=None) -> list[Missing]:
     ordered = ordered_total(contract)
     if ordered > new_amount:
         return [

@@ -4,6 +4,7 @@ live in the services, whose errors the exception handler turns into 400/403/409.
 
 from decimal import Decimal
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from contracts.models import Contract, PaymentTerm
@@ -239,15 +240,41 @@ class ReleaseSerializer(serializers.Serializer):
 
 
 # Read-side figures -------------------------------------------------------------------------------
+class ReasonSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+
+
+@extend_schema_field(ReasonSerializer(many=True))
+class ReasonsField(serializers.Field):
+    """Every reason as ``{"code", "label"}``: plain dicts, as the 409's ``missing`` has them
+    (a nested serializer per reason costs more than the queue's 500 rows are worth)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return [reason.as_dict() for reason in value]
+
+
 class InvoiceableOrderSerializer(serializers.ModelSerializer):
+    """An order of the work queue: its figures from ``billing.invoiceable.order_figures``."""
+
     contract_number = serializers.CharField(source="contract.number", read_only=True)
     customer = serializers.IntegerField(source="contract.customer_id", read_only=True)
     customer_name = serializers.CharField(source="contract.customer.name", read_only=True)
-    accepted_value = serializers.DecimalField(**MONEY, read_only=True)
-    not_accepted_value = serializers.DecimalField(**MONEY, read_only=True)
-    invoiced_amount = serializers.DecimalField(**MONEY, read_only=True)
-    contract_room = serializers.DecimalField(**MONEY, read_only=True)
-    invoiceable = serializers.DecimalField(**MONEY, read_only=True)
+    accepted_value = serializers.DecimalField(**MONEY, source="figures.accepted", read_only=True)
+    not_accepted_value = serializers.DecimalField(
+        **MONEY, source="figures.not_accepted", read_only=True
+    )
+    acceptance_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, source="figures.acceptance_percent", read_only=True
+    )
+    acceptance_due = serializers.DecimalField(**MONEY, source="figures.due", read_only=True)
+    invoiced_amount = serializers.DecimalField(**MONEY, source="figures.invoiced", read_only=True)
+    contract_room = serializers.DecimalField(**MONEY, source="figures.room", read_only=True)
+    invoiceable = serializers.DecimalField(**MONEY, source="figures.invoiceable", read_only=True)
+    reasons = ReasonsField(source="figures.reasons")
 
     class Meta:
         model = Order
@@ -263,21 +290,26 @@ class InvoiceableOrderSerializer(serializers.ModelSerializer):
             "currency",
             "accepted_value",
             "not_accepted_value",
+            "acceptance_percent",
+            "acceptance_due",
             "invoiced_amount",
             "contract_room",
             "invoiceable",
+            "reasons",
         ]
         read_only_fields = fields
 
 
 class MilestoneRowSerializer(serializers.Serializer):
-    term = serializers.IntegerField()
-    label = serializers.CharField()
-    trigger = serializers.CharField()
-    percent = serializers.DecimalField(max_digits=5, decimal_places=2)
-    amount = serializers.DecimalField(**MONEY)
+    term = serializers.IntegerField(source="term.id")
+    label = serializers.CharField(source="term.label")
+    trigger = serializers.CharField(source="term.trigger")
+    percent = serializers.DecimalField(max_digits=5, decimal_places=2, source="term.percent")
+    amount = serializers.DecimalField(**MONEY, source="term.amount")
+    due_date = serializers.DateField(source="term.due_date", allow_null=True)
+    invoiced = serializers.DecimalField(**MONEY, source="term.invoiced")
     due_now = serializers.BooleanField()
-    reason = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(source="reason.label")
 
 
 class InvoiceableContractSerializer(serializers.Serializer):
@@ -287,9 +319,11 @@ class InvoiceableContractSerializer(serializers.Serializer):
     customer_name = serializers.CharField(source="customer.name")
     currency = serializers.CharField()
     amount = serializers.DecimalField(**MONEY)
-    milestones_invoiced = serializers.DecimalField(**MONEY)
-    invoiceable = serializers.DecimalField(**MONEY)
-    milestones = MilestoneRowSerializer(many=True)
+    milestones_due = serializers.DecimalField(**MONEY, source="figures.triggered")
+    milestones_invoiced = serializers.DecimalField(**MONEY, source="figures.milestones_invoiced")
+    invoiceable = serializers.DecimalField(**MONEY, source="figures.invoiceable")
+    milestones = MilestoneRowSerializer(many=True, source="figures.milestones")
+    reasons = ReasonsField(source="figures.reasons")
 
 
 class InvoiceableSerializer(serializers.Serializer):

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from ltc.core.api import FORBIDDEN, REFUSED
 from ltc.idempotency.services import IDEMPOTENCY_KEY_PARAMETER, idempotent
 
-from .. import selectors, services
+from .. import invoiceable, selectors, services
 from ..filters import InvoiceFilter, PaymentFilter
 from ..models import Allocation, CreditNote, Invoice, Payment
 from .serializers import (
@@ -306,8 +306,10 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
 
 class InvoiceableViewSet(viewsets.ViewSet):
-    """What may be invoiced now: orders with accepted work not yet invoiced and contracts with
-    advance or dated milestones due now (each milestone says why it is or is not due)."""
+    """What may be invoiced now, following the contracts' payment terms: orders with accepted
+    work not yet invoiced at its acceptance share, and contracts with advance or dated
+    milestones due now; each says which milestone its amounts belong to and why the rest is not
+    invoiceable yet (``reasons``)."""
 
     @extend_schema(
         responses={200: InvoiceableSerializer},
@@ -317,16 +319,10 @@ class InvoiceableViewSet(viewsets.ViewSet):
     def list(self, request):
         user = request.user
         today = timezone.localdate()
-        top = selectors.top_invoiceable_order_ids(user, MAX_QUEUE_ROWS)
-        orders = (
-            selectors.invoiceable_orders(user)
-            .filter(pk__in=top, invoiceable__gt=0)
-            .order_by("-invoiceable", "id")
-        )
+        orders = invoiceable.top_orders(user, MAX_QUEUE_ROWS)
         contracts = []
-        for contract in selectors.invoiceable_contracts(user).order_by("number")[:MAX_QUEUE_ROWS]:
-            contract.invoiceable = selectors.contract_invoiceable(contract, today)
-            contract.milestones = selectors.milestone_rows(contract, today)
-            if contract.invoiceable > 0:
+        for contract in invoiceable.queue_contracts(user).order_by("number")[:MAX_QUEUE_ROWS]:
+            contract.figures = invoiceable.figures_of_contract(contract, today)
+            if contract.figures.invoiceable > 0:
                 contracts.append(contract)
         return Response(InvoiceableSerializer({"orders": orders, "contracts": contracts}).data)

@@ -1,7 +1,9 @@
-"""Demo billing on the executing contract: the advance invoiced and paid, the accepted PO
-invoiced (one invoice overdue, one partly paid by a payment that leaves unapplied credit), and an
-invoice voided by its credit note. Played through the billing services, like the rest of the
-demo, so every number and state is one the application could have produced."""
+"""Demo billing on the executing contract (30% on signing, 60% on acceptance, 10% retention a
+year out): the advance invoiced and paid, the accepted PO invoiced at its acceptance share, 60%
+of each accepted unit (one invoice overdue, one partly paid by a payment that leaves unapplied
+credit), an invoice voided by its credit note, and the retention left for its date (the work
+queue shows it due then). Played through the billing services, like the rest of the demo, so
+every number and state is one the application could have produced."""
 
 from __future__ import annotations
 
@@ -20,9 +22,10 @@ def seed_billing(contract, users) -> None:
     po = contract.orders.get(number="PO-HT-2401")
     advance_term = contract.terms.filter(trigger=Trigger.SIGNING).first()
 
-    # Invoiced on the day of the first acceptance, payable the next day: overdue now.
+    # The first unit (160,000) invoiced at 60% on the day of its acceptance, payable the next
+    # day: overdue now.
     overdue = billing.create_invoice(
-        by=finance, order=po, amount="160000", payment_days=1, note="第一批备件验收开票"
+        by=finance, order=po, amount="96000", payment_days=1, note="第一批备件验收开票(验收款 60%)"
     )
     billing.issue_invoice(invoice=overdue, by=finance, on=last_month)
 
@@ -35,15 +38,16 @@ def seed_billing(contract, users) -> None:
     )
     advance = billing.issue_invoice(invoice=advance, by=finance, on=contract.signed_on)
 
-    wrong = billing.create_invoice(by=finance, order=po, amount="80000", tax_rate="9")
+    # The second unit (80,000) at 60%: first with the wrong tax rate, voided, then again.
+    wrong = billing.create_invoice(by=finance, order=po, amount="48000", tax_rate="9")
     wrong = billing.issue_invoice(invoice=wrong, by=finance)
     billing.void_invoice(invoice=wrong, by=finance, reason="税率错误(应为 13%),红字冲销后重开")
 
     service = billing.create_invoice(
         by=finance,
         order=po,
-        amount="80000",
-        lines=[{"description": "苏州总厂 巡检服务 上半年", "amount": "80000"}],
+        amount="48000",
+        lines=[{"description": "苏州总厂 巡检服务 上半年(验收款 60%)", "amount": "48000"}],
     )
     service = billing.issue_invoice(invoice=service, by=finance)
 

@@ -2,18 +2,19 @@
 the invoiceable amount, issue/ and void/, POST payments/ with Idempotency-Key), duplicate bank
 references, the work queue, receivables, bad input and bounded lists."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
+from rest_framework.authtoken.models import Token
 
 from billing import services
 from billing.models import CreditNote, Invoice, InvoiceLine, InvoiceState, Payment
 from ltc.idempotency.models import IdempotencyKey
 
-from ..billing.steps import NOW, TODAY, accepted_order, issued
-from ..contracts.steps import signed, signing_deal
+from ..billing.steps import NOW, RETENTION_DUE, TODAY, accepted_order, issued, spec_example
+from ..contracts.steps import ON_ACCEPTANCE, signed, signing_deal
 
 INVOICES = "/api/v1/invoices/"
 PAYMENTS = "/api/v1/payments/"
@@ -35,6 +36,13 @@ def signed_contract(org, **fields):
 
 @pytest.fixture
 def contract(org):
+    """Invoiced 100% on acceptance: the tests of invoicing mechanics."""
+    return signed_contract(org, payment_terms=ON_ACCEPTANCE)
+
+
+@pytest.fixture
+def milestones(org):
+    """Signed with the SPEC's terms: its advance (90,000) is due now, against the contract."""
     return signed_contract(org)
 
 
@@ -77,18 +85,55 @@ def test_post_invoices_above_the_invoiceable_amount_answers_409_with_it(org, api
 
     assert response.status_code == 409
     body = response.json()
-    assert (codes(body), body["invoiceable"]) == ({"accepted_value"}, "1000.00")
+    assert (codes(body), body["invoiceable"]) == ({"accepted_value", "not_accepted"}, "1000.00")
     assert body["detail"]
     assert not Invoice.objects.exists()
 
 
-def test_post_invoices_of_a_contract_for_its_advance(org, api, contract):
+def test_post_invoices_of_a_contract_for_its_advance(org, api, milestones):
     client = api("finance")
-    refused = client.post(INVOICES, {"contract": contract.pk, "amount": "90001"}, format="json")
-    created = client.post(INVOICES, {"contract": contract.pk, "amount": "90000"}, format="json")
+    refused = client.post(INVOICES, {"contract": milestones.pk, "amount": "90001"}, format="json")
+    created = client.post(INVOICES, {"contract": milestones.pk, "amount": "90000"}, format="json")
 
     assert (refused.status_code, refused.json()["invoiceable"]) == (409, "90000.00")
     assert created.status_code == 201 and created.json()["order"] is None
+
+
+def test_post_invoices_follows_the_contracts_payment_terms(org, api, frozen):
+    """30% at signing (invoiced), 60% on acceptance, 10% retention on 2031-05-06; the order of
+    1,000,000 fully accepted is invoiceable at 600,000, the retention on its date."""
+    contract, placed, terms = spec_example(org)
+    client = api("finance")
+    en = {"format": "json", "HTTP_ACCEPT_LANGUAGE": "en"}
+
+    refused = client.post(INVOICES, {"order": placed.pk, "amount": "700000"}, **en)
+    assert refused.status_code == 409
+    body = refused.json()
+    assert (body["invoiceable"], codes(body)) == (
+        "600000.00",
+        {"accepted_value", "advance", "milestone_date"},
+    )
+    assert {
+        "code": "accepted_value",
+        "label": "On acceptance: 60% on acceptance of 1,000,000.00 accepted: 600,000.00; "
+        "0.00 invoiced",
+    } in body["missing"]
+    created = client.post(INVOICES, {"order": placed.pk, "amount": "600000"}, **en)
+    assert (created.status_code, created.json()["amount"]) == (201, "600000.00")
+
+    retention = {"contract": contract.pk, "term": terms["date"].pk, "amount": "100000"}
+    early = client.post(INVOICES, retention, **en)
+    assert (early.status_code, early.json()["invoiceable"]) == (409, "0.00")
+    assert {
+        "code": "milestone_date",
+        "label": "Retention 100,000.00 due 2031-05-06, against the contract",
+    } in early.json()["missing"]
+    frozen.move_to(datetime.combine(RETENTION_DUE, datetime.min.time()))
+    Token.objects.filter(user=org.finance).delete()  # a year on, the token has expired
+    on_time = api("finance").post(INVOICES, retention, **en)
+    assert on_time.status_code == 201, on_time.content
+    assert on_time.json()["amount"] == "100000.00"
+    assert Invoice.objects.get(pk=on_time.json()["id"]).term == terms["date"]
 
 
 @pytest.mark.parametrize(
@@ -310,19 +355,39 @@ def test_bad_payment_input_is_a_400(org, api, owed, change, field):
 
 
 # Read endpoints ----------------------------------------------------------------------------------
-def test_the_invoiceable_queue_lists_what_may_be_invoiced_now(org, api, contract, accepted):
+def test_the_invoiceable_queue_lists_what_may_be_invoiced_now(org, api, accepted, milestones):
     body = api("finance").get("/api/v1/billing/invoiceable/").json()
 
     assert [(o["number"], o["invoiceable"], o["not_accepted_value"]) for o in body["orders"]] == [
         ("PO-1", "1000.00", "2000.00")
     ]
     (row,) = body["contracts"]
-    assert (row["id"], row["invoiceable"]) == (contract.pk, "90000.00")
+    assert (row["id"], row["invoiceable"]) == (milestones.pk, "90000.00")
     assert [(m["trigger"], m["due_now"]) for m in row["milestones"]] == [
         ("signing", True),
         ("acceptance", False),
         ("date", False),
     ]
+
+
+def test_the_invoiceable_queue_says_which_milestone_each_amount_belongs_to(org, api):
+    contract, placed, _terms = spec_example(org)
+    body = api("finance").get("/api/v1/billing/invoiceable/", HTTP_ACCEPT_LANGUAGE="en").json()
+
+    (row,) = body["orders"]
+    assert (row["id"], row["acceptance_percent"], row["acceptance_due"], row["invoiceable"]) == (
+        placed.pk,
+        "60.00",
+        "600000.00",
+        "600000.00",
+    )
+    assert [r["label"] for r in row["reasons"]] == [
+        "On acceptance: 60% on acceptance of 1,000,000.00 accepted: 600,000.00; 0.00 invoiced",
+        "Advance 30% (300,000.00 of this order) is invoiced against the contract",
+        "Retention 10% (100,000.00 of this order) is invoiced against the contract, due 2031-05-06",
+    ]
+    # the advance is invoiced and the retention not due: nothing against the contract now
+    assert [c["id"] for c in body["contracts"]] == []
 
 
 def test_receivables_answers_aging_dso_and_order_to_cash(org, api, owed, frozen):
@@ -393,3 +458,23 @@ def test_billing_lists_run_a_bounded_number_of_queries(
     with django_assert_max_num_queries(6):
         assert client.get("/api/v1/billing/invoiceable/").status_code == 200
     assert CreditNote.objects.count() == 1
+
+
+@pytest.mark.parametrize("count", [2, 12])
+def test_the_invoiceable_queue_runs_a_bounded_number_of_queries(
+    org, api, count, django_assert_max_num_queries
+):
+    """Orders on several contracts, each with its terms and milestones: the figures and their
+    reasons come from one prefetch of the terms, not a query per row."""
+    for index in range(count // 2):
+        contract = signed_contract(org, amount=Decimal("1000000"))
+        for number in range(2):
+            placed = accepted_order(
+                contract, org, number=f"PO-{index}-{number}", amounts=("1000", "2000"), accept=1
+            )
+            issued(org.finance, "100", order=placed)
+    client = api("finance")
+    # token, the top orders, the orders, their contracts' terms, the contracts, their terms
+    with django_assert_max_num_queries(6):
+        body = client.get("/api/v1/billing/invoiceable/").json()
+    assert len(body["orders"]) == count and len(body["contracts"]) == count // 2

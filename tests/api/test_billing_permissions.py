@@ -14,7 +14,7 @@ from billing.models import Invoice, Payment
 
 from ..billing.steps import NOW, accepted_order, invoice, issued, pay
 from ..conftest import ROLES
-from ..contracts.steps import signed, signing_deal
+from ..contracts.steps import ON_ACCEPTANCE, signed, signing_deal
 
 INVOICES = "/api/v1/invoices/"
 PAYMENTS = "/api/v1/payments/"
@@ -27,7 +27,8 @@ def frozen():
 
 
 def _setup(org):
-    contract = signed(signing_deal(org.rep1, solution=org.solution, delivery=org.delivery), org)
+    deal = signing_deal(org.rep1, solution=org.solution, delivery=org.delivery)
+    contract = signed(deal, org, payment_terms=ON_ACCEPTANCE)
     order = accepted_order(contract, org, amounts=("1000", "1000"), accept=1)
     owed = issued(org.finance, "500", order=order)
     payment = pay(org.finance, owed, "100", total="300")

@@ -15,7 +15,7 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 from ltc.integrations.models import Scope
 
 from ..billing.steps import accepted_order, issued
-from ..contracts.steps import signed, signing_deal
+from ..contracts.steps import ON_ACCEPTANCE, signed, signing_deal
 from ..factories import LeadFactory, held_lead
 from ..integrations.helpers import token_client
 
@@ -38,7 +38,8 @@ FUZZED_WRITES = {
 
 
 def demo_like_data(org):
-    contract = signed(signing_deal(org.rep1, solution=org.solution, delivery=org.delivery), org)
+    deal = signing_deal(org.rep1, solution=org.solution, delivery=org.delivery)
+    contract = signed(deal, org, payment_terms=ON_ACCEPTANCE)
     order = accepted_order(contract, org, amounts=("1000", "2000"), accept=1)
     issued(org.finance, "1000", order=order)
     for _ in range(3):

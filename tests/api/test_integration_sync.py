@@ -18,7 +18,7 @@ from ltc.customers.models import Customer
 from ltc.integrations.models import Scope
 
 from ..billing.steps import NOW, TODAY, accepted_order, issued
-from ..contracts.steps import signed, signing_deal
+from ..contracts.steps import ON_ACCEPTANCE, signed, signing_deal
 from ..integrations.helpers import token_client
 
 LEAD = {
@@ -49,7 +49,9 @@ def erp(org):
 
 @pytest.fixture
 def contract(org):
-    return signed(signing_deal(org.rep1, solution=org.solution, delivery=org.delivery), org)
+    """Invoiced 100% on acceptance: the payment terms are not the point here."""
+    deal = signing_deal(org.rep1, solution=org.solution, delivery=org.delivery)
+    return signed(deal, org, payment_terms=ON_ACCEPTANCE)
 
 
 # Lead import -------------------------------------------------------------------------------------

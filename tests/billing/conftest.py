@@ -1,7 +1,7 @@
 import pytest
 import time_machine
 
-from ..contracts.steps import signed, signing_deal
+from ..contracts.steps import TERMS, signed, signing_deal
 from .steps import NOW
 
 
@@ -19,7 +19,23 @@ def deal(org, frozen):
 
 
 @pytest.fixture
-def contract(org, deal):
-    """The deal's contract, signed for 300,000: 30% on signing, 60% on acceptance, 10% on
-    2031-06-30."""
-    return signed(deal, org)
+def terms():
+    """The contract's payment terms: the SPEC's 30% on signing, 60% on acceptance, 10% on
+    2031-06-30. A module or test about something else overrides it (``all_on_acceptance``)."""
+    return TERMS
+
+
+@pytest.fixture
+def contract(org, deal, terms):
+    """The deal's contract, signed for 300,000 with ``terms``."""
+    return signed(deal, org, payment_terms=terms)
+
+
+@pytest.fixture
+def milestones(org, contract):
+    """A second contract of the same customer (rep1's), signed for 300,000 with the SPEC's terms
+    whatever ``terms`` says: its advance (90,000) is due now, against the contract."""
+    other = signing_deal(
+        org.rep1, customer=contract.customer, solution=org.solution, delivery=org.delivery
+    )
+    return signed(other, org)

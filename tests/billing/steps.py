@@ -3,20 +3,39 @@ invoices issued and payments recorded through the billing services."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
-from billing import services
+import pytest
+
+from billing import invoiceable, services
 from billing.models import Invoice
 from delivery import services as delivery
 
-from ..contracts.steps import AMOUNT, NOW, TODAY, fresh, missing_codes
+from ..contracts.steps import (
+    AMOUNT,
+    NOW,
+    ON_ACCEPTANCE,
+    TODAY,
+    fresh,
+    missing_codes,
+    signed,
+    signing_deal,
+)
 from ..delivery.steps import order, units_of
 
 __all__ = [
     "AMOUNT",
+    "ON_ACCEPTANCE",
+    "all_on_acceptance",
+    "invoiceable_on_order",
+    "invoiced_on_order",
     "NOW",
     "TODAY",
+    "RETENTION_DUE",
+    "SPEC_TERMS",
     "accepted_order",
+    "spec_example",
     "fresh",
     "invoice",
     "issued",
@@ -24,6 +43,42 @@ __all__ = [
     "pay",
     "units_of",
 ]
+
+
+# A test about invoicing mechanics, not about payment terms: its contract invoices 100% on
+# acceptance (the ``terms`` fixture of tests/billing/conftest.py).
+all_on_acceptance = pytest.mark.parametrize("terms", [ON_ACCEPTANCE], ids=["all-on-acceptance"])
+
+
+# The SPEC's example: 30% at signing, 60% on acceptance, 10% retention a year out.
+RETENTION_DUE = date(2031, 5, 6)
+SPEC_TERMS = [
+    {"label": "Advance", "percent": "30", "trigger": "signing"},
+    {"label": "On acceptance", "percent": "60", "trigger": "acceptance"},
+    {"label": "Retention", "percent": "10", "trigger": "date", "due_date": "2031-05-06"},
+]
+
+
+def spec_example(org):
+    """A contract of 1,000,000 with ``SPEC_TERMS``, its advance (300,000) invoiced, and one order
+    of 1,000,000 (units of 400,000 and 600,000) fully accepted: ``(contract, order, terms)`` with
+    the terms by trigger."""
+    deal = signing_deal(
+        org.rep1, solution=org.solution, delivery=org.delivery, amount=Decimal("1000000")
+    )
+    contract = signed(deal, org, amount=Decimal("1000000"), payment_terms=SPEC_TERMS)
+    terms = {term.trigger: term for term in contract.terms.all()}
+    issued(org.finance, "300000", contract=contract, term=terms["signing"])
+    placed = accepted_order(contract, org, amounts=("400000", "600000"))
+    return contract, placed, terms
+
+
+def invoiceable_on_order(order) -> Decimal:
+    return invoiceable.for_order(order).invoiceable
+
+
+def invoiced_on_order(order) -> Decimal:
+    return invoiceable.for_order(order).invoiced
 
 
 def accepted_order(contract, org, *, number="PO-1", amounts=("1000", "2000"), accept=None):

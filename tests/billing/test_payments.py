@@ -11,9 +11,15 @@ from billing.models import Allocation, InvoiceState, Payment
 from ltc.core.errors import InvalidInput, NotAllowed, TransitionRefused
 
 from ..factories import CustomerFactory
-from .steps import TODAY, accepted_order, fresh, issued, missing_codes, pay
+from .steps import ON_ACCEPTANCE, TODAY, accepted_order, fresh, issued, missing_codes, pay
 
 D = Decimal
+
+
+@pytest.fixture
+def terms():
+    """The contract invoices 100% on acceptance: these tests are about payments."""
+    return ON_ACCEPTANCE
 
 
 @pytest.fixture
@@ -23,8 +29,9 @@ def owed(org, contract):
 
 
 @pytest.fixture
-def advance(org, contract):
-    return issued(org.finance, "90000", contract=contract)
+def advance(org, milestones):
+    """The advance of the customer's second contract (30% of 300,000)."""
+    return issued(org.finance, "90000", contract=milestones)
 
 
 def test_a_payment_pays_an_invoice_partly_then_in_full(org, owed):
@@ -91,9 +98,9 @@ def test_a_later_allocation_never_exceeds_the_unapplied_credit(org, owed, advanc
     assert missing_codes(refused.value) == {"unapplied"}
 
 
-def test_every_reason_a_payment_cannot_be_allocated_is_listed(org, contract, owed):
+def test_every_reason_a_payment_cannot_be_allocated_is_listed(org, milestones, owed):
     other_customer = CustomerFactory(name="Another Co")
-    draft = services.create_invoice(by=org.finance, amount="10", contract=contract)
+    draft = services.create_invoice(by=org.finance, amount="10", contract=milestones)
 
     with pytest.raises(TransitionRefused) as refused:
         services.record_payment(

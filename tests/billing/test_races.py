@@ -8,17 +8,30 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from billing import selectors, services
+from billing import invoiceable, services
 from billing.models import Invoice, Payment
 from ltc.core.errors import TransitionRefused
 
 from ..leads.test_claim_race import run_at_once
-from .steps import accepted_order, fresh, issued
+from .steps import (
+    ON_ACCEPTANCE,
+    accepted_order,
+    fresh,
+    invoiceable_on_order,
+    invoiced_on_order,
+    issued,
+)
 
 RACERS = 6
 D = Decimal
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def terms():
+    """The contract invoices 100% on acceptance; the advance is the ``milestones`` contract's."""
+    return ON_ACCEPTANCE
 
 
 def test_concurrent_invoices_of_one_order_stay_within_its_accepted_value(postgres, org, contract):
@@ -32,18 +45,18 @@ def test_concurrent_invoices_of_one_order_stay_within_its_accepted_value(postgre
     made = [r for r in results if isinstance(r, Invoice)]
     refused = [r for r in results if isinstance(r, services.AboveInvoiceable)]
     assert (len(made), len(refused)) == (2, RACERS - 2), results
-    assert selectors.invoiced_on_order(order) == D("800")
-    assert selectors.invoiceable_on_order(order) == D("200")
+    assert invoiced_on_order(order) == D("800")
+    assert invoiceable_on_order(order) == D("200")
 
 
-def test_concurrent_milestone_invoices_stay_within_the_advance(postgres, org, contract):
+def test_concurrent_milestone_invoices_stay_within_the_advance(postgres, org, milestones):
     def make(_index):
-        return services.create_invoice(by=org.finance, contract=fresh(contract), amount="40000")
+        return services.create_invoice(by=org.finance, contract=fresh(milestones), amount="40000")
 
     results = run_at_once(make, list(range(RACERS)))
 
     assert len([r for r in results if isinstance(r, Invoice)]) == 2, results
-    assert selectors.invoiced_on_contract(contract) == D("80000")
+    assert invoiceable.for_contract(milestones).milestones_invoiced == D("80000")
 
 
 def test_concurrent_issues_get_consecutive_numbers(postgres, org, contract):

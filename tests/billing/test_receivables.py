@@ -109,7 +109,8 @@ def test_one_query_of_totals_answers_what_aging_and_dso_answer(
 
 
 def test_order_to_cash_averages_the_paid_invoices(org, contract, frozen):
-    first = issued(org.finance, "1000", order=accepted_order(contract, org, amounts=("1000",)))
+    # an order of 2,000 accepted: 60% of it (1,200) is invoiceable on the order
+    first = issued(org.finance, "1000", order=accepted_order(contract, org, amounts=("2000",)))
     second = issued(org.finance, "500", contract=contract)
     frozen.shift(timedelta(days=10))
     pay(org.finance, first, "1000")

@@ -295,13 +295,14 @@ def delivered(delivery, contract_id: int) -> int:
 
 
 def invoiced_and_paid(finance):
-    # The workbench lists the accepted unit's value as invoiceable on the PO.
+    # The workbench lists the PO as invoiceable: 60% (the default terms' share on acceptance;
+    # 30% is the advance, 10% after the warranty) of the 600,000 accepted.
     page = finance.go("/")
     panel = page.locator("section.card", has_text="Invoiceable now")
     with page.expect_navigation():
         panel.get_by_role("link", name=re.compile("PO-WALK-001")).click()
-    assert "Invoiceable now" in page.locator("main").inner_text()
-    fill(page, "main form", {"amount": "600000"})
+    assert "Invoiceable now: 360,000.00" in page.locator("main").inner_text()
+    assert page.locator("#id_amount").input_value().startswith("360000")
     with page.expect_navigation():
         page.get_by_role("button", name="Create the draft").click()
     assert_flash(page, "draft")
@@ -317,12 +318,12 @@ def invoiced_and_paid(finance):
     row = page.locator("#allocations tbody tr").filter(
         has=page.locator(f"a[href='/billing/invoices/{invoice_id}/']")
     )
-    row.locator("input[name$='-amount']").fill("600000")
+    row.locator("input[name$='-amount']").fill("360000")
     fill(
         page,
         "main form[method=post]",
         {
-            "amount": "600000",
+            "amount": "360000",
             "received_on": date.today().isoformat(),
             "reference": "BANK-WALK-0001",
         },
@@ -332,7 +333,8 @@ def invoiced_and_paid(finance):
     assert_flash(page, "payment|recorded")
     page = finance.go(f"/billing/invoices/{invoice_id}/")
     assert "Paid" in page.locator("h1").inner_text(), number
-    # Nothing accepted is left to invoice on that PO: it leaves the workbench.
+    # Nothing accepted is left to invoice on that PO (its 60% is invoiced): it leaves the
+    # workbench.
     page = finance.go("/")
     assert (
         "PO-WALK-001" not in page.locator("section.card", has_text="Invoiceable now").inner_text()

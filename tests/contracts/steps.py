@@ -26,6 +26,10 @@ TERMS = [
     {"label": "After the warranty", "percent": "10", "trigger": "date", "due_date": "2031-06-30"},
 ]
 
+# Everything invoiced as units are accepted: for the tests of invoicing mechanics, where the
+# payment terms are not the point.
+ON_ACCEPTANCE = [{"label": "On acceptance", "percent": "100", "trigger": "acceptance"}]
+
 LINES = [
     {"product_code": "SRV-1", "description": "Server", "quantity": "2", "unit_price": "1000"},
     {"description": "Installation", "quantity": "1", "unit_price": "500", "discount_percent": "5"},

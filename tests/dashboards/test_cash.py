@@ -17,7 +17,7 @@ from ltc.dashboards.scope import resolve_scope
 from ltc.dashboards.stats import nearest_rank
 
 from ..billing.steps import accepted_order, issued
-from ..contracts.steps import NOW, TODAY, signed, signing_deal
+from ..contracts.steps import NOW, ON_ACCEPTANCE, TODAY, signed, signing_deal
 from ..delivery.steps import units_of
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +35,8 @@ def cash(org, frozen):
     """Order PO-1 (1,000 + 2,000 accepted today, a 4,000 unit shipped, not accepted), invoiced
     1,000 and 2,000 today; ten days later one payment of 1,500 pays the first invoice and half of
     the second; thirty days after the order the rest of the second is paid."""
-    contract = signed(signing_deal(org.rep1, solution=org.solution, delivery=org.delivery), org)
+    deal = signing_deal(org.rep1, solution=org.solution, delivery=org.delivery)
+    contract = signed(deal, org, payment_terms=ON_ACCEPTANCE)
     placed = accepted_order(contract, org, amounts=("1000", "2000", "4000"), accept=2)
     delivery.ship_unit(unit=units_of(placed)[2], by=org.delivery)
     first = issued(org.finance, "1000", order=placed)

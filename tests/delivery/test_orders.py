@@ -271,12 +271,15 @@ def test_a_contract_closes_once_every_order_is_delivered_and_it_is_evaluated(org
 
 
 def _invoice_and_collect(orders, org) -> None:
-    """Billing's part of closing: every order invoiced in full and paid."""
+    """Billing's part of closing: every order invoiced (at its acceptance share of the payment
+    terms) and paid."""
+    from billing import invoiceable
     from billing import services as billing
 
     for placed in orders:
         placed = fresh(placed)
-        invoice = billing.create_invoice(by=org.finance, order=placed, amount=placed.amount)
+        owed = invoiceable.for_order(placed).invoiceable
+        invoice = billing.create_invoice(by=org.finance, order=placed, amount=owed)
         invoice = billing.issue_invoice(invoice=invoice, by=org.finance)
         billing.record_payment(
             by=org.finance,

@@ -129,10 +129,11 @@ def test_losing_a_deal_emits_opportunity_lost_with_the_loss_review(org):
 
 
 def test_issuing_an_invoice_and_receiving_a_payment_emit_their_events(org):
-    from ..billing.steps import NOW, accepted_order, issued, pay
+    from ..billing.steps import NOW, ON_ACCEPTANCE, accepted_order, issued, pay
 
     with time_machine.travel(NOW, tick=False):
-        contract = signed(signing_deal(org.rep1, solution=org.solution, delivery=org.delivery), org)
+        deal = signing_deal(org.rep1, solution=org.solution, delivery=org.delivery)
+        contract = signed(deal, org, payment_terms=ON_ACCEPTANCE)
         invoice = issued(
             org.finance, "1000", order=accepted_order(contract, org, amounts=("1000",))
         )

@@ -15,7 +15,7 @@ from delivery import services as delivery
 from ltc.org.models import Role
 from opportunities import services as deals
 
-from ..contracts.steps import TERMS, signing_deal, team2_manager
+from ..contracts.steps import ON_ACCEPTANCE, signing_deal, team2_manager
 from ..factories import LeadFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +37,7 @@ def team2_chain(org):
     customer.name = SECRET
     customer.save()
     contract = contracts.create_contract(
-        opportunity=deal, by=org.rep3, amount=Decimal("100000"), payment_terms=TERMS
+        opportunity=deal, by=org.rep3, amount=Decimal("100000"), payment_terms=ON_ACCEPTANCE
     )
     contract = contracts.submit_contract(
         contract=contract, by=org.rep3, relationship_assessment="ok"

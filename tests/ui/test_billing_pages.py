@@ -3,7 +3,7 @@ finance creates, issues and voids invoices and records payments with allocations
 list every missing item, invisible records are 404, both languages render, and the pages run a
 bounded number of queries."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,9 +12,19 @@ from django.urls import reverse
 
 from billing.models import Invoice, InvoiceState, Payment
 
-from ..billing.steps import NOW, TODAY, accepted_order, fresh, invoice, issued, pay
+from ..billing.steps import (
+    NOW,
+    RETENTION_DUE,
+    TODAY,
+    accepted_order,
+    fresh,
+    invoice,
+    issued,
+    pay,
+    spec_example,
+)
 from ..conftest import ROLES
-from ..contracts.steps import signed, signing_deal
+from ..contracts.steps import ON_ACCEPTANCE, signed, signing_deal
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +42,19 @@ def frozen():
 
 @pytest.fixture
 def contract(org):
-    return signed(signing_deal(org.rep1, solution=org.solution, delivery=org.delivery), org)
+    """Invoiced 100% on acceptance (the payment terms are tests/billing/test_payment_terms.py)."""
+    deal = signing_deal(org.rep1, solution=org.solution, delivery=org.delivery)
+    return signed(deal, org, payment_terms=ON_ACCEPTANCE)
+
+
+@pytest.fixture
+def milestones(org, contract):
+    """A second contract of the customer with the SPEC's terms: 30% on signing (due now), 60% on
+    acceptance, 10% on 2031-06-30."""
+    deal = signing_deal(
+        org.rep1, customer=contract.customer, solution=org.solution, delivery=org.delivery
+    )
+    return signed(deal, org)
 
 
 @pytest.fixture
@@ -60,15 +82,21 @@ def test_every_billing_page_renders_for_every_role(browser_as, org, order, role)
     assert queue.context["order_page"].paginator.count == (1 if role in SEES else 0)
 
 
-def test_the_queue_says_what_is_invoiceable_and_why_not_the_rest(browser_as, org, order):
+def test_the_queue_says_what_is_invoiceable_and_why_not_the_rest(
+    browser_as, org, order, milestones
+):
     response = browser_as("finance").get(reverse("billing:queue"), **EN)
     text = response.content.decode()
 
     (row,) = response.context["order_page"].object_list
-    assert (row.invoiceable, row.not_accepted_value) == (Decimal("1000"), Decimal("2000"))
-    assert "2,000.00 not accepted yet" in text
-    assert "Invoiced through the orders, as units are accepted" in text
-    assert "Falls due on 2031-06-30" in text
+    assert (row.figures.invoiceable, row.figures.not_accepted) == (Decimal("1000"), Decimal("2000"))
+    assert "On acceptance: 100% on acceptance of 1,000.00 accepted: 1,000.00; 0.00 invoiced" in text
+    assert "2,000.00 of the order is not accepted yet" in text
+    assert (
+        "On acceptance 60% (180,000.00) is invoiced through the orders, 60% of each order&#x27;s"
+        in text
+    )
+    assert "After the warranty 30,000.00 due 2031-06-30, against the contract" in text
     assert f"{reverse('billing:invoice_create')}?order={order.pk}" in text
 
 
@@ -105,16 +133,51 @@ def test_an_invoice_above_the_invoiceable_amount_shows_why(browser_as, order):
     )
     assert response.status_code == 200
     assert response.context["refusal"].invoiceable == Decimal("1000")
-    assert "accepted units are worth 1000.00" in response.content.decode()
+    assert "100% on acceptance of 1,000.00 accepted: 1,000.00" in response.content.decode()
     assert not Invoice.objects.exists()
 
 
-def test_a_milestone_invoice_from_the_contract(browser_as, contract):
-    term = contract.terms.get(trigger="signing")
+def test_the_invoice_form_follows_the_contracts_payment_terms(browser_as, org, frozen):
+    """30% at signing (invoiced), 60% on acceptance, 10% retention on 2031-05-06: the form of
+    the fully accepted order of 1,000,000 offers 600,000 and says why, refuses 700,000; the
+    retention's form refuses it before its date and takes it on it."""
+    contract, placed, terms = spec_example(org)
+    client = browser_as("finance")
+    url = reverse("billing:invoice_create")
+
+    form = client.get(url, {"order": placed.pk}, **EN)
+    text = form.content.decode()
+    assert form.context["form"].initial["amount"] == Decimal("600000")
+    assert "On acceptance: 60% on acceptance of 1,000,000.00 accepted: 600,000.00" in text
+    assert "Advance 30% (300,000.00 of this order) is invoiced against the contract" in text
+
+    body = {"order": placed.pk, "amount": "700000", "tax_rate": "13", "payment_days": "30"}
+    refused = client.post(url, body, **EN)
+    assert refused.status_code == 200
+    assert refused.context["refusal"].invoiceable == Decimal("600000")
+    assert "At most 600,000.00 may be invoiced here now." in refused.content.decode()
+    assert "60% on acceptance of 1,000,000.00 accepted" in refused.content.decode()
+    assert client.post(url, {**body, "amount": "600000"}, **EN).status_code == 302
+
+    retention = {"contract": contract.pk, "term": terms["date"].pk}
+    early = client.get(url, retention, **EN)
+    assert early.context["figures"].invoiceable == 0
+    assert "Retention 100,000.00 due 2031-05-06, against the contract" in early.content.decode()
+    body = {**retention, "amount": "100000", "tax_rate": "13", "payment_days": "30"}
+    assert client.post(url, body, **EN).context["refusal"].invoiceable == 0
+    frozen.move_to(datetime.combine(RETENTION_DUE, datetime.min.time()))
+    client = browser_as("finance")  # a year on: a new session
+    on_time = client.post(url, body, **EN)
+    assert on_time.status_code == 302 and "/invoices/" in on_time.url
+    assert Invoice.objects.get(term=terms["date"]).amount == Decimal("100000")
+
+
+def test_a_milestone_invoice_from_the_contract(browser_as, milestones):
+    term = milestones.terms.get(trigger="signing")
     response = browser_as("finance").post(
         reverse("billing:invoice_create"),
         {
-            "contract": contract.pk,
+            "contract": milestones.pk,
             "term": term.pk,
             "amount": "90000",
             "tax_rate": "6",
@@ -173,10 +236,10 @@ def test_a_rep_cannot_issue(browser_as, org, order):
 
 
 def test_finance_records_a_payment_with_allocations_and_allocates_the_rest_later(
-    browser_as, org, contract, order
+    browser_as, org, milestones, order
 ):
     owed = issued(org.finance, "1000", order=order)
-    advance = issued(org.finance, "90000", contract=contract)
+    advance = issued(org.finance, "90000", contract=milestones)
     client = browser_as("finance")
     url = reverse("billing:payment_create")
     form = client.get(url, {"customer": owed.customer_id}, **EN)

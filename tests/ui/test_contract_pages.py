@@ -160,6 +160,15 @@ def test_finance_sees_contracts_but_gets_no_action_buttons(browser_as, org, deal
     assert reverse("contracts:contract_cancel", args=[contract.pk]) in rep_page
 
 
+def test_the_contract_page_says_how_each_milestone_is_invoiced(browser_as, org, deal):
+    contract = _contract(deal, org.rep1)  # 30% on signing, 60% on acceptance, 10% dated
+    page = browser_as("finance").get(reverse("contracts:contract_detail", args=[contract.pk]), **EN)
+    text = page.content.decode()
+    assert "Against the contract, once it is signed" in text
+    assert "Through the orders: 60% of each order's accepted value" in text
+    assert "Against the contract, when its date has come" in text
+
+
 def test_a_rep_of_another_team_gets_404_on_a_contract_and_its_actions(browser_as, org, deal):
     contract = _contract(deal, org.rep1)
     client = browser_as("rep3")
