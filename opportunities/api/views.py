@@ -122,7 +122,7 @@ class StageListView(APIView):
 
 
 class OpportunityViewSet(
-    FieldHistoryMixin,  # GET opportunities/<id>/history/
+    FieldHistoryMixin,  # GET opportunities/<id>/field-history/
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

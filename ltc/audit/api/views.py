@@ -36,8 +36,9 @@ class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class FieldHistoryMixin:
-    """``GET <resource>/<id>/history/`` on a viewset: the record's field history (who, when,
-    from, to), readable, for whoever sees the record (the viewset's own scope: 404 otherwise)."""
+    """``GET <resource>/<id>/field-history/`` on a viewset: the record's field history (who,
+    when, from, to), readable, for whoever sees the record (the viewset's own scope: 404
+    otherwise). (An opportunity's ``history/`` is its stage and grade history.)"""
 
     @extend_schema(
         request=None,
@@ -47,8 +48,8 @@ class FieldHistoryMixin:
         },
         summary="The record's field history, newest first (whoever sees the record)",
     )
-    @action(detail=True, methods=["get"], filter_backends=[])
-    def history(self, request, pk=None):
+    @action(detail=True, methods=["get"], filter_backends=[], url_path="field-history")
+    def field_history(self, request, pk=None):
         record = get_object_or_404(self.get_queryset(), pk=pk)
         page = readable(self.paginate_queryset(history_of(record)))
         return self.get_paginated_response(AuditEntrySerializer(page, many=True).data)
