@@ -18,6 +18,7 @@ from ltc.core.money import Currency, quantize
 from ltc.integrations.events import emit
 from ltc.org.scoping import managers_of
 from opportunities import services as deals
+from opportunities import tracks as deal_tracks
 from opportunities.models import Opportunity, OpportunityState, Review, ReviewKind, ReviewState
 
 from . import fields as commercial_fields
@@ -694,6 +695,11 @@ def create_contract(
         .exists()
     ):
         missing.append(Missing("one_contract", _("The opportunity has no other live contract")))
+    if currency and currency not in Currency.values:
+        raise InvalidInput(_("Unknown currency."), "currency")
+    amount = _check_amount(amount)
+    if not missing:
+        missing += deal_tracks.amount_track_missing(opportunity, amount, currency or "")
     if missing:
         raise TransitionRefused(
             _("A contract cannot be drafted for this opportunity yet."), missing
@@ -791,6 +797,7 @@ def update_contract(
         current={"payment_terms": None},
     )
     risk_change = _set_commercial_fields(contract, by, changed, risk_reason=risk_cleared_reason)
+    _refuse_off_track(contract, _("The contract cannot take this amount."))
     contract.save()
     if terms_changed:
         _write_terms(contract, terms)
@@ -798,6 +805,14 @@ def update_contract(
     _snapshot(contract, by, str(_("Drafted")))
     _log_risk(contract, by, risk_change)
     return contract
+
+
+def _refuse_off_track(contract: Contract, detail) -> None:
+    missing = deal_tracks.amount_track_missing(
+        contract.opportunity, contract.amount, contract.currency
+    )
+    if missing:
+        raise TransitionRefused(detail, missing)
 
 
 @transaction.atomic
@@ -876,7 +891,12 @@ def submit_contract(*, contract: Contract, by, **assessments) -> Contract:
         deals.may_steer(by, contract.opportunity),
         _("Only the AR or a manager submits the contract."),
     )
-    ensure_can(contract, "submit", _("The contract cannot go into review yet."))
+    ensure_can(
+        contract,
+        "submit",
+        _("The contract cannot go into review yet."),
+        deal_tracks.amount_track_missing(contract.opportunity, contract.amount, contract.currency),
+    )
     reasons = escalation_reasons(contract)
     escalated = bool(reasons)
     review = deals.request_review(
@@ -970,10 +990,25 @@ def sign_contract(*, contract: Contract, by, signed_on: date | None = None) -> C
         target=contract.state,
         actor=by,
     )
-    # A deal already won stays won; a lost or abandoned one refuses the signing (409, nothing
-    # changes): a contract is never signed on a closed deal.
+    # A lost or abandoned deal refuses the signing (409, nothing changes): a contract is never
+    # signed on a closed deal. The won deal is worth the signed contract (a partner deal won on
+    # its registration takes the contract's amount now).
     if contract.opportunity.state != OpportunityState.WON:
-        deals.mark_won(opportunity=contract.opportunity, by=by, comment=contract.number)
+        deals.mark_won(
+            opportunity=contract.opportunity,
+            by=by,
+            comment=contract.number,
+            won_amount=contract.amount,
+            won_currency=contract.currency,
+        )
+    else:
+        deals.set_won_value(
+            opportunity=contract.opportunity,
+            amount=contract.amount,
+            currency=contract.currency,
+            by=by,
+            reason=str(_("contract %(number)s signed") % {"number": contract.number}),
+        )
     emit(
         "contract.signed",
         {
@@ -1290,4 +1325,12 @@ def apply_change(*, change: ChangeRequest, by) -> Contract:
         actor=by,
         comment=f"v{contract.version}: {change.description[:200]}",
     )
+    if change.amount_delta:
+        deals.set_won_value(
+            opportunity=contract.opportunity,
+            amount=contract.amount,
+            currency=contract.currency,
+            by=by,
+            reason=f"{contract.number} v{contract.version}",
+        )
     return contract

@@ -6,7 +6,21 @@ from .models import DeliveryUnit, Order, RevenueEntry, UnitCorrection
 class UnitInline(admin.TabularInline):
     model = DeliveryUnit
     extra = 0
-    readonly_fields = ("state", "shipped_on", "accepted_on", "certificate", "accepted_by")
+    # What a unit is worth and whose it is decide revenue and what may be invoiced: they change
+    # in the app (orders are entered, corrected and accepted through the delivery services).
+    readonly_fields = (
+        "name",
+        "amount",
+        "state",
+        "shipped_on",
+        "accepted_on",
+        "certificate",
+        "accepted_by",
+    )
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Order)

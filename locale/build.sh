@@ -43,9 +43,10 @@ IGNORE=(--ignore=.venv --ignore=var --ignore=tests --ignore=node_modules --ignor
 
 mkdir -p "$DIR"
 
-# 1. Our sources. --no-obsolete also drops django-filter's entries (no source of ours has
+# 1. Our sources, without source locations (they only churn the file and conflict in merges).
+#    --no-obsolete also drops django-filter's entries (no source of ours has
 #    them); step 2 puts them back.
-"$PYTHON" manage.py makemessages -l "$LOCALE" "${IGNORE[@]}" --no-obsolete --verbosity=0
+"$PYTHON" manage.py makemessages -l "$LOCALE" "${IGNORE[@]}" --no-obsolete --no-location --verbosity=0
 
 # 2. django-filter's strings; ours first, so our header and our translations win.
 tmp="$(mktemp "${TMPDIR:-/tmp}/ltc-po.XXXXXX")"

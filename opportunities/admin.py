@@ -77,7 +77,9 @@ class CompetitorInline(admin.TabularInline):
 
 @admin.register(Opportunity)
 class OpportunityAdmin(admin.ModelAdmin):
-    """Details can be corrected; the stage, grade and state move only through their gates."""
+    """Details can be corrected; the stage, grade and state move only through their gates, and
+    what decides the grade or the won value (amount, currency, partner) and who owns the deal
+    change only in the app, through the services that keep the track and the history."""
 
     list_display = ("name", "customer", "amount", "currency", "grade", "stage", "state", "owner")
     list_filter = ("state", "grade", "process")
@@ -93,8 +95,17 @@ class OpportunityAdmin(admin.ModelAdmin):
         "lead",
         "closed_at",
         "last_visit_at",
+        "amount",
+        "currency",
+        "estimated_amount",
+        "estimated_currency",
+        "partner",
+        "customer",
+        "owner",
+        "solution_owner",
+        "fulfillment_owner",
+        "team",
     )
-    raw_id_fields = ("customer", "owner", "solution_owner", "fulfillment_owner", "team")
     inlines = [DecisionChainInline, CompetitorInline]
 
     def has_add_permission(self, request):

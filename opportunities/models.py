@@ -29,6 +29,7 @@ class Grade(models.TextChoices):
 
 GRADE_RANK = {"D": 1, "C": 2, "B": 3, "A": 4}
 FAST_TRACK_GRADES = {Grade.C, Grade.D}
+FULL_TRACK_GRADES = {Grade.A, Grade.B}
 
 
 class TaskRole(models.TextChoices):
@@ -224,8 +225,17 @@ class Opportunity(FSMModelMixin, models.Model):
         related_name="opportunities",
         on_delete=models.PROTECT,
     )
+    # The deal's value: the rep's estimate while it is open; once won, the signed contract's
+    # current amount (signing and applied change requests set it; ``estimated_amount`` keeps the
+    # estimate it replaced). Every figure reads this one field.
     amount = money_field(verbose_name=_("amount"), validators=[MinValueValidator(Decimal("0.01"))])
     currency = currency_field()
+    estimated_amount = money_field(
+        verbose_name=_("estimate before signing"), null=True, blank=True, editable=False
+    )
+    estimated_currency = models.CharField(
+        _("currency of the estimate"), max_length=3, blank=True, editable=False
+    )
     expected_close_date = models.DateField(_("expected close date"))
     grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices)
     grade_raised = models.BooleanField(
@@ -349,6 +359,13 @@ class Opportunity(FSMModelMixin, models.Model):
     @property
     def is_fast_track(self) -> bool:
         return self.grade in FAST_TRACK_GRADES
+
+    @property
+    def won_value_differs(self) -> bool:
+        """Won at another value than the rep's last estimate (shown on the deal's page)."""
+        return self.estimated_amount is not None and (
+            self.estimated_amount != self.amount or self.estimated_currency != self.currency
+        )
 
     @transition(field=state, source=OpportunityState.OPEN, target=OpportunityState.WON)
     def win(self, *, at) -> None:

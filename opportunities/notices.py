@@ -18,3 +18,9 @@ register("review_requested", _("%(by)s asks for your decision: %(review)s of “
 register("review_decided", _("%(review)s of “%(name)s” was %(decision)s by %(by)s."))
 register("task_assigned", _("New task on “%(name)s”: %(task)s."))
 register("opportunity_assigned", _("You are %(role)s on opportunity “%(name)s”."))
+register(
+    "opportunity_sent_back",
+    _(
+        "“%(name)s” went back to stage %(stage)s: as a grade %(grade)s deal it must pass the gates it skipped (%(skipped)s)."
+    ),
+)

@@ -16,20 +16,20 @@ from ltc.activity.models import ActivityKind
 from ltc.activity.services import log_transition, notify, notify_many, record_activity
 from ltc.core.errors import InvalidInput, Missing, NotAllowed, TransitionRefused
 from ltc.core.fsm import ensure_can
+from ltc.core.money import format_money
 from ltc.core.normalize import company_key
 from ltc.customers.models import Contact, Customer
 from ltc.integrations.events import emit
 from ltc.org.models import Role, User
 from ltc.org.scoping import managed_team_ids, managers_of, manages
 
-from . import requirements
+from . import requirements, tracks
 from .models import (
     GRADE_RANK,
     Competitor,
     DecisionChainMember,
     Grade,
     GradeChange,
-    GradingPolicy,
     LossReason,
     Opportunity,
     OpportunityState,
@@ -127,10 +127,7 @@ def role_user_id(opportunity: Opportunity, role: str) -> int | None:
 
 
 # Grading and processes ------------------------------------------------------------------------
-def grade_for(*, amount: Decimal, partner: str = "") -> str:
-    if (partner or "").strip():
-        return Grade.E
-    return GradingPolicy.current().grade_for(amount)
+grade_for = tracks.grade_for
 
 
 def process_for(grade: str) -> Process:
@@ -404,12 +401,19 @@ def update_opportunity(*, opportunity: Opportunity, by, **fields) -> Opportunity
     if "amount" in fields:
         if opportunity.amount is None or opportunity.amount <= 0:
             raise InvalidInput(_("The amount must be positive."), "amount")
-        if opportunity.grade != Grade.E:
-            computed = grade_for(amount=opportunity.amount)
-            # A grade a manager raised stays unless the amount itself now earns a higher one.
-            if not opportunity.grade_raised or GRADE_RANK[computed] > GRADE_RANK[opportunity.grade]:
-                _set_grade(opportunity, computed, str(_("Amount changed")), by)
+        # A grade a manager raised stays unless the amount itself now earns a higher one.
+        grade = tracks.grade_with_amount(opportunity, opportunity.amount)
+        _set_grade(opportunity, grade, str(_("Amount changed")), by)
     opportunity.save()
+    if "amount" in fields:
+        take_back_if_off_track(
+            opportunity,
+            by=by,
+            cause=str(
+                _("The amount changed to %(amount)s.")
+                % {"amount": format_money(opportunity.amount, opportunity.currency)}
+            ),
+        )
     for field, role in (("solution_owner", TaskRole.SR), ("fulfillment_owner", TaskRole.FR)):
         if field in changed:
             # The role's open tasks follow its holder (a new SR takes over the old one's tasks).
@@ -473,7 +477,62 @@ def regrade(*, opportunity: Opportunity, user, grade: str, reason: str) -> Oppor
         actor=user,
         comment=f"{grade}: {reason}",
     )
+    take_back_if_off_track(
+        opportunity,
+        by=user,
+        cause=str(
+            _("A manager raised the grade to %(grade)s (%(reason)s).")
+            % {"grade": grade, "reason": reason}
+        ),
+    )
     return opportunity
+
+
+def take_back_if_off_track(
+    opportunity: Opportunity, *, by, cause: str, now: datetime | None = None
+) -> Stage | None:
+    """Keep the invariant of ``tracks``: a deal whose grade now demands gates it skipped goes back
+    to the last stage before the first of them, with the reason in its history, its timeline and
+    a notice to its AR and their managers. Returns the stage it went back to, or None."""
+    skipped = tracks.skipped_stages(opportunity)
+    if not skipped:
+        return None
+    now = now or timezone.now()
+    target = tracks.back_to(opportunity, skipped)
+    reason = tracks.back_reason(opportunity, opportunity.grade, skipped, cause)
+    _enter_stage(
+        opportunity,
+        target,
+        by=by,
+        now=now,
+        evidence=[
+            {
+                "code": "track",
+                "label": reason,
+                "kind": "track",
+                "met": False,
+                "stage": "",
+                "role": "",
+            }
+        ],
+        transition="back",
+        comment=reason,
+    )
+    # What the caller shows the user (a flash message, the API's ``sent_back``).
+    opportunity.sent_back = {"stage": target.code, "stage_order": target.order, "reason": reason}
+    owner_id = opportunity.owner_id
+    notify(
+        {owner_id, *managers_of([owner_id]).get(owner_id, [])} - {by.pk},
+        kind="opportunity_sent_back",
+        params={
+            "name": opportunity.name,
+            "stage": f"{target.order} {target.name}",
+            "grade": opportunity.grade,
+            "skipped": tracks.stage_list(skipped),
+        },
+        url=f"/opportunities/{opportunity.pk}/",
+    )
+    return target
 
 
 # The gate ------------------------------------------------------------------------------------
@@ -516,16 +575,27 @@ def track_missing(opportunity: Opportunity, target: Stage) -> list[Missing]:
         return []
     if target == next_stage(opportunity):  # next after a gap in the orders (stages are data)
         return []
+    following = next_stage(opportunity)
     if not opportunity.is_fast_track:
         return [
             Missing(
                 "track",
-                _("Grade %(grade)s deals go stage by stage; the next stage comes first.")
-                % {"grade": opportunity.grade},
+                _(
+                    "Grade %(grade)s deals pass every stage's gate, one after the other: stage "
+                    "%(order)s %(stage)s comes first."
+                )
+                % {"grade": opportunity.grade, "order": following.order, "stage": following.name},
             )
         ]
     return [
-        Missing("track", _("The fast track jumps only from the first stage to the signing stage."))
+        Missing(
+            "track",
+            _(
+                "The fast track jumps only once, from the first stage to the signing stage; from "
+                "here the deal goes on to stage %(order)s %(stage)s."
+            )
+            % {"order": following.order, "stage": following.name},
+        )
     ]
 
 
@@ -554,16 +624,36 @@ def advance(
         raise TransitionRefused(
             _("The opportunity cannot move to “%(stage)s” yet.") % {"stage": target.name}, missing
         )
+    _enter_stage(
+        opportunity,
+        target,
+        by=user,
+        now=now,
+        evidence=requirements.evidence(items),
+        transition="advance",
+    )
+    return opportunity
+
+
+def _enter_stage(
+    opportunity: Opportunity,
+    target: Stage,
+    *,
+    by,
+    now: datetime,
+    evidence: list[dict],
+    transition: str,
+    comment: str = "",
+) -> None:
+    """Leave the current stage for ``target``: the stay closed, the new one opened with its
+    evidence, the stage's probability, the cadence clock restarted, the move logged and the
+    tasks of the gate ahead opened."""
     source = opportunity.stage
     StageHistory.objects.filter(opportunity=opportunity, exited_at__isnull=True).update(
         exited_at=now
     )
     StageHistory.objects.create(
-        opportunity=opportunity,
-        stage=target,
-        entered_at=now,
-        entered_by=user,
-        evidence=requirements.evidence(items),
+        opportunity=opportunity, stage=target, entered_at=now, entered_by=by, evidence=evidence
     )
     opportunity.stage = target
     opportunity.probability = target.probability
@@ -572,14 +662,14 @@ def advance(
     opportunity.save()
     log_transition(
         obj=opportunity,
-        transition="advance",
+        transition=transition,
         source=source.code,
         target=target.code,
-        actor=user,
+        actor=by,
         at=now,
+        comment=comment,
     )
     _open_tasks(opportunity)
-    return opportunity
 
 
 @transaction.atomic
@@ -862,16 +952,40 @@ def win_missing(opportunity: Opportunity) -> list[Missing]:
 
 @transaction.atomic
 def mark_won(
-    *, opportunity: Opportunity, by, now: datetime | None = None, comment: str = ""
+    *,
+    opportunity: Opportunity,
+    by,
+    now: datetime | None = None,
+    comment: str = "",
+    won_amount: Decimal | None = None,
+    won_currency: str = "",
 ) -> Opportunity:
     """Won: for A–D deals by signing their contract (the contracts app calls this inside the
-    signing transaction); for E deals from the approved registration (``win_partner_deal``)."""
+    signing transaction, with the contract's amount as ``won_amount``); for E deals from the
+    approved registration (``win_partner_deal``, at the estimate until a contract is signed).
+
+    The won deal is worth ``won_amount``: its value becomes the contract's, the estimate is kept
+    in ``estimated_amount``, and the grade follows the signed value (refused when that grade's
+    track demands gates the deal skipped)."""
     now = now or timezone.now()
     opportunity = _locked(opportunity.pk)
     _require_open(opportunity)
     missing = win_missing(opportunity)
+    if won_amount is not None:
+        missing += tracks.amount_track_missing(opportunity, won_amount, won_currency)
     if missing:
         raise TransitionRefused(_("The opportunity cannot be won yet."), missing)
+    opportunity.estimated_amount = opportunity.amount
+    opportunity.estimated_currency = opportunity.currency
+    if won_amount is not None:
+        opportunity.amount = won_amount
+        opportunity.currency = won_currency or opportunity.currency
+        _set_grade(
+            opportunity,
+            tracks.grade_with_amount(opportunity, won_amount),
+            str(_("Signed at %(amount)s") % {"amount": format_money(won_amount, won_currency)}),
+            by,
+        )
     opportunity.win(at=now)
     opportunity.save()
     StageHistory.objects.filter(opportunity=opportunity, exited_at__isnull=True).update(
@@ -884,9 +998,55 @@ def mark_won(
         target=opportunity.state,
         actor=by,
         at=now,
-        comment=comment,
+        comment=_won_comment(opportunity, comment),
     )
     emit("opportunity.won", {**_deal_payload(opportunity), "won_at": now})
+    return opportunity
+
+
+def _won_comment(opportunity: Opportunity, comment: str) -> str:
+    if not opportunity.won_value_differs:
+        return comment
+    return str(
+        _("%(comment)s: estimated %(estimate)s, signed %(value)s")
+        % {
+            "comment": comment,
+            "estimate": format_money(opportunity.estimated_amount, opportunity.estimated_currency),
+            "value": format_money(opportunity.amount, opportunity.currency),
+        }
+    )
+
+
+@transaction.atomic
+def set_won_value(
+    *, opportunity: Opportunity, amount: Decimal, currency: str, by, reason: str
+) -> Opportunity:
+    """A won deal is worth its signed contract's current amount: the contracts app calls this
+    when a contract is signed on a deal already won (a partner deal won on its registration) and
+    when an applied change request changes the contract's amount. The grade stays the one the
+    deal was won with. Recorded in the deal's timeline (and the audit trail)."""
+    opportunity = _locked(opportunity.pk)
+    if opportunity.state != OpportunityState.WON:
+        raise TransitionRefused(
+            _("Only a won deal has a won value."),
+            [Missing("state", _("The opportunity is won"))],
+        )
+    if opportunity.amount == amount and opportunity.currency == currency:
+        return opportunity
+    before = format_money(opportunity.amount, opportunity.currency)
+    if opportunity.estimated_amount is None:
+        opportunity.estimated_amount = opportunity.amount
+        opportunity.estimated_currency = opportunity.currency
+    opportunity.amount, opportunity.currency = amount, currency
+    opportunity.save()
+    log_transition(
+        obj=opportunity,
+        transition="won_value",
+        source=opportunity.state,
+        target=opportunity.state,
+        actor=by,
+        comment=f"{before} → {format_money(amount, currency)}: {reason}",
+    )
     return opportunity
 
 

@@ -34,7 +34,7 @@ from ltc.customers.services import save_contact
 from ltc.org.models import Role, Team
 from ltc.org.scoping import visible_users
 
-from . import services
+from . import services, tracks
 from .filters import OpportunityFilter
 from .forms import (
     ActivityForm,
@@ -430,6 +430,7 @@ def detail(request, pk: int):
         "win_missing": services.win_missing(opportunity)
         if opportunity.grade == Grade.E and is_open
         else [],
+        "track_rule": tracks.track_rule(opportunity.grade) if is_open else "",
         **field_history(opportunity),  # amount, close date, owners, grade, stage: who, when
     }
     return render(request, "opportunities/detail.html", context)
@@ -448,7 +449,7 @@ def move(request, pk: int):
     }
     if opportunity.is_open:
         gate = _gate_view(opportunity, request.GET.get("to_stage") or None)
-        context.update(gate, gate=gate)
+        context.update(gate, gate=gate, track_rule=tracks.track_rule(opportunity.grade))
     if not context["next"].startswith("/") or context["next"].startswith("//"):
         context["next"] = ""
     template = "opportunities/_move.html" if request.htmx else "opportunities/move.html"
@@ -534,12 +535,16 @@ def edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         changed = {name: form.cleaned_data[name] for name in form.changed_data}
         try:
-            if changed:
+            saved = (
                 services.update_opportunity(opportunity=opportunity, by=request.user, **changed)
+                if changed
+                else opportunity
+            )
         except DomainError as exc:
             flash_refusal(request, exc)
         else:
             messages.success(request, _("Opportunity saved."))
+            _flash_sent_back(request, saved)
             return redirect(_detail_url(opportunity))
     return render(
         request,
@@ -548,8 +553,17 @@ def edit(request, pk: int):
             "form": form,
             "title": _("Edit opportunity"),
             "opportunity": opportunity,
+            "track_rule": tracks.track_rule(opportunity.grade),
+            "track_warning": tracks.stricter_track_warning(opportunity),
         },
     )
+
+
+def _flash_sent_back(request, opportunity) -> None:
+    """After a change that put the deal on a stricter track: where it went back to, and why."""
+    sent_back = getattr(opportunity, "sent_back", None)
+    if sent_back:
+        messages.warning(request, sent_back["reason"])
 
 
 # Actions: POST only, a flash message after each, back to the deal. ----------------------------
@@ -646,10 +660,16 @@ def win(request, pk: int):
 @require_POST
 def regrade(request, pk: int):
     opportunity = _get(request, pk)
+
+    def raise_grade(data):
+        raised = services.regrade(opportunity=opportunity, user=request.user, **data)
+        _flash_sent_back(request, raised)
+        return raised
+
     return run_post(
         request,
         _detail_url(opportunity),
-        lambda d: services.regrade(opportunity=opportunity, user=request.user, **d),
+        raise_grade,
         _("Grade raised."),
         RegradeForm(request.POST),
     )

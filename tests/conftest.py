@@ -223,6 +223,16 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(autouse=True)
+def _marked_services(request):
+    """A test marked ``postgres`` or ``redis`` needs that service whether or not it asks for the
+    fixture: it skips locally (fails in CI) without it, never errors on SQLite."""
+    if request.node.get_closest_marker("postgres"):
+        request.getfixturevalue("postgres")
+    if request.node.get_closest_marker("redis"):
+        request.getfixturevalue("redis_url")
+
+
+@pytest.fixture(autouse=True)
 def _shipped_configuration(request):
     """Transactional tests flush the database, data migrations included; put back what LTC ships
     (the default sales processes and grading policy) so every test starts from the same place."""

@@ -110,9 +110,11 @@ def opportunity(
     owner, *, amount=Decimal("300000"), customer=None, partner="", stage_code=None, **fields
 ):
     """An opportunity opened through the service (so grade, process, stage history and tasks are
-    real); ``stage_code`` then places it in that stage directly, as a fixture would."""
+    real); ``stage_code`` then places it in that stage directly, as a fixture would, with a stage
+    history of a deal that entered every stage on the way through its gate (so it stands on the
+    full track whatever its amount becomes)."""
     from opportunities import services
-    from opportunities.models import Opportunity, Stage
+    from opportunities.models import Opportunity, Stage, StageHistory
 
     customer = customer or CustomerFactory(owner=owner, team=owner.team)
     opp = services.create_opportunity(
@@ -128,6 +130,24 @@ def opportunity(
     )
     if stage_code:
         stage = Stage.objects.get(process=opp.process, code=stage_code)
+        now = timezone.now()
+        passed = list(
+            Stage.objects.filter(
+                process=opp.process, order__gt=opp.stage.order, order__lte=stage.order
+            ).order_by("order")
+        )
+        if passed:
+            StageHistory.objects.filter(opportunity=opp).update(exited_at=now)
+        StageHistory.objects.bulk_create(
+            StageHistory(
+                opportunity=opp,
+                stage=step,
+                entered_at=now,
+                exited_at=None if step == stage else now,
+                entered_by=owner,
+            )
+            for step in passed
+        )
         Opportunity.objects.filter(pk=opp.pk).update(stage=stage, probability=stage.probability)
         opp.refresh_from_db()
     return opp

@@ -141,3 +141,15 @@ def test_every_page_renders_with_the_demo_data_for_every_demo_user(client):
             assert status in (200, 404), f"{user.username} {url}: {status}"
             seen += status == 200
     assert seen > len(pages)  # most of the demo is visible to someone
+
+
+def test_the_demo_has_a_deal_won_at_another_value_than_its_estimate():
+    from contracts.models import ACTIVE_STATES, Contract
+    from opportunities.models import Opportunity, OpportunityState
+
+    _seed()
+    won = [o for o in Opportunity.objects.filter(state=OpportunityState.WON) if o.won_value_differs]
+    assert won, "a won deal whose signed value differs from the estimate"
+    for deal in won:
+        contract = Contract.objects.get(opportunity=deal, state__in=ACTIVE_STATES)
+        assert (deal.amount, deal.currency) == (contract.amount, contract.currency)

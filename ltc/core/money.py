@@ -38,3 +38,10 @@ def currency_field(**kwargs) -> models.CharField:
     kwargs.setdefault("default", default_currency)
     kwargs.setdefault("verbose_name", _("currency"))
     return models.CharField(**kwargs)
+
+
+def format_money(amount, currency: str = "") -> str:
+    """An amount as messages show it: grouped by thousands, two decimals, then the currency
+    (“1,000,000.00 CNY”; the same in Chinese)."""
+    text = f"{quantize(amount or 0):,.2f}"
+    return f"{text} {currency}" if currency else text

@@ -36,7 +36,7 @@ DEALS = [
         "恒拓重工 备件年度框架",
         "苏州恒拓重工机械有限公司",
         "rep2",
-        "450000",
+        "520000",  # the rep's estimate; signed at the quote's 449,600 (the won value)
         "",
         "negotiation",
         30,

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ltc.activity.models import ActivityKind
@@ -19,6 +20,7 @@ from ..models import (
     GradeChange,
     LossReason,
     Opportunity,
+    OpportunityState,
     OpportunityTask,
     Review,
     ReviewKind,
@@ -39,6 +41,12 @@ READ_ONLY_BY_ACTION = {
 
 def _name(user) -> str | None:
     return str(user) if user is not None else None
+
+
+class SentBackSerializer(serializers.Serializer):
+    stage = serializers.CharField()
+    stage_order = serializers.IntegerField()
+    reason = serializers.CharField()
 
 
 class OpportunitySerializer(serializers.ModelSerializer):
@@ -63,6 +71,8 @@ class OpportunitySerializer(serializers.ModelSerializer):
     stage_name = serializers.CharField(source="stage.name", read_only=True)
     process = serializers.CharField(source="process.code", read_only=True)
     days_in_stage = serializers.SerializerMethodField()
+    amount_note = serializers.SerializerMethodField()
+    sent_back = serializers.SerializerMethodField()
 
     class Meta:
         model = Opportunity
@@ -73,6 +83,9 @@ class OpportunitySerializer(serializers.ModelSerializer):
             "customer_name",
             "amount",
             "currency",
+            "amount_note",
+            "estimated_amount",
+            "estimated_currency",
             "expected_close_date",
             "grade",
             "grade_raised",
@@ -102,9 +115,12 @@ class OpportunitySerializer(serializers.ModelSerializer):
             "closed_at",
             "created_at",
             "updated_at",
+            "sent_back",
         ]
         read_only_fields = [
             "id",
+            "estimated_amount",
+            "estimated_currency",
             "grade",
             "grade_raised",
             "state",
@@ -130,6 +146,18 @@ class OpportunitySerializer(serializers.ModelSerializer):
 
     def get_owner_name(self, opportunity) -> str | None:
         return _name(opportunity.owner)
+
+    def get_amount_note(self, opportunity) -> str:
+        """What ``amount`` is: the estimate of an open deal, the signed contract of a won one."""
+        if opportunity.state == OpportunityState.WON:
+            return "won_value"
+        return "estimate"
+
+    @extend_schema_field(SentBackSerializer(allow_null=True))
+    def get_sent_back(self, opportunity) -> dict | None:
+        """Only in the answer to the change that sent the deal back (an amount or a grade that
+        put it on a stricter track): the stage it went back to and why."""
+        return getattr(opportunity, "sent_back", None)
 
     def get_solution_owner_name(self, opportunity) -> str | None:
         return _name(opportunity.solution_owner)
@@ -217,6 +245,8 @@ class ChecklistItemSerializer(serializers.Serializer):
 
 class ChecklistSerializer(serializers.Serializer):
     stage = serializers.CharField()
+    grade = serializers.CharField(help_text="The grade that decides the track of this move.")
+    track = serializers.CharField(help_text="The track of that grade, in words.")
     next_stage = serializers.CharField(allow_null=True)
     to_stage = serializers.CharField(allow_null=True)
     can_jump_to = serializers.CharField(allow_null=True)

@@ -12,7 +12,7 @@ from ltc.activity.services import activities_of
 from ltc.audit.api.views import FieldHistoryMixin
 from ltc.core.api import FORBIDDEN, REFUSED
 
-from .. import services
+from .. import services, tracks
 from ..filters import OpportunityFilter, ReviewFilter
 from ..models import (
     DecisionChainMember,
@@ -159,7 +159,9 @@ class OpportunityViewSet(
         return get_object_or_404(queryset, pk=self.kwargs["pk"])
 
     def _answer(self, opportunity: Opportunity, code=status.HTTP_200_OK) -> Response:
+        sent_back = getattr(opportunity, "sent_back", None)
         opportunity = _for_list(Opportunity.objects).get(pk=opportunity.pk)
+        opportunity.sent_back = sent_back
         return Response(
             OpportunitySerializer(opportunity, context=self.get_serializer_context()).data,
             status=code,
@@ -208,6 +210,8 @@ class OpportunityViewSet(
         following = services.next_stage(opportunity)
         answer = {
             "stage": opportunity.stage.code,
+            "grade": opportunity.grade,
+            "track": str(tracks.track_rule(opportunity.grade)),
             "next_stage": following.code if following else None,
             "to_stage": None,
             "can_jump_to": None,

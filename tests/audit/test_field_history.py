@@ -23,6 +23,7 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 def named(user, first, last):
     user.first_name, user.last_name = first, last
+    user.language = "en"  # the API answers in its user's language
     user.save()
     return user
 

@@ -48,7 +48,7 @@ def costs_to_typed_margins(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contracts', '0003_contract_opportunity_index'),
+        ('contracts', '0004_won_value_from_signed_contracts'),
         ('customers', '0004_customer_tax_id'),
         ('opportunities', '0005_dashboard_covering_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
