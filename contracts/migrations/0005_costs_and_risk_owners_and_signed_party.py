@@ -2,47 +2,14 @@
 cost (the quote's cost lines, or an assessment by the SR, finance or a manager); risks keep who
 cleared them and why; a signed contract keeps the customer's tax id and address.
 
-Contracts signed before keep their customer's address as it is now. The margins typed so far are kept as a cost figure marked "typed" (amount × (100 − margin) / 100):
-readable on the contract, but not trusted by the escalation rule (a draft that has only a typed
-margin escalates like one without costs until an owner enters them)."""
-
+The schema here; 0006 turns typed margins into "typed" costs and 0007 drops the margin column
+(on PostgreSQL a table's rows cannot be updated and its columns dropped in one transaction).
+"""
 import django.core.validators
 import django.db.models.deletion
 from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
-
-
-HUNDRED = Decimal("100")
-CENT = Decimal("0.01")
-
-
-def typed_margins_to_costs(apps, schema_editor):
-    Contract = apps.get_model("contracts", "Contract")
-    rows = Contract.objects.filter(margin_percent__isnull=False).only("id", "amount", "margin_percent")
-    for contract in rows.iterator():
-        cost = (contract.amount * (HUNDRED - contract.margin_percent) / HUNDRED).quantize(CENT)
-        Contract.objects.filter(pk=contract.pk).update(cost_amount=cost, cost_source="typed")
-
-
-def freeze_signed_parties(apps, schema_editor):
-    """Contracts signed before: their customer's address as it is now (the best record there is)."""
-    Contract = apps.get_model("contracts", "Contract")
-    signed = Contract.objects.filter(signed_on__isnull=False).select_related("customer")
-    for contract in signed.only("id", "customer_party", "customer__name", "customer__address").iterator():
-        Contract.objects.filter(pk=contract.pk).update(
-            customer_party=contract.customer_party or contract.customer.name[:200],
-            customer_address=contract.customer.address[:300],
-        )
-
-
-def costs_to_typed_margins(apps, schema_editor):
-    Contract = apps.get_model("contracts", "Contract")
-    rows = Contract.objects.filter(cost_amount__isnull=False).only("id", "amount", "cost_amount")
-    for contract in rows.iterator():
-        margin = ((contract.amount - contract.cost_amount) * HUNDRED / contract.amount).quantize(CENT)
-        margin = max(-HUNDRED, min(HUNDRED, margin))
-        Contract.objects.filter(pk=contract.pk).update(margin_percent=margin)
 
 
 class Migration(migrations.Migration):
@@ -124,16 +91,6 @@ class Migration(migrations.Migration):
             model_name='quoteline',
             name='unit_cost',
             field=models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='unit cost'),
-        ),
-        migrations.RunPython(typed_margins_to_costs, costs_to_typed_margins),
-        migrations.RunPython(freeze_signed_parties, migrations.RunPython.noop),
-        migrations.RemoveField(
-            model_name='contract',
-            name='margin_percent',
-        ),
-        migrations.AddConstraint(
-            model_name='contract',
-            constraint=models.CheckConstraint(condition=models.Q(('cost_amount__isnull', True), ('cost_amount__gte', 0), _connector='OR'), name='contract_cost_not_negative'),
         ),
         migrations.AddConstraint(
             model_name='quoteline',
