@@ -29,6 +29,19 @@ def refused_fields(response) -> set[str]:
     return {item["code"] for item in response.json()["missing"]}
 
 
+# The contract form's payment terms: one milestone of 100% on signing.
+ONE_TERM = {
+    "terms-TOTAL_FORMS": "1",
+    "terms-INITIAL_FORMS": "0",
+    "terms-MIN_NUM_FORMS": "0",
+    "terms-MAX_NUM_FORMS": "1000",
+    "terms-0-label": "All",
+    "terms-0-percent": "100",
+    "terms-0-trigger": "signing",
+    "terms-0-days_to_pay": "30",
+}
+
+
 def api_terms():
     return [{**term, "percent": str(term["percent"])} for term in TERMS]
 
@@ -145,14 +158,7 @@ def test_a_rep_setting_the_margin_or_the_cost_through_the_form_is_ignored_or_ref
         "currency": "CNY",
         "margin_percent": "45",  # no such field: ignored
         "cost_amount": "1",  # disabled for the rep: ignored
-        "terms-TOTAL_FORMS": "1",
-        "terms-INITIAL_FORMS": "0",
-        "terms-MIN_NUM_FORMS": "0",
-        "terms-MAX_NUM_FORMS": "1000",
-        "terms-0-label": "All",
-        "terms-0-percent": "100",
-        "terms-0-trigger": "signing",
-        "terms-0-days_to_pay": "30",
+        **ONE_TERM,
     }
     assert rep.post(reverse("contracts:contract_create", args=[deal.pk]), data).status_code == 302
     contract = Contract.objects.get()
@@ -366,14 +372,7 @@ def test_a_rep_clearing_a_risk_through_the_form_is_refused(org, deal, browser_as
         "currency": "CNY",
         "cost_risk": "Steel prices",
         # is_risky left unticked: the disabled box keeps the flag
-        "terms-TOTAL_FORMS": "1",
-        "terms-INITIAL_FORMS": "0",
-        "terms-MIN_NUM_FORMS": "0",
-        "terms-MAX_NUM_FORMS": "1000",
-        "terms-0-label": "All",
-        "terms-0-percent": "100",
-        "terms-0-trigger": "signing",
-        "terms-0-days_to_pay": "30",
+        **ONE_TERM,
     }
     assert rep.post(edit, data).status_code == 302
     assert fresh(contract).is_risky is True
