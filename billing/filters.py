@@ -34,6 +34,7 @@ class InvoiceFilter(django_filters.FilterSet):
             | Q(contract__number__icontains=value)
             | Q(order__number__icontains=value)
             | Q(customer__name__icontains=value)
+            | Q(bill_to_name__icontains=value)  # the name it was issued to
         )
 
     def is_overdue(self, queryset, name, value):

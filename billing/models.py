@@ -179,6 +179,11 @@ class Invoice(FSMModelMixin, models.Model):
     )
     overdue_notified_at = models.DateTimeField(_("overdue alert sent"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
+    # Whom it was issued to, copied from the customer at issue: renaming the customer later
+    # does not rewrite an issued invoice.
+    bill_to_name = models.CharField(_("bill-to name"), max_length=200, blank=True)
+    bill_to_tax_id = models.CharField(_("bill-to tax id"), max_length=50, blank=True)
+    bill_to_address = models.CharField(_("bill-to address"), max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, related_name="+", on_delete=models.PROTECT
     )
@@ -237,12 +242,26 @@ class Invoice(FSMModelMixin, models.Model):
     def is_milestone(self) -> bool:
         return self.order_id is None
 
+    @property
+    def billed_name(self) -> str:
+        """The customer's name as the invoice shows it: as issued, or the customer's today
+        while a draft."""
+        return self.bill_to_name or self.customer.name
+
     @transition(field=state, source=InvoiceState.DRAFT, target=InvoiceState.ISSUED)
     def issue(self, *, number: str, year: int, on, due_date) -> None:
         self.number = number
         self.year = year
         self.issued_on = on
         self.due_date = due_date
+        self.capture_bill_to()
+
+    def capture_bill_to(self) -> None:
+        """Keep whom the invoice is issued to: the customer's name, tax id and address now."""
+        customer = self.customer
+        self.bill_to_name = customer.name
+        self.bill_to_tax_id = customer.tax_id
+        self.bill_to_address = customer.address
 
     @transition(field=state, source=InvoiceState.DRAFT, target=InvoiceState.CANCELLED)
     def cancel(self) -> None:

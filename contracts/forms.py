@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from ltc.core.money import Currency
 from opportunities.forms import DATE, TEXT
 
+from . import fields as commercial_fields
 from .models import Evaluation, Trigger
 
 PERCENT = {"max_digits": 5, "decimal_places": 2}
@@ -57,24 +58,94 @@ class QuoteAnswerForm(forms.Form):
 
 
 # Contracts ---------------------------------------------------------------------------------------
+def apply_field_rules(form: forms.Form, user, target) -> None:
+    """Offer only what ``user`` may set (``contracts.fields``): a field they may not set is
+    disabled (it shows its value, and what is posted for it is ignored) with who sets it; a
+    risk they may only raise says who clears it."""
+    who = commercial_fields.parties(user, target)
+    label = target._meta.label
+    for name, field in form.fields.items():
+        if (label, name) not in commercial_fields.RULES:
+            continue
+        rule = commercial_fields.rule(label, name)
+        access = commercial_fields.access(user, target, name, who=who)
+        if access == commercial_fields.NONE:
+            field.disabled = True
+            field.help_text = _("Set by %(who)s.") % {"who": rule.who}
+        elif access == commercial_fields.RAISE:
+            if name == "is_risky" and getattr(target, name, False):
+                field.disabled = True
+            field.help_text = _("You may raise a risk; clearing it is for %(who)s.") % {
+                "who": rule.clear_who
+            }
+
+
 class ContractForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     amount = forms.DecimalField(label=_("Amount"), min_value=Decimal("0.01"), **MONEY)
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
     our_party = forms.CharField(label=_("Our party"), max_length=200, required=False)
     customer_party = forms.CharField(label=_("Customer party"), max_length=200, required=False)
-    margin_percent = forms.DecimalField(
-        label=_("Expected margin (%)"),
-        min_value=Decimal("-100"),
-        max_value=Decimal("100"),
+    cost_amount = forms.DecimalField(
+        label=_("Cost (the margin is computed from it)"),
+        min_value=Decimal("0"),
         required=False,
-        **PERCENT,
+        **MONEY,
     )
+    cost_note = forms.CharField(label=_("Basis of the cost"), max_length=500, required=False)
     schedule = forms.CharField(label=_("Schedule"), max_length=5000, required=False, widget=TEXT)
     cost_risk = forms.CharField(label=_("Cost risk"), max_length=5000, required=False, widget=TEXT)
     is_risky = forms.BooleanField(
         label=_("Risky contract: the review escalates to a second approver"), required=False
     )
+    risk_cleared_reason = forms.CharField(
+        label=_("Why is the risk cleared?"), max_length=2000, required=False, widget=TEXT
+    )
+
+    def __init__(self, *args, user=None, target=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None and target is not None:
+            apply_field_rules(self, user, target)
+            may_clear = commercial_fields.access(user, target, "is_risky") == commercial_fields.SET
+            if not (target.is_risky and may_clear):
+                del self.fields["risk_cleared_reason"]
+        else:
+            del self.fields["risk_cleared_reason"]
+
+
+class ContractCostForm(forms.Form):
+    """The cost assessment of the SR, finance or a manager."""
+
+    cost_amount = forms.DecimalField(
+        label=_("Cost"), min_value=Decimal("0"), max_value=Decimal("1e13"), **MONEY
+    )
+    note = forms.CharField(label=_("Basis of the cost"), max_length=500, required=False)
+
+
+class ClearRiskForm(forms.Form):
+    reason = forms.CharField(label=_("Why is the risk cleared?"), max_length=2000, widget=TEXT)
+
+
+class QuoteCostsForm(forms.Form):
+    """One unit cost per line of the quote (``cost-<position>``), empty while unknown."""
+
+    def __init__(self, *args, lines=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for line in lines:
+            self.fields[f"cost-{line.position}"] = forms.DecimalField(
+                label=_("Unit cost of line %(n)s (%(description)s)")
+                % {"n": line.position, "description": line.description},
+                min_value=Decimal("0"),
+                required=False,
+                initial=line.unit_cost,
+                **MONEY,
+            )
+
+    def costs(self) -> list[dict]:
+        return [
+            {"position": int(name.split("-", 1)[1]), "unit_cost": value}
+            for name, value in self.cleaned_data.items()
+        ]
 
 
 class PaymentTermForm(forms.Form):

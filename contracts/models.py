@@ -21,6 +21,13 @@ from .querysets import ContractQuerySet, QuoteQuerySet
 HUNDRED = Decimal("100")
 
 
+def margin_of(amount: Decimal | None, cost: Decimal | None) -> Decimal | None:
+    """The margin in percent of ``amount`` left after ``cost``; None when either is unknown."""
+    if amount is None or cost is None or amount <= 0:
+        return None
+    return ((amount - cost) * HUNDRED / amount).quantize(Decimal("0.01"))
+
+
 class CommercialPolicy(SingleRowSettings):
     """Thresholds of the commercial approvals (one row; edited in the admin)."""
 
@@ -116,6 +123,18 @@ class Quote(FSMModelMixin, models.Model):
     needs_approval = models.BooleanField(
         _("needs discount approval"), default=False, editable=False
     )
+    # What the quoted lines cost us, once every line has its unit cost (entered by the SR,
+    # finance or a manager: ``contracts.fields``); empty while any line waits for its cost.
+    cost_total = money_field(verbose_name=_("cost"), null=True, blank=True, editable=False)
+    costs_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("costs entered by"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.PROTECT,
+    )
+    costs_at = models.DateTimeField(_("costs entered"), null=True, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.PROTECT
     )
@@ -143,6 +162,11 @@ class Quote(FSMModelMixin, models.Model):
     @property
     def is_editable(self) -> bool:
         return self.state == QuoteState.DRAFT
+
+    @property
+    def margin_percent(self) -> Decimal | None:
+        """(total − cost) / total, once every line has its unit cost; None while unknown."""
+        return margin_of(self.total, self.cost_total)
 
     @transition(
         field=state,
@@ -226,6 +250,13 @@ class QuoteLine(models.Model):
     )
     list_amount = money_field(verbose_name=_("list amount"), default=Decimal("0"), editable=False)
     amount = money_field(verbose_name=_("amount"), default=Decimal("0"), editable=False)
+    # What one unit costs us; entered by the deal's SR, finance or a manager, never by its AR.
+    unit_cost = money_field(
+        verbose_name=_("unit cost"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
 
     class Meta:
         verbose_name = _("quote line")
@@ -242,10 +273,22 @@ class QuoteLine(models.Model):
                 condition=models.Q(discount_percent__gte=0) & models.Q(discount_percent__lte=100),
                 name="quote_line_discount_range",
             ),
+            models.CheckConstraint(
+                condition=models.Q(unit_cost__isnull=True) | models.Q(unit_cost__gte=0),
+                name="quote_line_cost_not_negative",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.description
+
+    @property
+    def cost_amount(self) -> Decimal | None:
+        if self.unit_cost is None:
+            return None
+        from ltc.core.money import quantize
+
+        return quantize(self.quantity * self.unit_cost)
 
 
 # Contracts -------------------------------------------------------------------------------------
@@ -260,6 +303,18 @@ class ContractState(models.TextChoices):
 
 
 ACTIVE_STATES = [ContractState.SIGNED, ContractState.EXECUTING]
+
+
+class CostSource(models.TextChoices):
+    """Where a contract's cost comes from. Only the owners' figures (the quote's cost lines, an
+    assessment by the SR, finance or a manager) count for the review's escalation rule."""
+
+    QUOTE = "quote", _("the quote's cost lines")
+    ASSESSMENT = "assessment", _("a cost assessment")
+    TYPED = "typed", _("a margin typed by the rep before costs were required (not trusted)")
+
+
+OWNED_COST_SOURCES = (CostSource.QUOTE, CostSource.ASSESSMENT)
 
 
 class Trigger(models.TextChoices):
@@ -321,18 +376,47 @@ class Contract(FSMModelMixin, models.Model):
     currency = currency_field()
     our_party = models.CharField(_("our party"), max_length=200, blank=True)
     customer_party = models.CharField(_("customer party"), max_length=200, blank=True)
+    # What the customer party was when the contract was signed (the name is drafted, the tax id
+    # and address are taken from the customer at signing); a later rename does not change them.
+    customer_tax_id = models.CharField(_("customer tax id"), max_length=50, blank=True)
+    customer_address = models.CharField(_("customer address"), max_length=300, blank=True)
     version = models.PositiveSmallIntegerField(_("version"), default=1)
-    margin_percent = models.DecimalField(
-        _("expected margin (%)"),
-        max_digits=5,
-        decimal_places=2,
+    # The margin is never typed: it is computed from this cost (see ``margin_percent``), which
+    # comes from the quote's cost lines or an assessment by the SR, finance or a manager.
+    cost_amount = money_field(
+        verbose_name=_("cost"),
         null=True,
         blank=True,
-        validators=[MinValueValidator(-100), MaxValueValidator(100)],
+        validators=[MinValueValidator(Decimal("0"))],
     )
+    cost_note = models.CharField(_("basis of the cost"), max_length=500, blank=True)
+    cost_source = models.CharField(
+        _("cost from"), max_length=20, choices=CostSource.choices, blank=True
+    )
+    cost_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("cost entered by"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.PROTECT,
+    )
+    cost_at = models.DateTimeField(_("cost entered"), null=True, blank=True)
     schedule = models.TextField(_("schedule"), blank=True, max_length=5000)
     cost_risk = models.TextField(_("cost risk"), blank=True, max_length=5000)
     is_risky = models.BooleanField(_("marked risky"), default=False)
+    risk_cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("risk cleared by"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.PROTECT,
+    )
+    risk_cleared_at = models.DateTimeField(_("risk cleared"), null=True, blank=True)
+    risk_cleared_reason = models.TextField(
+        _("why the risk was cleared"), blank=True, max_length=2000
+    )
     state = FSMField(
         _("state"),
         default=ContractState.DRAFT,
@@ -368,6 +452,10 @@ class Contract(FSMModelMixin, models.Model):
             models.CheckConstraint(
                 condition=models.Q(amount__gt=0), name="contract_amount_positive"
             ),
+            models.CheckConstraint(
+                condition=models.Q(cost_amount__isnull=True) | models.Q(cost_amount__gte=0),
+                name="contract_cost_not_negative",
+            ),
             # One live contract per opportunity; a cancelled one may be redrafted.
             models.UniqueConstraint(
                 fields=["opportunity"],
@@ -393,6 +481,21 @@ class Contract(FSMModelMixin, models.Model):
     @property
     def is_editable(self) -> bool:
         return self.state == ContractState.DRAFT
+
+    @property
+    def margin_percent(self) -> Decimal | None:
+        """(amount − cost) / amount in percent; None while no cost is entered."""
+        return margin_of(self.amount, self.cost_amount)
+
+    @property
+    def margin_is_known(self) -> bool:
+        """The margin comes from costs entered by their owners (not a typed figure)."""
+        return self.cost_amount is not None and self.cost_source in OWNED_COST_SOURCES
+
+    @property
+    def is_frozen(self) -> bool:
+        """Signed: the parties read as they were signed, whatever the customer is called now."""
+        return self.signed_on is not None
 
     @transition(
         field=state,
@@ -424,6 +527,28 @@ class Contract(FSMModelMixin, models.Model):
     )
     def sign(self, *, on) -> None:
         self.signed_on = on
+        self.freeze_customer_party()
+
+    def freeze_customer_party(self) -> None:
+        """The customer party as signed: the drafted name (else the customer's), and the
+        customer's tax id and address as they are now. Renaming the customer later leaves them."""
+        customer = self.customer
+        self.customer_party = self.customer_party or customer.name
+        self.customer_tax_id = customer.tax_id
+        self.customer_address = customer.address
+
+    @property
+    def party_name(self) -> str:
+        """The customer party as the contract names it (drafted, kept as signed)."""
+        return self.customer_party or self.customer.name
+
+    @property
+    def party_tax_id(self) -> str:
+        return self.customer_tax_id if self.is_frozen else self.customer.tax_id
+
+    @property
+    def party_address(self) -> str:
+        return self.customer_address if self.is_frozen else self.customer.address
 
     @transition(
         field=state,

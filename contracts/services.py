@@ -21,6 +21,7 @@ from opportunities import services as deals
 from opportunities import tracks as deal_tracks
 from opportunities.models import Opportunity, OpportunityState, Review, ReviewKind, ReviewState
 
+from . import fields as commercial_fields
 from .models import (
     HUNDRED,
     ChangeRequest,
@@ -29,6 +30,7 @@ from .models import (
     Contract,
     ContractState,
     ContractVersion,
+    CostSource,
     Evaluation,
     PaymentTerm,
     Quote,
@@ -100,20 +102,106 @@ def _clean_lines(lines) -> list[dict]:
             )
         if quantity * unit_price > Decimal("1e13"):
             raise InvalidInput(_("Line %(n)s: the amount is too large.") % {"n": index}, "lines")
-        cleaned.append(
-            {
-                "position": index,
-                "product_code": str(line.get("product_code") or "")[:60],
-                "description": description[:300],
-                "quantity": quantity,
-                "unit_price": unit_price,
-                "discount_percent": discount,
-            }
-        )
+        row = {
+            "position": index,
+            "product_code": str(line.get("product_code") or "")[:60],
+            "description": description[:300],
+            "quantity": quantity,
+            "unit_price": unit_price,
+            "discount_percent": discount,
+        }
+        # Absent: the line keeps the cost it had (see _carried_costs); given: a cost entry.
+        if "unit_cost" in line:
+            row["unit_cost"] = _check_unit_cost(line["unit_cost"], index, quantity)
+        cleaned.append(row)
     # Each line fits, but together they must fit the quote's total too (a 500 on PostgreSQL).
     if sum(line["quantity"] * line["unit_price"] for line in cleaned) > Decimal("1e13"):
         raise InvalidInput(_("The quote's total is too large."), "lines")
     return cleaned
+
+
+def _check_unit_cost(value, index: int, quantity: Decimal) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        cost = Decimal(str(value))
+        if not cost.is_finite():
+            raise InvalidOperation
+        cost = quantize(cost)
+    except (InvalidOperation, TypeError):
+        raise InvalidInput(_("Line %(n)s: the unit cost must be a number.") % {"n": index}, "lines")
+    if cost < 0 or quantity * cost > Decimal("1e13"):
+        raise InvalidInput(
+            _("Line %(n)s: the unit cost must be between 0 and the largest amount.") % {"n": index},
+            "lines",
+        )
+    return cost
+
+
+def _line_key(line) -> tuple:
+    if isinstance(line, dict):
+        return (line["position"], line["product_code"], line["description"])
+    return (line.position, line.product_code, line.description)
+
+
+def _lines_before(lines) -> dict[tuple, QuoteLine]:
+    """The lines a new set of lines is compared with: a line stays the same line while its
+    position, product code and description stay (its price, quantity or discount may change)."""
+    return {_line_key(line): line for line in lines}
+
+
+def _check_line_rights(quote: Quote, by, lines: list[dict], before: dict[tuple, QuoteLine]):
+    """Every priced, discounted or costed value that changes is checked against the field table
+    (``contracts.fields``); the refusal names every field refused. A line that stays keeps its
+    unit cost when none is given."""
+    who = commercial_fields.parties(by, quote)
+    refused: dict[str, Missing] = {}
+    for line in lines:
+        old = before.get(_line_key(line))
+        target = old or QuoteLine(quote=quote)
+        current = {
+            "unit_price": old.unit_price if old else None,
+            "discount_percent": old.discount_percent if old else Decimal("0"),
+            "unit_cost": old.unit_cost if old else None,
+        }
+        if "unit_cost" not in line:
+            line["unit_cost"] = current["unit_cost"]
+        for field, now in current.items():
+            item = commercial_fields.refusal(by, target, field, line[field], current=now, who=who)
+            if item is not None:
+                refused.setdefault(field, item)
+    if refused:
+        raise NotAllowed(
+            _("You may not set: %(fields)s.")
+            % {
+                "fields": ", ".join(
+                    str(commercial_fields.rule(commercial_fields.QUOTE_LINE, f).label)
+                    for f in refused
+                )
+            },
+            list(refused.values()),
+        )
+
+
+def _costs_changed(lines: list[dict], before: dict[tuple, QuoteLine]) -> bool:
+    return any(
+        line["unit_cost"] != (before[key].unit_cost if (key := _line_key(line)) in before else None)
+        for line in lines
+    )
+
+
+def _quote_cost(quote: Quote, lines) -> Decimal | None:
+    """What the quoted lines cost, once every line has its unit cost; None until then."""
+    costs = [line["unit_cost"] if isinstance(line, dict) else line.unit_cost for line in lines]
+    if not costs or any(cost is None for cost in costs):
+        return None
+    return sum(
+        (
+            quantize((line["quantity"] if isinstance(line, dict) else line.quantity) * cost)
+            for line, cost in zip(lines, costs, strict=True)
+        ),
+        Decimal("0"),
+    )
 
 
 def _write_lines(quote: Quote, lines: list[dict]) -> None:
@@ -134,6 +222,7 @@ def _write_lines(quote: Quote, lines: list[dict]) -> None:
     quote.discount_total = subtotal - total
     quote.max_discount = max_discount
     quote.needs_approval = max_discount > CommercialPolicy.current().quote_discount_threshold
+    quote.cost_total = _quote_cost(quote, lines)
 
 
 @transaction.atomic
@@ -162,7 +251,7 @@ def create_quote(
     cleaned = _clean_lines(lines)
     previous = opportunity.quotes.order_by("-version").first()
     version = (previous.version + 1) if previous else 1
-    quote = Quote.objects.create(
+    quote = Quote(
         opportunity=opportunity,
         number=f"BJ-{opportunity.pk:05d}-{version}",
         version=version,
@@ -172,6 +261,14 @@ def create_quote(
         notes=notes or "",
         created_by=by,
     )
+    # A new version keeps the unit costs of the lines that stay (and who entered them).
+    before = _lines_before(previous.lines.all()) if previous else {}
+    _check_line_rights(quote, by, cleaned, before)
+    if _costs_changed(cleaned, before):
+        quote.costs_by, quote.costs_at = by, timezone.now()
+    elif previous is not None:
+        quote.costs_by, quote.costs_at = previous.costs_by, previous.costs_at
+    quote.save()
     _write_lines(quote, cleaned)
     quote.save()
     if previous and previous.state not in (QuoteState.ACCEPTED, QuoteState.SUPERSEDED):
@@ -235,12 +332,51 @@ def update_quote(
             [Missing("state", _("The quote is a draft"))],
         )
     if lines is not None:
-        _write_lines(quote, _clean_lines(lines))
+        cleaned = _clean_lines(lines)
+        before = _lines_before(quote.lines.all())
+        _check_line_rights(quote, by, cleaned, before)
+        if _costs_changed(cleaned, before):
+            quote.costs_by, quote.costs_at = by, timezone.now()
+        _write_lines(quote, cleaned)
     if valid_until is not None:
         quote.valid_until = valid_until
     if notes is not None:
         quote.notes = notes
     quote.save()
+    return quote
+
+
+@transaction.atomic
+def set_quote_costs(*, quote: Quote, by, costs) -> Quote:
+    """The unit costs of the quote's lines (``[{"position", "unit_cost"}]``, null clears one),
+    entered by the deal's SR, finance or a manager, in any state: they are ours, the customer
+    never sees them. With every line costed the quote has its cost and margin, and a contract
+    drafted from it carries that cost."""
+    quote = _locked_quote(quote)
+    commercial_fields.require_right(by, QuoteLine(quote=quote), "unit_cost")
+    if quote.state == QuoteState.SUPERSEDED:
+        raise TransitionRefused(
+            _("A superseded quote keeps its costs; enter them on its newest version."),
+            [Missing("state", _("The quote is not superseded"))],
+        )
+    if not isinstance(costs, list | tuple) or not costs:
+        raise InvalidInput(_("Give the unit cost of at least one line."), "lines")
+    lines = {line.position: line for line in quote.lines.all()}
+    changed = []
+    for entry in costs:
+        position = entry.get("position") if isinstance(entry, dict) else None
+        valid = isinstance(position, int) and not isinstance(position, bool)
+        line = lines.get(position) if valid else None
+        if line is None:
+            raise InvalidInput(
+                _("The quote has no line at position %(n)s.") % {"n": position}, "lines"
+            )
+        line.unit_cost = _check_unit_cost(entry.get("unit_cost"), position, line.quantity)
+        changed.append(line)
+    QuoteLine.objects.bulk_update(changed, ["unit_cost"])
+    quote.cost_total = _quote_cost(quote, list(lines.values()))
+    quote.costs_by, quote.costs_at = by, timezone.now()
+    quote.save(update_fields=["cost_total", "costs_by", "costs_at"])
     return quote
 
 
@@ -464,18 +600,78 @@ def _check_amount(amount) -> Decimal:
     return quantize(amount)
 
 
-def _check_margin(margin) -> Decimal | None:
-    if margin is None or margin == "":
+def _check_cost(cost) -> Decimal | None:
+    if cost is None or cost == "":
         return None
     try:
-        margin = Decimal(str(margin))
-        if not margin.is_finite():
+        cost = Decimal(str(cost))
+        if not cost.is_finite():
             raise InvalidOperation
     except InvalidOperation:
-        raise InvalidInput(_("The margin must be a number."), "margin_percent")
-    if not (-HUNDRED <= margin <= HUNDRED):
-        raise InvalidInput(_("The margin is between -100% and 100%."), "margin_percent")
-    return margin.quantize(Decimal("0.01"))
+        raise InvalidInput(_("The cost must be a number."), "cost_amount")
+    if cost < 0 or cost >= Decimal("1e14"):
+        raise InvalidInput(_("The cost must be zero or more."), "cost_amount")
+    return quantize(cost)
+
+
+# What a contract is written with; who may set each one is the table in ``contracts.fields``.
+EDITABLE_FIELDS = tuple(
+    f for f in commercial_fields.fields_of(commercial_fields.CONTRACT) if f != "payment_terms"
+)
+
+
+def _clean_contract_fields(fields: dict) -> dict:
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidInput(_("This field cannot be changed here."), sorted(unknown)[0])
+    cleaned = dict(fields)
+    if "amount" in cleaned:
+        cleaned["amount"] = _check_amount(cleaned["amount"])
+    if "cost_amount" in cleaned:
+        cleaned["cost_amount"] = _check_cost(cleaned["cost_amount"])
+    if "currency" in cleaned and cleaned["currency"] not in Currency.values:
+        raise InvalidInput(_("Unknown currency."), "currency")
+    for name in ("is_risky",):
+        if name in cleaned:
+            cleaned[name] = bool(cleaned[name])
+    for name in ("title", "our_party", "customer_party", "schedule", "cost_risk", "cost_note"):
+        if name in cleaned:
+            cleaned[name] = cleaned[name] or ""
+    return cleaned
+
+
+def _set_commercial_fields(contract: Contract, by, changed: dict, *, risk_reason: str = ""):
+    """Write the fields whose change the table allowed, keeping who entered the cost, and who
+    cleared a risk and why. Answers the risk transition to log once the contract is saved."""
+    clearing = "is_risky" in changed and contract.is_risky and not changed["is_risky"]
+    raising = "is_risky" in changed and not contract.is_risky and changed["is_risky"]
+    if clearing and not (risk_reason or "").strip():
+        raise InvalidInput(_("Say why the risk is cleared."), "risk_cleared_reason")
+    for name, value in changed.items():
+        setattr(contract, name, value)
+    if "cost_amount" in changed or "cost_note" in changed:
+        contract.cost_source = CostSource.ASSESSMENT if contract.cost_amount is not None else ""
+        contract.cost_by, contract.cost_at = by, timezone.now()
+    if clearing:
+        contract.risk_cleared_by, contract.risk_cleared_at = by, timezone.now()
+        contract.risk_cleared_reason = risk_reason.strip()[:2000]
+        return ("clear_risk", contract.risk_cleared_reason)
+    if raising:
+        return ("raise_risk", "")
+    return None
+
+
+def _log_risk(contract: Contract, by, risk_change) -> None:
+    if risk_change:
+        transition, comment = risk_change
+        log_transition(
+            obj=contract,
+            transition=transition,
+            source=contract.state,
+            target=contract.state,
+            actor=by,
+            comment=comment,
+        )
 
 
 @transaction.atomic
@@ -489,16 +685,19 @@ def create_contract(
     title: str = "",
     our_party: str = "",
     customer_party: str = "",
-    margin_percent=None,
     schedule: str = "",
+    cost_amount=None,
+    cost_note: str = "",
     cost_risk: str = "",
     is_risky: bool = False,
     quote: Quote | None = None,
 ) -> Contract:
-    """A contract is drafted from a deal in its signing stage (or already won)."""
+    """A contract is drafted from a deal in its signing stage (or already won). Drafted from a
+    quote whose lines are all costed, it carries the quote's cost; otherwise its cost waits for
+    the SR, finance or a manager (``assess_contract_cost``)."""
     opportunity = (
         Opportunity.objects.select_for_update(of=("self",))
-        .select_related("stage", "customer")
+        .select_related("stage", "customer", "owner")
         .get(pk=opportunity.pk)
     )
     _require(deals.may_steer(by, opportunity), _("Only the AR or a manager drafts the contract."))
@@ -524,28 +723,43 @@ def create_contract(
         )
     if quote is not None and quote.opportunity_id != opportunity.pk:
         raise InvalidInput(_("The quote belongs to another opportunity."), "quote")
+    values = _clean_contract_fields(
+        {
+            "amount": amount,
+            "currency": currency or opportunity.currency,
+            "title": title or opportunity.name,
+            "our_party": our_party,
+            "customer_party": customer_party or opportunity.customer.name,
+            "schedule": schedule,
+            "cost_amount": cost_amount,
+            "cost_note": cost_note,
+            "cost_risk": cost_risk,
+            "is_risky": is_risky,
+        }
+    )
     terms = clean_terms(payment_terms)
-    contract = Contract.objects.create(
-        number=f"HT-TMP-{opportunity.pk}-{timezone.now().timestamp()}",
-        title=title or opportunity.name,
+    # Checked as changes from a new contract's empty fields.
+    contract = Contract(
         opportunity=opportunity,
         customer=opportunity.customer,
         quote=quote,
-        amount=amount,
-        currency=currency or opportunity.currency,
-        our_party=our_party,
-        customer_party=customer_party or opportunity.customer.name,
-        margin_percent=_check_margin(margin_percent),
-        schedule=schedule or "",
-        cost_risk=cost_risk or "",
-        is_risky=bool(is_risky),
         created_by=by,
+        number=f"HT-TMP-{opportunity.pk}-{timezone.now().timestamp()}",
     )
+    changed = commercial_fields.changed(contract, values)
+    commercial_fields.require(by, contract, changed)
+    risk_change = _set_commercial_fields(contract, by, changed)
+    if contract.cost_amount is None and quote is not None and quote.cost_total is not None:
+        # The quote's costs, entered by their owners, come with it.
+        contract.cost_amount, contract.cost_source = quote.cost_total, CostSource.QUOTE
+        contract.cost_by, contract.cost_at = quote.costs_by, quote.costs_at
+    contract.save()
     contract.number = f"HT-{timezone.localdate():%Y}-{contract.pk:05d}"
     contract.save(update_fields=["number"])
     _write_terms(contract, terms)
     _snapshot(contract, by, str(_("Drafted")))
     log_transition(obj=contract, transition="create", source="", target=contract.state, actor=by)
+    _log_risk(contract, by, risk_change)
     return contract
 
 
@@ -557,47 +771,56 @@ def _locked_contract(contract: Contract) -> Contract:
     )
 
 
-EDITABLE_FIELDS = (
-    "title",
-    "amount",
-    "currency",
-    "our_party",
-    "customer_party",
-    "margin_percent",
-    "schedule",
-    "cost_risk",
-    "is_risky",
-)
+def _terms_as_stored(contract: Contract) -> list[dict]:
+    return [
+        {
+            "position": t.position,
+            "label": t.label,
+            "percent": t.percent,
+            "trigger": t.trigger,
+            "due_date": t.due_date,
+            "days_to_pay": t.days_to_pay,
+        }
+        for t in contract.terms.all()
+    ]
 
 
-@transaction.atomic
-def update_contract(*, contract: Contract, by, payment_terms=None, **fields) -> Contract:
-    contract = _locked_contract(contract)
-    _require(
-        deals.may_steer(by, contract.opportunity), _("Only the AR or a manager edits the contract.")
-    )
+def _require_draft(contract: Contract) -> None:
     if not contract.is_editable:
         raise TransitionRefused(
             _("Only a draft contract is edited; a signed one changes by change request."),
             [Missing("state", _("The contract is a draft"))],
         )
-    unknown = set(fields) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise InvalidInput(_("This field cannot be changed here."), sorted(unknown)[0])
-    if "amount" in fields:
-        fields["amount"] = _check_amount(fields["amount"])
-    if "margin_percent" in fields:
-        fields["margin_percent"] = _check_margin(fields["margin_percent"])
-    if "currency" in fields and fields["currency"] not in Currency.values:
-        raise InvalidInput(_("Unknown currency."), "currency")
-    for name, value in fields.items():
-        setattr(contract, name, value)
+
+
+@transaction.atomic
+def update_contract(
+    *, contract: Contract, by, payment_terms=None, risk_cleared_reason: str = "", **fields
+) -> Contract:
+    """Edit a draft. Each field that changes is checked against the table of who may set it
+    (``contracts.fields``); the refusal (403) names every refused field."""
+    contract = _locked_contract(contract)
+    _require(
+        deals.may_steer(by, contract.opportunity), _("Only the AR or a manager edits the contract.")
+    )
+    _require_draft(contract)
+    changed = commercial_fields.changed(contract, _clean_contract_fields(fields))
+    terms = clean_terms(payment_terms) if payment_terms is not None else None
+    terms_changed = terms is not None and terms != _terms_as_stored(contract)
+    commercial_fields.require(
+        by,
+        contract,
+        {**changed, **({"payment_terms": terms} if terms_changed else {})},
+        current={"payment_terms": None},
+    )
+    risk_change = _set_commercial_fields(contract, by, changed, risk_reason=risk_cleared_reason)
     _refuse_off_track(contract, _("The contract cannot take this amount."))
     contract.save()
-    if payment_terms is not None:
-        _write_terms(contract, clean_terms(payment_terms))
+    if terms_changed:
+        _write_terms(contract, terms)
     ContractVersion.objects.filter(contract=contract, version=contract.version).delete()
     _snapshot(contract, by, str(_("Drafted")))
+    _log_risk(contract, by, risk_change)
     return contract
 
 
@@ -609,11 +832,71 @@ def _refuse_off_track(contract: Contract, detail) -> None:
         raise TransitionRefused(detail, missing)
 
 
-def is_escalated(contract: Contract) -> bool:
-    floor = CommercialPolicy.current().margin_floor
-    return contract.is_risky or (
-        contract.margin_percent is not None and contract.margin_percent < floor
+@transaction.atomic
+def assess_contract_cost(*, contract: Contract, by, cost_amount, note: str = "") -> Contract:
+    """The SR, finance or a manager enters what the contract costs us; the margin follows from
+    it against the contract amount. A draft only: the review judges the figures it was
+    submitted with."""
+    contract = _locked_contract(contract)
+    commercial_fields.require_right(by, contract, "cost_amount")
+    _require_draft(contract)
+    cost = _check_cost(cost_amount)
+    if cost is None:
+        raise InvalidInput(_("Give the cost."), "cost_amount")
+    _set_commercial_fields(
+        contract, by, {"cost_amount": cost, "cost_note": (note or "").strip()[:500]}
     )
+    contract.save()
+    return contract
+
+
+@transaction.atomic
+def clear_contract_risk(*, contract: Contract, by, reason: str) -> Contract:
+    """The SR or FR of the deal (who own its risk assessment) or a manager above it clears the
+    risk flag, saying why; the rep who raised it never does."""
+    contract = _locked_contract(contract)
+    commercial_fields.require_right(by, contract, "is_risky", clearing=True)
+    _require_draft(contract)
+    if not contract.is_risky:
+        raise TransitionRefused(
+            _("The contract is not marked risky."),
+            [Missing("is_risky", _("The contract is marked risky"))],
+        )
+    risk_change = _set_commercial_fields(contract, by, {"is_risky": False}, risk_reason=reason)
+    contract.save()
+    _log_risk(contract, by, risk_change)
+    return contract
+
+
+def escalation_reasons(contract: Contract, floor: Decimal | None = None) -> list[Missing]:
+    """Why the contract review needs a second approver, read from what the owners entered: a
+    risk raised, no costs entered (an unknown margin is no way around the rule) or a margin
+    under the commercial policy's floor."""
+    if floor is None:
+        floor = CommercialPolicy.current().margin_floor
+    reasons = []
+    if contract.is_risky:
+        reasons.append(Missing("risky", _("The contract is marked risky")))
+    if not contract.margin_is_known:
+        reasons.append(
+            Missing(
+                "margin_unknown",
+                _("No cost is entered by the SR, finance or a manager: the margin is unknown"),
+            )
+        )
+    elif contract.margin_percent < floor:
+        reasons.append(
+            Missing(
+                "margin_below_floor",
+                _("The margin of %(margin)s%% is under the floor of %(floor)s%%")
+                % {"margin": contract.margin_percent, "floor": floor},
+            )
+        )
+    return reasons
+
+
+def is_escalated(contract: Contract) -> bool:
+    return bool(escalation_reasons(contract))
 
 
 @transaction.atomic
@@ -631,7 +914,8 @@ def submit_contract(*, contract: Contract, by, **assessments) -> Contract:
         _("The contract cannot go into review yet."),
         deal_tracks.amount_track_missing(contract.opportunity, contract.amount, contract.currency),
     )
-    escalated = is_escalated(contract)
+    reasons = escalation_reasons(contract)
+    escalated = bool(reasons)
     review = deals.request_review(
         opportunity=contract.opportunity,
         user=by,
@@ -640,11 +924,12 @@ def submit_contract(*, contract: Contract, by, **assessments) -> Contract:
             "contract": contract.pk,
             "number": contract.number,
             "amount": str(contract.amount),
-            "margin_percent": None
-            if contract.margin_percent is None
-            else str(contract.margin_percent),
+            "cost_amount": None if contract.cost_amount is None else str(contract.cost_amount),
+            "cost_source": contract.cost_source,
+            "margin_percent": str(contract.margin_percent) if contract.margin_is_known else None,
             "is_risky": contract.is_risky,
             "escalated": escalated,
+            "escalated_because": [reason.code for reason in reasons],
         },
         **assessments,
     )

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ltc.activity.services import transitions_of
-from ltc.core.errors import DomainError, InvalidInput
+from ltc.core.errors import DomainError, InvalidInput, NotAllowed
 from ltc.core.fsm import unmet
 from ltc.core.tables import sort_by
 from ltc.core.views import flash_form_errors, flash_refusal, run_post
@@ -29,16 +29,20 @@ from opportunities import services as deals
 from opportunities.forms import AssessForm, DecideForm
 from opportunities.models import Opportunity, OpportunityState, ReviewState
 
+from . import fields as commercial_fields
 from . import selectors, services
 from .filters import ContractFilter
 from .forms import (
     CancelForm,
     ChangeAssessForm,
     ChangeRequestForm,
+    ClearRiskForm,
+    ContractCostForm,
     ContractForm,
     EvaluationForm,
     PaymentTermFormSet,
     QuoteAnswerForm,
+    QuoteCostsForm,
     QuoteForm,
     QuoteLineFormSet,
     ReviseForm,
@@ -52,6 +56,7 @@ from .models import (
     Contract,
     ContractState,
     Quote,
+    QuoteLine,
     QuoteState,
 )
 
@@ -69,10 +74,17 @@ REVIEW_ASSESSMENTS = (
 
 
 def _show_refusal(request, exc: DomainError, form) -> None:
-    """A wrong input goes next to its field (the form keeps what was typed); anything else is a
-    flash message with every missing item."""
+    """A wrong input, or a field this user may not set, goes next to its field (the form keeps
+    what was typed); anything else is a flash message with every missing item."""
     if isinstance(exc, InvalidInput) and exc.field in form.fields:
         form.add_error(exc.field, str(exc.detail))
+    elif (
+        isinstance(exc, NotAllowed)
+        and exc.missing
+        and all(item.code in form.fields for item in exc.missing)
+    ):
+        for item in exc.missing:
+            form.add_error(item.code, str(item.label))
     else:
         flash_refusal(request, exc)
 
@@ -270,11 +282,19 @@ def quote_detail(request, pk: int):
     state = quote.state
     send_method = "send_approved" if state == QuoteState.APPROVED else "send"
     can_send = can_steer and state in (QuoteState.DRAFT, QuoteState.APPROVED)
+    lines = _quote_lines(quote, threshold)
+    may_cost = (
+        state != QuoteState.SUPERSEDED
+        and commercial_fields.access(user, QuoteLine(quote=quote), "unit_cost")
+        == commercial_fields.SET
+    )
     context = {
         "quote": quote,
         "opportunity": opportunity,
         "title": _("Quote %(number)s") % {"number": quote.number},
-        "lines": _quote_lines(quote, threshold),
+        "lines": lines,
+        "uncosted": sum(1 for line in lines if line.unit_cost is None),
+        "costs_form": QuoteCostsForm(lines=lines, auto_id="costs-%s") if may_cost else None,
         "threshold": threshold,
         "versions": versions,
         "latest": latest,
@@ -316,6 +336,20 @@ def quote_print(request, pk: int):
             "company": _company_name(),
             "title": _("Quote %(number)s") % {"number": quote.number},
         },
+    )
+
+
+@login_required
+@require_POST
+def quote_costs(request, pk: int):
+    quote = _quote(request, pk)
+    form = QuoteCostsForm(request.POST, lines=list(quote.lines.all()))
+    return run_post(
+        request,
+        _quote_url(quote),
+        lambda d: services.set_quote_costs(quote=quote, by=request.user, costs=form.costs()),
+        _("Unit costs saved."),
+        form,
     )
 
 
@@ -468,7 +502,11 @@ def _contract_editor(request, opportunity: Opportunity, contract: Contract | Non
         }
         terms_initial = default_terms()
     else:
-        initial = {name: getattr(contract, name) for name in services.EDITABLE_FIELDS}
+        initial = {
+            name: getattr(contract, name)
+            for name in services.EDITABLE_FIELDS
+            if name != "margin_percent"
+        }
         terms_initial = [
             {
                 "label": t.label,
@@ -479,7 +517,8 @@ def _contract_editor(request, opportunity: Opportunity, contract: Contract | Non
             }
             for t in contract.terms.all()
         ]
-    form = ContractForm(data, initial=initial)
+    target = contract or Contract(opportunity=opportunity, customer=opportunity.customer)
+    form = ContractForm(data, initial=initial, user=request.user, target=target)
     formset = PaymentTermFormSet(data, initial=None if data else terms_initial, prefix="terms")
     terms_error = ""
     if data is not None and form.is_valid() and formset.is_valid():
@@ -557,6 +596,8 @@ CONTRACT_RELATED = (
     "review__first_approved_by",
     "review__decided_by",
     "review__requested_by",
+    "cost_by",
+    "risk_cleared_by",
 )
 
 
@@ -655,6 +696,10 @@ def contract_detail(request, pk: int):
     manager = deals.manages_deal(user, opportunity)
     evaluation = getattr(contract, "evaluation", None)
     executing = state == ContractState.EXECUTING
+    draft = state == ContractState.DRAFT
+    who = commercial_fields.parties(user, contract)
+    may_cost = commercial_fields.access(user, contract, "cost_amount", who=who)
+    may_clear = commercial_fields.access(user, contract, "is_risky", who=who)
     context = {
         "contract": contract,
         "opportunity": opportunity,
@@ -663,6 +708,16 @@ def contract_detail(request, pk: int):
         "terms_total": contract.terms_total(),
         "review": _review_view(user, contract),
         "escalated": services.is_escalated(contract),
+        "escalation_reasons": services.escalation_reasons(contract) if draft else [],
+        "cost_form": ContractCostForm(
+            initial={"cost_amount": contract.cost_amount, "note": contract.cost_note},
+            auto_id="cost-%s",
+        )
+        if draft and may_cost == commercial_fields.SET
+        else None,
+        "clear_risk_form": ClearRiskForm(auto_id="clear-risk-%s")
+        if draft and contract.is_risky and may_clear == commercial_fields.SET
+        else None,
         "quote_visible": contract.quote_id is not None
         and Quote.objects.visible_to(user).filter(pk=contract.quote_id).exists(),
         "evaluation": evaluation,
@@ -718,6 +773,32 @@ def contract_submit(request, pk: int):
         pk,
         lambda c, d: services.submit_contract(contract=c, by=request.user),
         _("Contract submitted to its review: the iron triangle assesses, a manager decides."),
+    )
+
+
+@login_required
+@require_POST
+def contract_costs(request, pk: int):
+    return _contract_post(
+        request,
+        pk,
+        lambda c, d: services.assess_contract_cost(
+            contract=c, by=request.user, cost_amount=d["cost_amount"], note=d["note"]
+        ),
+        _("Cost saved: the margin is computed from it."),
+        ContractCostForm(request.POST),
+    )
+
+
+@login_required
+@require_POST
+def contract_clear_risk(request, pk: int):
+    return _contract_post(
+        request,
+        pk,
+        lambda c, d: services.clear_contract_risk(contract=c, by=request.user, reason=d["reason"]),
+        _("Risk cleared; who cleared it and why is recorded."),
+        ClearRiskForm(request.POST),
     )
 
 

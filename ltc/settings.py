@@ -414,7 +414,29 @@ LTC_CONTENT_SECURITY_POLICY = {
 }
 # The audit trail (ltc.audit): who changed which field of which money record, from what to what.
 LTC_AUDITED_FIELDS = {
-    "contracts.Contract": ["amount", "currency", "state"],
+    # Master data and deal figures: their history is shown on the record's page and answered
+    # by ``<resource>/<id>/history/`` to whoever sees the record.
+    "customers.Customer": [
+        "name",
+        "tax_id",
+        "address",
+        "industry",
+        "region",
+        "website",
+        "owner",
+        "team",
+    ],
+    "opportunities.Opportunity": [
+        "amount",
+        "currency",
+        "grade",
+        "expected_close_date",
+        "owner",
+        "solution_owner",
+        "fulfillment_owner",
+        "stage",
+    ],
+    "contracts.Contract": ["amount", "currency", "state", "cost_amount", "is_risky"],
     "contracts.PaymentTerm": ["contract", "label", "percent", "trigger"],
     "contracts.ChangeRequest": ["contract", "amount_delta", "state"],
     "delivery.Order": ["contract", "amount", "currency", "state"],

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from leads.models import Lead, LeadState
 from leads.services import works_on as works_on_lead
 from ltc.activity.services import activities_of, transitions_of
+from ltc.audit.history import page_of as field_history
 from ltc.core.errors import DomainError
 from ltc.core.normalize import company_key
 from ltc.core.tables import sort_by
@@ -430,6 +431,7 @@ def detail(request, pk: int):
         if opportunity.grade == Grade.E and is_open
         else [],
         "track_rule": tracks.track_rule(opportunity.grade) if is_open else "",
+        **field_history(opportunity),  # amount, close date, owners, grade, stage: who, when
     }
     return render(request, "opportunities/detail.html", context)
 

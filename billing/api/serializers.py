@@ -57,9 +57,11 @@ class CreditNoteBriefSerializer(serializers.ModelSerializer):
 class InvoiceSerializer(serializers.ModelSerializer):
     """An invoice. ``amount`` is gross (tax included, what the customer owes); ``net_amount`` and
     ``tax_amount`` split it by ``tax_rate``. ``outstanding`` is what is still owed on an issued
-    invoice (0 on drafts, void and cancelled ones)."""
+    invoice (0 on drafts, void and cancelled ones). ``bill_to_*`` are whom it was issued to,
+    kept from the customer at issue (empty on drafts); ``customer_name`` is that name once
+    issued, the customer's current name before."""
 
-    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    customer_name = serializers.CharField(source="billed_name", read_only=True)
     contract_number = serializers.CharField(source="contract.number", read_only=True)
     order_number = serializers.CharField(source="order.number", read_only=True, default=None)
     net_amount = serializers.DecimalField(**MONEY, read_only=True)
@@ -76,6 +78,9 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "state",
             "customer",
             "customer_name",
+            "bill_to_name",
+            "bill_to_tax_id",
+            "bill_to_address",
             "contract",
             "contract_number",
             "order",

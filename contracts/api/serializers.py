@@ -11,6 +11,7 @@ from rest_framework import serializers
 from ltc.core.money import Currency
 from opportunities.models import Opportunity, Review
 
+from .. import fields as commercial_fields
 from .. import services
 from ..models import (
     ChangeRequest,
@@ -64,7 +65,15 @@ QUOTE_ACTION_FIELDS = {
 
 
 class QuoteLineSerializer(serializers.ModelSerializer):
+    """A quote line. ``unit_cost`` (what one unit costs us) is entered by the deal's SR, finance
+    or a manager, never by its AR (403 naming the field); left out, a line that stays the same
+    (position, product code, description) keeps its cost."""
+
     description = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    unit_cost = serializers.DecimalField(
+        max_digits=16, decimal_places=2, min_value=Decimal("0"), required=False, allow_null=True
+    )
+    cost_amount = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
 
     class Meta:
         model = QuoteLine
@@ -77,13 +86,21 @@ class QuoteLineSerializer(serializers.ModelSerializer):
             "discount_percent",
             "list_amount",
             "amount",
+            "unit_cost",
+            "cost_amount",
         ]
-        read_only_fields = ["position", "list_amount", "amount"]
+        read_only_fields = ["position", "list_amount", "amount", "cost_amount"]
 
 
 class QuoteSerializer(serializers.ModelSerializer):
+    """A quote. ``cost_total`` and ``margin_percent`` are known once every line has its unit
+    cost (null until then)."""
+
     opportunity = NamedRefSerializer(read_only=True)
     lines = QuoteLineSerializer(many=True, read_only=True)
+    margin_percent = serializers.DecimalField(
+        max_digits=7, decimal_places=2, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Quote
@@ -102,6 +119,10 @@ class QuoteSerializer(serializers.ModelSerializer):
             "total",
             "max_discount",
             "needs_approval",
+            "cost_total",
+            "margin_percent",
+            "costs_by",
+            "costs_at",
             "approved_by",
             "approved_at",
             "sent_at",
@@ -134,6 +155,19 @@ class QuoteUpdateSerializer(serializers.Serializer):
     def to_internal_value(self, data):
         _refuse_action_fields(data, QUOTE_ACTION_FIELDS)
         return super().to_internal_value(data)
+
+
+class QuoteLineCostSerializer(serializers.Serializer):
+    position = serializers.IntegerField(min_value=1)
+    unit_cost = serializers.DecimalField(
+        max_digits=16, decimal_places=2, min_value=Decimal("0"), allow_null=True
+    )
+
+
+class QuoteCostsSerializer(serializers.Serializer):
+    """The unit costs of some of the quote's lines, by position (null clears one)."""
+
+    lines = QuoteLineCostSerializer(many=True, allow_empty=False)
 
 
 class QuoteRevisionSerializer(serializers.Serializer):
@@ -204,10 +238,18 @@ class EvaluationSerializer(serializers.ModelSerializer):
 
 
 class ContractSerializer(serializers.ModelSerializer):
-    """A contract as listed. ``state``, ``version`` and ``number`` change only through actions."""
+    """A contract as listed. ``state``, ``version`` and ``number`` change only through actions.
+    ``margin_percent`` is computed from ``cost_amount`` (never typed). ``customer`` is the
+    customer record as it is now; ``customer_party``, ``customer_tax_id`` and
+    ``customer_address`` are the party as signed (kept when the customer is renamed later)."""
 
     opportunity = NamedRefSerializer(read_only=True)
     customer = NamedRefSerializer(read_only=True)
+    customer_tax_id = serializers.SerializerMethodField()
+    customer_address = serializers.SerializerMethodField()
+    margin_percent = serializers.DecimalField(
+        max_digits=7, decimal_places=2, read_only=True, allow_null=True
+    )
     escalated = serializers.SerializerMethodField()
     review = ContractReviewSerializer(read_only=True, allow_null=True)
     payment_terms = PaymentTermSerializer(source="terms", many=True, read_only=True)
@@ -226,12 +268,22 @@ class ContractSerializer(serializers.ModelSerializer):
             "currency",
             "our_party",
             "customer_party",
+            "customer_tax_id",
+            "customer_address",
             "version",
             "state",
+            "cost_amount",
+            "cost_note",
+            "cost_source",
+            "cost_by",
+            "cost_at",
             "margin_percent",
             "schedule",
             "cost_risk",
             "is_risky",
+            "risk_cleared_by",
+            "risk_cleared_at",
+            "risk_cleared_reason",
             "escalated",
             "review",
             "payment_terms",
@@ -249,15 +301,30 @@ class ContractSerializer(serializers.ModelSerializer):
     def get_escalated(self, contract) -> bool:
         return bool(contract.review_id and contract.review.needs_second_approval)
 
+    def get_customer_tax_id(self, contract) -> str:
+        return contract.party_tax_id
+
+    def get_customer_address(self, contract) -> str:
+        return contract.party_address
+
 
 class ContractDetailSerializer(ContractSerializer):
-    """One contract, with what its closing still needs (``close_missing``)."""
+    """One contract, with what its closing still needs (``close_missing``) and, while a draft,
+    why its review would need a second approver (``escalation_reasons``: ``risky``,
+    ``margin_unknown``, ``margin_below_floor``)."""
 
     close_missing = serializers.SerializerMethodField()
+    escalation_reasons = serializers.SerializerMethodField()
 
     class Meta(ContractSerializer.Meta):
-        fields = [*ContractSerializer.Meta.fields, "close_missing"]
+        fields = [*ContractSerializer.Meta.fields, "close_missing", "escalation_reasons"]
         read_only_fields = fields
+
+    @extend_schema_field(MissingSerializer(many=True))
+    def get_escalation_reasons(self, contract) -> list[dict]:
+        if not contract.is_editable:
+            return []
+        return [item.as_dict() for item in services.escalation_reasons(contract)]
 
     @extend_schema_field(MissingSerializer(many=True))
     def get_close_missing(self, contract) -> list[dict]:
@@ -267,8 +334,19 @@ class ContractDetailSerializer(ContractSerializer):
         return [item.as_dict() for item in missing]
 
 
+COMPUTED_FIELDS = {
+    "margin_percent": _(
+        "The margin is computed from the costs (the quote's cost lines or the cost entered by "
+        "the deal's SR, finance or a manager); it is not typed."
+    ),
+}
+
+
 class ContractFieldsSerializer(serializers.Serializer):
-    """The fields a draft contract is written with (create and edit)."""
+    """The fields a draft contract is written with (create and edit). Who may set each one is
+    the table in ``contracts.fields``: a field the caller may not set answers 403 naming it (the
+    rep never sets the cost, and may raise a risk but not clear it); ``margin_percent`` is
+    computed and refused (400)."""
 
     amount = serializers.DecimalField(**AMOUNT)
     currency = serializers.ChoiceField(choices=Currency.choices, required=False)
@@ -276,16 +354,41 @@ class ContractFieldsSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     our_party = serializers.CharField(max_length=200, required=False, allow_blank=True)
     customer_party = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    margin_percent = serializers.DecimalField(
-        **PERCENT,
-        min_value=Decimal("-100"),
-        max_value=Decimal("100"),
+    cost_amount = serializers.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        max_value=10**13,
         required=False,
         allow_null=True,
     )
+    cost_note = serializers.CharField(max_length=500, required=False, allow_blank=True)
     schedule = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     cost_risk = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     is_risky = serializers.BooleanField(required=False)
+
+    def to_internal_value(self, data):
+        _refuse_action_fields(data, COMPUTED_FIELDS)
+        return super().to_internal_value(data)
+
+    def _target(self, attrs) -> Contract | None:
+        return None
+
+    def validate(self, attrs):
+        # The table refuses (403) before the service runs; the service checks it again.
+        request = self.context.get("request")
+        target = self._target(attrs)
+        if request is not None and target is not None:
+            values = {
+                name: value
+                for name, value in attrs.items()
+                if (commercial_fields.CONTRACT, name) in commercial_fields.RULES
+                and name != "payment_terms"
+            }
+            commercial_fields.require(
+                request.user, target, commercial_fields.changed(target, values)
+            )
+        return attrs
 
 
 class ContractCreateSerializer(ContractFieldsSerializer):
@@ -301,8 +404,18 @@ class ContractCreateSerializer(ContractFieldsSerializer):
             self.fields["opportunity"].queryset = Opportunity.objects.visible_to(request.user)
             self.fields["quote"].queryset = Quote.objects.visible_to(request.user)
 
+    def _target(self, attrs) -> Contract | None:
+        opportunity = attrs.get("opportunity")
+        if opportunity is None:
+            return None
+        return Contract(opportunity=opportunity, customer_id=opportunity.customer_id)
+
 
 class ContractUpdateSerializer(ContractFieldsSerializer):
+    risk_cleared_reason = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, write_only=True
+    )
+
     def __init__(self, *args, **kwargs):
         kwargs["partial"] = True
         super().__init__(*args, **kwargs)
@@ -310,6 +423,20 @@ class ContractUpdateSerializer(ContractFieldsSerializer):
     def to_internal_value(self, data):
         _refuse_action_fields(data, CONTRACT_ACTION_FIELDS)
         return super().to_internal_value(data)
+
+    def _target(self, attrs) -> Contract | None:
+        return self.context.get("contract")
+
+
+class ContractCostSerializer(serializers.Serializer):
+    cost_amount = serializers.DecimalField(
+        max_digits=16, decimal_places=2, min_value=Decimal("0"), max_value=10**13
+    )
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class ClearRiskSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
 
 
 class SignSerializer(serializers.Serializer):

@@ -18,12 +18,15 @@ from .serializers import (
     ChangeAssessmentSerializer,
     ChangeRequestCreateSerializer,
     ChangeRequestSerializer,
+    ClearRiskSerializer,
+    ContractCostSerializer,
     ContractCreateSerializer,
     ContractDetailSerializer,
     ContractSerializer,
     ContractUpdateSerializer,
     ContractVersionSerializer,
     EvaluationSerializer,
+    QuoteCostsSerializer,
     QuoteCreateSerializer,
     QuoteRevisionSerializer,
     QuoteSerializer,
@@ -135,6 +138,22 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             )
         )
 
+    @extend_schema(
+        request=QuoteCostsSerializer,
+        responses=QUOTE_RESPONSES,
+        summary="Enter the lines' unit costs (the deal's SR, finance or a manager; never its AR)",
+    )
+    @action(detail=True, methods=["post"])
+    def costs(self, request, pk=None):
+        quote = self._quote()
+        body = QuoteCostsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._answer(
+            services.set_quote_costs(
+                quote=quote, by=request.user, costs=body.validated_data["lines"]
+            )
+        )
+
     @extend_schema(request=None, responses=QUOTE_RESPONSES, summary="Send to the customer")
     @action(detail=True, methods=["post"])
     def send(self, request, pk=None):
@@ -219,10 +238,49 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     def partial_update(self, request, *args, **kwargs):
         contract = self._contract()
-        body = ContractUpdateSerializer(data=request.data)
+        body = ContractUpdateSerializer(
+            data=request.data, context={"request": request, "contract": contract}
+        )
         body.is_valid(raise_exception=True)
         return self._answer(
             services.update_contract(contract=contract, by=request.user, **body.validated_data)
+        )
+
+    @extend_schema(
+        request=ContractCostSerializer,
+        responses=CONTRACT_RESPONSES,
+        summary="Enter the draft's cost (the deal's SR, finance or a manager; never its AR): "
+        "the margin is computed from it",
+    )
+    @action(detail=True, methods=["post"])
+    def costs(self, request, pk=None):
+        contract = self._contract()
+        body = ContractCostSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._answer(
+            services.assess_contract_cost(
+                contract=contract,
+                by=request.user,
+                cost_amount=body.validated_data["cost_amount"],
+                note=body.validated_data["note"],
+            )
+        )
+
+    @extend_schema(
+        request=ClearRiskSerializer,
+        responses=CONTRACT_RESPONSES,
+        summary="Clear the draft's risk flag with a reason (the deal's SR or FR or a manager; "
+        "never its AR)",
+    )
+    @action(detail=True, methods=["post"], url_path="clear-risk")
+    def clear_risk(self, request, pk=None):
+        contract = self._contract()
+        body = ClearRiskSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._answer(
+            services.clear_contract_risk(
+                contract=contract, by=request.user, reason=body.validated_data["reason"]
+            )
         )
 
     @extend_schema(

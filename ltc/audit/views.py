@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from .filters import AuditEntryFilter
+from .history import readable
 from .models import AuditEntry
 from .permissions import can_read_audit
 
@@ -21,6 +22,7 @@ def audit_list(request):
     # An invalid filter shows its error and no rows rather than the unfiltered trail.
     rows = entry_filter.qs if entry_filter.is_bound else qs
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = readable(page.object_list)
     return render(
         request,
         "audit/list.html",

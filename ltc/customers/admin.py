@@ -10,7 +10,7 @@ class ContactInline(admin.TabularInline):
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ("name", "industry", "region", "owner", "team")
+    list_display = ("name", "tax_id", "industry", "region", "owner", "team")
     list_select_related = ("owner", "team")
-    search_fields = ("name",)
+    search_fields = ("name", "tax_id")
     inlines = [ContactInline]

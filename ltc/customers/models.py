@@ -13,6 +13,8 @@ class Customer(models.Model):
     industry = models.CharField(_("industry"), max_length=100, blank=True)
     region = models.CharField(_("region"), max_length=100, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
+    # The unified social credit code (统一社会信用代码) or another tax registration number.
+    tax_id = models.CharField(_("tax id"), max_length=50, blank=True)
     website = models.CharField(_("website"), max_length=200, blank=True)
     # The id of this customer in the ERP that syncs it (``PUT customers/by-external-id/<id>/``).
     external_id = models.CharField(_("external id"), max_length=100, blank=True, default="")

@@ -4,6 +4,7 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
+from ltc.audit.history import page_of as field_history
 from ltc.core.tables import sort_by
 
 from .models import Contact, Customer
@@ -40,5 +41,10 @@ def customer_detail(request, pk: int):
     return render(
         request,
         "customers/detail.html",
-        {"customer": customer, "contacts": contacts, "title": customer.name},
+        {
+            "customer": customer,
+            "contacts": contacts,
+            "title": customer.name,
+            **field_history(customer),  # name, tax id, address, owner…: who, when, from, to
+        },
     )

@@ -320,13 +320,18 @@ def _seed_commercials(users, now: datetime, result) -> None:
         solution_owner=users["solution"],
         fulfillment_owner=users["delivery"],
     )
+    # The SR enters what the lines cost us; the contract carries that cost (a 22% margin).
+    quote = commercial.set_quote_costs(
+        quote=quote,
+        by=users["solution"],
+        costs=[{"position": 1, "unit_cost": "27500"}, {"position": 2, "unit_cost": "75688"}],
+    )
     contract = commercial.create_contract(
         opportunity=deal,
         by=rep,
         amount=str(quote.total),
         payment_terms=terms,
         quote=quote,
-        margin_percent="22",
         schedule="签约后 45 天内分两批交付",
         cost_risk="进口轴承交期波动",
     )
@@ -378,10 +383,16 @@ def _seed_commercials(users, now: datetime, result) -> None:
         by=owner,
         amount="380000",
         payment_terms=terms,
-        margin_percent="11",
         is_risky=True,
         cost_risk="定制开发范围未完全冻结",
         schedule="三个月上线",
+    )
+    # The SR's cost leaves an 11% margin, under the floor: escalated twice over.
+    contract = commercial.assess_contract_cost(
+        contract=contract,
+        by=users["solution"],
+        cost_amount="338200",
+        note="许可 240,000 + 实施 40 人天 × 2,455",
     )
     commercial.submit_contract(
         contract=contract, by=owner, relationship_assessment="客户 CIO 支持。"

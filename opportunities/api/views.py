@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from leads.api.serializers import ActivitySerializer
 from leads.models import Lead
 from ltc.activity.services import activities_of
+from ltc.audit.api.views import FieldHistoryMixin
 from ltc.core.api import FORBIDDEN, REFUSED
 
 from .. import services, tracks
@@ -121,6 +122,7 @@ class StageListView(APIView):
 
 
 class OpportunityViewSet(
+    FieldHistoryMixin,  # GET opportunities/<id>/field-history/
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

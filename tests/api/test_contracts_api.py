@@ -56,16 +56,20 @@ def signing_deal(org, amount=Decimal("300000"), owner=None):
     )
 
 
-def contract_in(org, state: str, *, opp=None, **fields) -> Contract:
-    """A contract of a signing deal brought to ``state`` through the services."""
+def contract_in(org, state: str, *, opp=None, cost="60%", **fields) -> Contract:
+    """A contract of a signing deal brought to ``state`` through the services; its SR enters
+    its cost (``cost``, by default 60% of the amount; ``None``: no cost entered)."""
     opp = opp or signing_deal(org)
+    amount = fields.pop("amount", Decimal("300000"))
     contract = services.create_contract(
-        opportunity=opp,
-        by=org.rep1,
-        amount=fields.pop("amount", Decimal("300000")),
-        payment_terms=TERMS,
-        **fields,
+        opportunity=opp, by=org.rep1, amount=amount, payment_terms=TERMS, **fields
     )
+    if cost == "60%":
+        cost = (Decimal(str(amount)) * Decimal("0.6")).quantize(Decimal("0.01"))
+    if cost is not None:
+        contract = services.assess_contract_cost(
+            contract=contract, by=opp.solution_owner or org.manager, cost_amount=cost
+        )
     steps = ["draft", "in_review", "approved", "signed", "executing", "evaluated", "closed"]
     target = steps.index(state)
     if target >= 1:
@@ -162,6 +166,13 @@ def test_a_deal_goes_from_quote_to_closed_contract_through_the_api(org, api):
     accepted = rep1.post(f"{QUOTES}{quote['id']}/accept/", {}, format="json")
     assert accepted.status_code == 200 and accepted.json()["state"] == "accepted"
 
+    # The SR enters what the lines cost us: 170,000 against 270,000 quoted.
+    costs = [{"position": 1, "unit_cost": "60000"}, {"position": 2, "unit_cost": "50000"}]
+    costed = solution.post(f"{QUOTES}{quote['id']}/costs/", {"lines": costs}, format="json")
+    assert costed.status_code == 200, costed.content
+    assert costed.json()["cost_total"] == "170000.00"
+    assert costed.json()["margin_percent"] == "37.04"
+
     # The contract: 30% on signing, 60% on acceptance, 10% on a date.
     created = rep1.post(CONTRACTS, contract_body(opp, quote=quote["id"]), format="json")
     assert created.status_code == 201, created.content
@@ -172,6 +183,9 @@ def test_a_deal_goes_from_quote_to_closed_contract_through_the_api(org, api):
     assert contract["opportunity"] == {"id": opp.pk, "name": opp.name}
     assert contract["customer"] == {"id": opp.customer_id, "name": opp.customer.name}
     assert contract["quote"] == quote["id"]
+    # It carries the quote's cost; its margin is against its own amount (300,000).
+    assert (contract["cost_amount"], contract["cost_source"]) == ("170000.00", "quote")
+    assert contract["margin_percent"] == "43.33" and contract["escalation_reasons"] == []
     assert contract["review"] is None and contract["escalated"] is False
     assert contract["evaluation"] is None and contract["signed_on"] is None
     assert [(t["percent"], t["trigger"], t["amount"]) for t in contract["payment_terms"]] == [
@@ -409,12 +423,13 @@ def test_a_draft_contract_is_edited_and_its_terms_replaced(org, api):
     url = f"{CONTRACTS}{contract.pk}/"
     edited = api("rep1").patch(
         url,
-        {"amount": "400000", "payment_terms": terms(50, 50), "margin_percent": "22.5"},
+        {"amount": "400000", "payment_terms": terms(50, 50)},
         format="json",
     )
     assert edited.status_code == 200, edited.content
     body = edited.json()
-    assert body["amount"] == "400000.00" and body["margin_percent"] == "22.50"
+    # The SR's cost (180,000) stays; the margin follows the amount.
+    assert body["amount"] == "400000.00" and body["margin_percent"] == "55.00"
     assert [t["amount"] for t in body["payment_terms"]] == ["200000.00", "200000.00"]
     versions = api("rep1").get(f"{url}versions/").json()
     assert [(v["version"], v["amount"]) for v in versions] == [(1, "400000.00")]
@@ -470,7 +485,9 @@ def test_a_rejected_review_sends_the_contract_back_to_draft(org, api):
 
 
 @pytest.mark.parametrize(
-    "fields", [{"is_risky": True}, {"margin_percent": Decimal("9.5")}], ids=["risky", "thin"]
+    "fields",
+    [{"is_risky": True}, {"cost": Decimal("271500")}, {"cost": None}],
+    ids=["risky", "thin", "no-cost"],
 )
 def test_an_escalated_contract_needs_a_second_higher_approver(org, api, fields):
     contract = contract_in(org, "in_review", **fields)
@@ -494,7 +511,7 @@ def test_an_escalated_contract_needs_a_second_higher_approver(org, api, fields):
 
 
 def test_a_healthy_contract_is_not_escalated(org, api):
-    contract = contract_in(org, "in_review", margin_percent=Decimal("25"))
+    contract = contract_in(org, "in_review", cost=Decimal("225000"))
     url = f"{CONTRACTS}{contract.pk}/"
     assert api("rep1").get(url).json()["escalated"] is False
     assert api("manager").post(f"{url}approve/", {}, format="json").json()["state"] == "approved"

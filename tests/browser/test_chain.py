@@ -212,7 +212,6 @@ def contract_signed(rep, solution, delivery, manager, opp_id: int) -> int:
         "main form",
         {
             "title": "MES upgrade, two plants",
-            "margin_percent": "32",
             "schedule": "Plant 1 in Q2, plant 2 in Q3",
             "cost_risk": "Low",
         },
@@ -222,7 +221,14 @@ def contract_signed(rep, solution, delivery, manager, opp_id: int) -> int:
     assert_flash(page, "draft")
     contract_id = path_id(page, r"/contracts/(\d+)/")
     assert "Draft" in page.locator("h1 .state").first.inner_text()
+    # The rep does not type the margin: the SR enters the cost (a 32% margin) it comes from.
+    assert page.locator('form[action*="/costs/"]').count() == 0
+    page = solution.go(f"/contracts/{contract_id}/")
+    submit(page, "/costs/", {"cost_amount": "1224000", "note": "Licences and two teams"})
+    assert_flash(page, "cost")
+    assert "32.00%" in page.locator("main").inner_text()
 
+    page = rep.go(f"/contracts/{contract_id}/")
     submit(page, "/submit/")
     assert_flash(page, "review")
     for session, field, text in (

@@ -41,8 +41,13 @@ from .steps import (
 
 
 # Drafting --------------------------------------------------------------------------------------
+def cost_for(margin) -> Decimal:
+    """The cost that leaves ``margin`` percent of the default amount."""
+    return (AMOUNT * (100 - Decimal(str(margin))) / 100).quantize(Decimal("0.01"))
+
+
 def test_a_contract_is_drafted_from_a_deal_in_its_signing_stage(org, deal):
-    contract = draft(deal, org.rep1, margin_percent=Decimal("22.5"))
+    contract = draft(deal, org.rep1, cost=cost_for("22.5"))
 
     contract = fresh(contract)
     assert (contract.state, contract.version, contract.amount) == ("draft", 1, AMOUNT)
@@ -55,6 +60,11 @@ def test_a_contract_is_drafted_from_a_deal_in_its_signing_stage(org, deal):
     ]
     assert contract.terms_total() == Decimal("100")
     assert list(contract.versions.values_list("version", "amount")) == [(1, AMOUNT)]
+    assert (contract.margin_percent, contract.cost_source, contract.cost_by) == (
+        Decimal("22.50"),
+        "assessment",
+        org.solution,
+    )
 
 
 def test_a_deal_before_its_signing_stage_gets_no_contract(org):
@@ -182,16 +192,12 @@ def test_the_contract_amount_must_be_a_positive_number(org, deal, amount):
     assert invalid.value.field == "amount"
 
 
-@pytest.mark.parametrize("margin", ["abc", "NaN", "100.01", "-101", "1000"])
-def test_the_margin_must_be_a_percentage(org, deal, margin):
+@pytest.mark.parametrize("cost", ["abc", "NaN", "-0.01", "1e14", None])
+def test_the_cost_must_be_a_number_zero_or_more(org, deal, cost):
+    contract = draft(deal, org.rep1, cost=cost_for("12.5"))
     with pytest.raises(InvalidInput) as invalid:
-        draft(deal, org.rep1, margin_percent=margin)
-    assert invalid.value.field == "margin_percent"
-
-    contract = draft(deal, org.rep1, margin_percent="12.5")
-    with pytest.raises(InvalidInput) as invalid:
-        services.update_contract(contract=contract, by=org.rep1, margin_percent=margin)
-    assert invalid.value.field == "margin_percent"
+        services.assess_contract_cost(contract=contract, by=org.solution, cost_amount=cost)
+    assert invalid.value.field == "cost_amount"
     assert fresh(contract).margin_percent == Decimal("12.50")
 
 
@@ -206,7 +212,7 @@ def test_a_contract_refers_only_to_a_quote_of_its_own_deal(org, deal):
 
 # Review ----------------------------------------------------------------------------------------
 def test_submitting_creates_a_contract_review_on_the_deal(org, deal):
-    contract = submit(draft(deal, org.rep1, margin_percent=Decimal("20")), org)
+    contract = submit(draft(deal, org.rep1, cost=cost_for(20)), org)
 
     contract = fresh(contract)
     review = contract.review
@@ -214,6 +220,8 @@ def test_submitting_creates_a_contract_review_on_the_deal(org, deal):
     assert (review.opportunity, review.kind, review.state) == (deal, ReviewKind.CONTRACT, "pending")
     assert review.details["contract"] == contract.pk
     assert review.details["escalated"] is False
+    assert review.details["margin_percent"] == "20.00"
+    assert review.details["escalated_because"] == []
     assert not review.needs_second_approval
 
 
@@ -269,7 +277,7 @@ def test_a_rejected_review_needs_a_comment_and_returns_the_contract_to_draft(org
     assert rejected.state == ContractState.DRAFT
     assert (rejected.review.state, rejected.review.comment) == ("rejected", "Margin too thin")
 
-    services.update_contract(contract=rejected, by=org.rep1, margin_percent=Decimal("25"))
+    services.assess_contract_cost(contract=rejected, by=org.solution, cost_amount=cost_for(25))
     again = submit(rejected, org)
     assert again.state == ContractState.IN_REVIEW
     assert again.review_id != rejected.review_id
@@ -309,8 +317,13 @@ def test_the_review_records_how_long_the_decision_took(org, deal, frozen):
 # Escalation ------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "fields",
-    [{"margin_percent": Decimal("14.99")}, {"margin_percent": Decimal("-5")}, {"is_risky": True}],
-    ids=["thin-margin", "loss", "risky"],
+    [
+        {"cost": cost_for("14.99")},
+        {"cost": cost_for("-5")},
+        {"is_risky": True},
+        {"cost": None},
+    ],
+    ids=["thin-margin", "loss", "risky", "no-cost-entered"],
 )
 def test_a_thin_margin_or_risky_contract_needs_a_second_approver(org, deal, fields):
     contract = submit(draft(deal, org.rep1, **fields), org)
@@ -344,8 +357,8 @@ def test_a_thin_margin_or_risky_contract_needs_a_second_approver(org, deal, fiel
 
 @pytest.mark.parametrize(
     "fields",
-    [{"margin_percent": Decimal("15")}, {"margin_percent": Decimal("40")}, {}],
-    ids=["at-the-floor", "healthy", "no-margin-given"],
+    [{"cost": cost_for(15)}, {"cost": cost_for(40)}, {}],
+    ids=["at-the-floor", "healthy", "the-owners-cost"],
 )
 def test_a_contract_at_or_above_the_margin_floor_is_approved_by_the_manager_alone(
     org, deal, fields
@@ -361,7 +374,7 @@ def test_a_contract_at_or_above_the_margin_floor_is_approved_by_the_manager_alon
 def test_the_margin_floor_comes_from_the_commercial_policy(org, deal):
     set_policy(margin_floor=Decimal("30"))
 
-    contract = submit(draft(deal, org.rep1, margin_percent=Decimal("25")), org)
+    contract = submit(draft(deal, org.rep1, cost=cost_for(25)), org)
 
     assert fresh(contract.review).needs_second_approval
 

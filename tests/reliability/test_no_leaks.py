@@ -39,6 +39,9 @@ def team2_chain(org):
     contract = contracts.create_contract(
         opportunity=deal, by=org.rep3, amount=Decimal("100000"), payment_terms=ON_ACCEPTANCE
     )
+    contract = contracts.assess_contract_cost(
+        contract=contract, by=sr2, cost_amount=Decimal("60000")
+    )
     contract = contracts.submit_contract(
         contract=contract, by=org.rep3, relationship_assessment="ok"
     )

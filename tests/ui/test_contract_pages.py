@@ -2,6 +2,7 @@
 goes through the forms and the services, refusals list what is missing, and the list and the
 approvals inbox run a bounded number of queries."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -72,7 +73,6 @@ def _terms_data(terms, **fields) -> dict:
         "currency": "CNY",
         "our_party": "Our Co.",
         "customer_party": "",
-        "margin_percent": "25",
         "schedule": "Twelve weeks",
         "cost_risk": "Steel prices",
         "terms-TOTAL_FORMS": str(len(terms)),
@@ -116,10 +116,17 @@ def _quote(deal, by, discount="0"):
     )
 
 
-def _contract(deal, by, **fields):
-    return services.create_contract(
+def _contract(deal, by, cost=Decimal("180000"), **fields):
+    """A draft of 300,000 whose SR entered a cost of 180,000 (a 40% margin); ``cost=None``: no
+    cost entered."""
+    contract = services.create_contract(
         opportunity=deal, by=by, amount=Decimal("300000"), payment_terms=_service_terms(), **fields
     )
+    if cost is not None:
+        contract = services.assess_contract_cost(
+            contract=contract, by=deal.solution_owner, cost_amount=cost
+        )
+    return contract
 
 
 # Every page, every role ------------------------------------------------------------------------
@@ -151,7 +158,9 @@ def test_finance_sees_contracts_but_gets_no_action_buttons(browser_as, org, deal
     assert contract.number in listing
     page = client.get(reverse("contracts:contract_detail", args=[contract.pk])).content.decode()
     assert contract.number in page
-    assert 'method="post" action="/contracts/' not in page
+    # Finance may enter the draft's cost, and nothing else.
+    actions = re.findall(r'method="post" action="(/contracts/[^"]*)"', page)
+    assert actions == [reverse("contracts:contract_costs", args=[contract.pk])]
     rep_page = (
         browser_as("rep1")
         .get(reverse("contracts:contract_detail", args=[contract.pk]))
@@ -391,6 +400,9 @@ def test_the_full_contract_flow_through_the_forms(browser_as, org, deal):
         contract.refresh_from_db()
         return contract.state
 
+    # The SR enters the cost (a 25% margin) before the review.
+    post("solution", "contract_costs", {"cost_amount": "225000", "note": "Bill of materials"})
+    assert Contract.objects.get().margin_percent == 25
     post("rep1", "contract_submit")
     assert state() == ContractState.IN_REVIEW
     post("rep1", "contract_assess", {"relationship_assessment": "Strong sponsor."})

@@ -14,6 +14,7 @@ class CustomerSerializer(serializers.ModelSerializer):
             "industry",
             "region",
             "address",
+            "tax_id",
             "website",
             "external_id",
             "owner",

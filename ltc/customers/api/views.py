@@ -4,6 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
+from ltc.audit.api.views import FieldHistoryMixin
 from ltc.core.api import FORBIDDEN
 
 from .. import services
@@ -19,6 +20,7 @@ EXTERNAL_ID = OpenApiParameter(
 
 
 class CustomerViewSet(
+    FieldHistoryMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
