@@ -103,7 +103,8 @@ bench: venv
 	@command -v wrk >/dev/null || command -v ab >/dev/null || \
 		echo "make bench: no load tool; apt-get install wrk (throughput is skipped)" >&2
 	@pg_isready -h 127.0.0.1 -p 5432 -q || ../shared/ci/services-up
-	psql "$(BENCH_PG)/postgres" -q -c "DROP DATABASE IF EXISTS $(BENCH_DB)" -c "CREATE DATABASE $(BENCH_DB)"
+	psql "$(BENCH_PG)/postgres" -q -c "DROP DATABASE IF EXISTS $(BENCH_DB)" -c "CREATE DATABASE $(BENCH_DB)" \
+		-c "ALTER DATABASE $(BENCH_DB) SET jit = off"
 	DATABASE_URL="$(BENCH_PG)/$(BENCH_DB)" DEBUG=0 $(PY) manage.py migrate --noinput -v0
 	DATABASE_URL="$(BENCH_PG)/$(BENCH_DB)" DEBUG=0 $(PY) manage.py generate_data --reset \
 		--leads $(BENCH_LEADS) --scale $(BENCH_SCALE)
