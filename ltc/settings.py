@@ -464,12 +464,16 @@ CACHES = {
 }
 # Sessions in the database: every node reads the same ones (a node may die between requests).
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
-# Behind the reverse proxy, the client's address is the one that many proxies back in
-# X-Forwarded-For (compose: 1, Caddy). 0 (the default) trusts no header: REMOTE_ADDR.
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("LTC_TRUSTED_PROXIES", "0")) or None
-if AXES_IPWARE_PROXY_COUNT:
+# Behind reverse proxies (LTC_TRUSTED_PROXIES of them in front of gunicorn; compose: 1, Caddy)
+# the client is the address the nearest proxy appended to X-Forwarded-For, that many hops back
+# (ipware counts the proxies listed in the header: all but the nearest, which is REMOTE_ADDR; a
+# header with more entries than that is not believed). 0, the default, trusts no header.
+LTC_TRUSTED_PROXIES = int(os.environ.get("LTC_TRUSTED_PROXIES", "0"))
+if LTC_TRUSTED_PROXIES > 0:
+    AXES_IPWARE_PROXY_COUNT = LTC_TRUSTED_PROXIES - 1
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 else:
+    AXES_IPWARE_PROXY_COUNT = None
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 CELERY_BEAT_SCHEDULER = "ltc.ops.beat:LockedScheduler"
