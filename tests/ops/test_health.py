@@ -30,13 +30,15 @@ def broker():
     """Point the project's Celery app at another broker for the test (restored after)."""
     from ltc.celery import app
 
-    keys = ("broker_url", "broker_write_url", "broker_read_url")
+    # Both spellings: the conftest's celery_app fixture writes the CELERY_-prefixed ones.
+    names = ("broker_url", "broker_write_url", "broker_read_url")
+    keys = (*names, *(f"CELERY_{name.upper()}" for name in names))
     saved = {key: app.conf.changes[key] for key in keys if key in app.conf.changes}
 
     def point_at(url: str):
         for key in keys:
             app.conf.changes.pop(key, None)
-        app.conf.broker_url = url
+        app.conf.changes.update(broker_url=url, CELERY_BROKER_URL=url)
         app._pool = None
 
     yield point_at
