@@ -6,6 +6,8 @@ from __future__ import annotations
 from axes.helpers import get_client_ip_address
 from django.test import RequestFactory, override_settings
 
+from .helpers import python_with_settings
+
 BEHIND_CADDY = {"HTTP_X_FORWARDED_FOR": "177.139.233.139", "REMOTE_ADDR": "172.18.0.5"}
 
 
@@ -45,27 +47,9 @@ def test_behind_two_trusted_proxies_the_client_is_two_hops_back():
 
 
 def test_the_settings_read_the_trusted_proxies_from_the_environment(tmp_path):
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
     code = (
-        "import django; django.setup(); from django.conf import settings; "
+        "from django.conf import settings; "
         "print(settings.AXES_IPWARE_PROXY_COUNT, settings.AXES_IPWARE_META_PRECEDENCE_ORDER[0])"
     )
-    env = dict(
-        os.environ,
-        LTC_TRUSTED_PROXIES="1",
-        DJANGO_SETTINGS_MODULE="ltc.settings",
-        LTC_VAR_DIR=str(tmp_path),
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=Path(__file__).resolve().parents[2],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert out.stdout.split() == ["0", "HTTP_X_FORWARDED_FOR"], out.stderr
+    answer = python_with_settings(code, tmp_path, LTC_TRUSTED_PROXIES="1")
+    assert answer.split() == ["0", "HTTP_X_FORWARDED_FOR"]

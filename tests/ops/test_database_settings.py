@@ -6,14 +6,11 @@ whose test database is the primary's."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from .helpers import python_with_settings
+
 READ = (
-    "import json, django; django.setup(); from django.conf import settings; "
+    "import json; from django.conf import settings; "
     "print(json.dumps({alias: {'options': {k: v for k, v in db['OPTIONS'].items() if k != 'pool'},"
     " 'no_server_cursors': db.get('DISABLE_SERVER_SIDE_CURSORS', False), 'engine': db['ENGINE'],"
     " 'test': db.get('TEST', {})} for alias, db in settings.DATABASES.items()}))"
@@ -21,18 +18,8 @@ READ = (
 
 
 def _databases(tmp_path, **env) -> dict:
-    environ = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "DATABASE_REPLICA_URL", "PG_OPTIONS", "DB_PGBOUNCER")
-    }
-    environ.update(DJANGO_SETTINGS_MODULE="ltc.settings", LTC_VAR_DIR=str(tmp_path), **env)
-    out = subprocess.run(
-        [sys.executable, "-c", READ], cwd=ROOT, env=environ, capture_output=True, text=True,
-        timeout=60,
-    )  # fmt: skip
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    drop = ("DATABASE_URL", "DATABASE_REPLICA_URL", "PG_OPTIONS", "DB_PGBOUNCER")
+    return json.loads(python_with_settings(READ, tmp_path, drop=drop, **env))
 
 
 PRIMARY = "postgres://ltc:pw@db.internal:6432/ltc"
