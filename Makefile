@@ -3,15 +3,25 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+# The locks (requirements/README.md): hashes for every package; `make lock` regenerates them.
+RUNTIME_LOCK := requirements/runtime.txt
+DEV_LOCK := requirements/dev.txt
+UV_LOCK := requirements/uv.txt
+UV_VERSION := 0.13.9
+# Reinstall only when a lock changed since the last install: the dev set (tests, lint) and the
+# runtime set (`make run`, which needs nothing else) have a stamp each.
 STAMP := $(VENV)/.installed
+RUNTIME_STAMP := $(VENV)/.installed-runtime
 PYTEST_ARGS ?=
 # Parallel test processes (pytest-xdist), one per core; PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv run test lint format messages migrate seed clean soak bench
+.PHONY: help venv venv-runtime lock run test lint format messages migrate seed clean soak bench
 
 help:
 	@echo "make run       start LTC with demo data at http://127.0.0.1:8000/ (Ctrl-C stops it)"
+	@echo "make lock      regenerate requirements/*.txt (hashed locks) from pyproject.toml"
 	@echo "make test      run the tests in 2 processes (PYTEST_ARGS=\"-k pool -x\", PYTEST_WORKERS=0)"
 	@echo "make lint      ruff check and ruff format --check"
 	@echo "make soak      ten minutes of mixed traffic against a local gunicorn (SOAK_SECONDS=60 to shorten)"
@@ -23,14 +33,33 @@ help:
 	@echo "make clean     remove caches, logs, broker files and the test database (keeps var/ltc.sqlite3)"
 
 venv: $(STAMP)
+venv-runtime: $(RUNTIME_STAMP)
 
-# Reinstall only when pyproject.toml changed since the last install.
-$(STAMP): pyproject.toml
+# uv installs from the locks; pip (the only installer a fresh Python has) installs uv itself,
+# checked against the hashes of requirements/uv.txt.
+$(UV): $(UV_LOCK)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet -e ".[dev]"
-	@touch $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r $(UV_LOCK)
+	@touch $(UV)
 
-run: venv
+$(STAMP): $(DEV_LOCK) $(UV)
+	$(UV) pip install --quiet --python $(PY) --require-hashes -r $(DEV_LOCK)
+	@touch $(STAMP) $(RUNTIME_STAMP)
+
+$(RUNTIME_STAMP): $(RUNTIME_LOCK) $(UV)
+	$(UV) pip install --quiet --python $(PY) --require-hashes -r $(RUNTIME_LOCK)
+	@touch $(RUNTIME_STAMP)
+
+# Regenerate the locks from pyproject.toml (after changing a pin there); then `make test`.
+lock: $(UV)
+	cd requirements && echo "uv==$(UV_VERSION)" > uv.in && ../$(UV) pip compile uv.in \
+		--universal --python-version 3.11 --generate-hashes --no-header -o uv.txt && rm uv.in
+	cd requirements && ../$(UV) pip compile ../pyproject.toml --universal --python-version 3.11 \
+		--generate-hashes --no-header -o runtime.txt
+	cd requirements && ../$(UV) pip compile ../pyproject.toml --extra dev -c runtime.txt \
+		--universal --python-version 3.11 --generate-hashes --no-header -o dev.txt
+
+run: venv-runtime
 	./scripts/run.sh
 
 # pytest's exit code 5 means "no tests collected": a broken test path or import, never a pass.
@@ -74,7 +103,8 @@ bench: venv
 	@command -v wrk >/dev/null || command -v ab >/dev/null || \
 		echo "make bench: no load tool; apt-get install wrk (throughput is skipped)" >&2
 	@pg_isready -h 127.0.0.1 -p 5432 -q || ../shared/ci/services-up
-	psql "$(BENCH_PG)/postgres" -q -c "DROP DATABASE IF EXISTS $(BENCH_DB)" -c "CREATE DATABASE $(BENCH_DB)"
+	psql "$(BENCH_PG)/postgres" -q -c "DROP DATABASE IF EXISTS $(BENCH_DB)" -c "CREATE DATABASE $(BENCH_DB)" \
+		-c "ALTER DATABASE $(BENCH_DB) SET jit = off"
 	DATABASE_URL="$(BENCH_PG)/$(BENCH_DB)" DEBUG=0 $(PY) manage.py migrate --noinput -v0
 	DATABASE_URL="$(BENCH_PG)/$(BENCH_DB)" DEBUG=0 $(PY) manage.py generate_data --reset \
 		--leads $(BENCH_LEADS) --scale $(BENCH_SCALE)

@@ -134,45 +134,63 @@ TEMPLATES = [
     },
 ]
 
-# Database: DATABASE_URL, default a SQLite file under var/.
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'ltc.sqlite3'}"),
-        conn_max_age=0,
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # IMMEDIATE transactions take SQLite's write lock at BEGIN, so two requests that read-then-
-    # write the same row (claiming a lead) queue up instead of both reading the old state.
-    DATABASES["default"]["OPTIONS"] = {
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
-    # Tests use a file, not :memory:, so threads with their own connections share one database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_ltc.sqlite3")}
-else:
-    # psycopg 3's own pool; Django requires CONN_MAX_AGE=0 with it. Our backend is Django's,
-    # with a pool that recovers at once from a database restart.
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"]["ENGINE"] = "ltc.core.postgresql"
-    DATABASES["default"].setdefault("OPTIONS", {})
-    # No JIT compilation: on the dashboards' large aggregates PostgreSQL spent 200-700 ms
-    # compiling a plan that then ran for less than that (its cost estimate crosses
-    # jit_above_cost long before compiling pays). PG_OPTIONS adds or overrides server settings.
-    DATABASES["default"]["OPTIONS"].setdefault(
-        "options", os.environ.get("PG_OPTIONS", "-c jit=off")
-    )
-    DATABASES["default"]["OPTIONS"]["pool"] = {
+# Database: DATABASE_URL, default a SQLite file under var/. DATABASE_REPLICA_URL adds a read
+# replica for the dashboards and exports (ltc/ops/routers.py). DB_PGBOUNCER=1 when the URLs
+# point at PgBouncer in transaction pooling mode: no session state may outlive a transaction.
+DB_PGBOUNCER = env_bool("DB_PGBOUNCER", False)
+
+
+def _database(url: str) -> dict:
+    db = dj_database_url.parse(url, conn_max_age=0)
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        # django-prometheus's SQLite backend: Django's, counting queries for /metrics.
+        db["ENGINE"] = "django_prometheus.db.backends.sqlite3"
+        # IMMEDIATE transactions take SQLite's write lock at BEGIN, so two requests that read-
+        # then-write the same row (claiming a lead) queue up instead of both reading the old state.
+        db["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+        # Tests use a file, not :memory:, so threads with their own connections share one database.
+        db["TEST"] = {"NAME": str(VAR_DIR / "test_ltc.sqlite3")}
+        return db
+    # psycopg 3's own pool; Django requires CONN_MAX_AGE=0 with it. Our backend is Django's
+    # (through django-prometheus's, which counts queries), with a pool that recovers at once
+    # from a database restart.
+    if db["ENGINE"] == "django.db.backends.postgresql":
+        db["ENGINE"] = "ltc.core.postgresql"
+    db.setdefault("OPTIONS", {})
+    # Server settings for every connection, e.g. "-c statement_timeout=30s". Optional: set
+    # `jit = off` on the database or role instead (README, Operations), which PgBouncer allows.
+    if os.environ.get("PG_OPTIONS") and not DB_PGBOUNCER:
+        db["OPTIONS"].setdefault("options", os.environ["PG_OPTIONS"])
+    if DB_PGBOUNCER:
+        # Prepared statements live in a server session, which PgBouncer hands to another
+        # client after each transaction.
+        db["OPTIONS"]["prepare_threshold"] = None
+        db["DISABLE_SERVER_SIDE_CURSORS"] = True
+    db["OPTIONS"]["pool"] = {
         "min_size": 1,
         "max_size": int(os.environ.get("DB_POOL_MAX", "10")),
         "timeout": 10,
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    db["CONN_MAX_AGE"] = 0
     # The pool checks a connection at checkout: one the server dropped (a restart, a failover,
     # an idle timeout) is replaced instead of failing the request that drew it, and the other
     # idle ones are swept at once (ltc/core/postgresql/base.py says why).
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    db["CONN_HEALTH_CHECKS"] = True
+    return db
+
+
+DATABASES = {
+    "default": _database(os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'ltc.sqlite3'}"))
+}
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = _database(os.environ["DATABASE_REPLICA_URL"])
+    # The test database is the primary's: no second one is created for the replica.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["ltc.ops.routers.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -367,18 +385,6 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "INFO"},
-        # django-axes logs every login at INFO; keep its warnings (lockouts) only.
-        "axes": {"level": "WARNING"},
-    },
-}
-
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -454,3 +460,79 @@ SECURE_REFERRER_POLICY = "same-origin"
 LTC_DEFAULT_CURRENCY = os.environ.get("LTC_DEFAULT_CURRENCY", "CNY")
 # Our side of quotes and contracts (printed quotes, "our party").
 LTC_COMPANY_NAME = os.environ.get("LTC_COMPANY_NAME", "华东智造科技有限公司")
+
+
+# --- Operations (issue 23; ltc/ops): a cluster of web nodes, workers and one beat -------------
+INSTALLED_APPS += ["ltc.ops"]
+MIDDLEWARE = [
+    # First: the request id, the probes (/healthz, /readyz) and /metrics, before any host check.
+    "ltc.ops.middleware.OpsMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    *MIDDLEWARE[:-1],
+    "ltc.ops.routers.ReplicaReadsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    MIDDLEWARE[-1],  # django-axes stays last
+]
+# The dashboards and their exports read from DATABASE_REPLICA_URL when set (GET/HEAD only).
+LTC_REPLICA_VIEWS = ["ltc.dashboards.views.", "ltc.dashboards.api."]
+
+# The cache is shared by every node and process when Redis is configured (LTC_CACHE_URL, else
+# REDIS_URL): the integration tokens' rate limit, beat's lock and the task counters of /metrics.
+# Short timeouts: a cache outage degrades those (ltc/integrations/throttling.py), never a 500.
+LTC_CACHE_URL = os.environ.get("LTC_CACHE_URL", REDIS_URL)
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": LTC_CACHE_URL,
+        "KEY_PREFIX": "ltc",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+    if LTC_CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ltc"},
+    # What the throttle falls back to while the shared cache is down: counts per process.
+    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ltc-local"},
+}
+# Sessions in the database: every node reads the same ones (a node may die between requests).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Behind reverse proxies (LTC_TRUSTED_PROXIES of them in front of gunicorn; compose: 1, Caddy)
+# the client is the address the nearest proxy appended to X-Forwarded-For, that many hops back
+# (ipware counts the proxies listed in the header: all but the nearest, which is REMOTE_ADDR; a
+# header with more entries than that is not believed). 0, the default, trusts no header.
+LTC_TRUSTED_PROXIES = int(os.environ.get("LTC_TRUSTED_PROXIES", "0"))
+if LTC_TRUSTED_PROXIES > 0:
+    AXES_IPWARE_PROXY_COUNT = LTC_TRUSTED_PROXIES - 1
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+else:
+    AXES_IPWARE_PROXY_COUNT = None
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
+CELERY_BEAT_SCHEDULER = "ltc.ops.beat:LockedScheduler"
+# Celery keeps Django's logging (JSON lines with the task id as request id).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Logs: JSON lines (LOG_FORMAT=json, the default in production) or text; one access line per
+# request with LTC_ACCESS_LOG (on in production).
+from ltc.ops.logs import logging_config  # noqa: E402
+
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if PRODUCTION else "text")
+LOGGING = logging_config(json=LOG_FORMAT == "json", level=os.environ.get("LOG_LEVEL", "INFO"))
+LTC_ACCESS_LOG = env_bool("LTC_ACCESS_LOG", PRODUCTION)
+
+# /metrics answers only with "Authorization: Bearer <LTC_METRICS_TOKEN>" (404 when unset).
+LTC_METRICS_TOKEN = os.environ.get("LTC_METRICS_TOKEN", "")
+
+# Errors and traces to Sentry when SENTRY_DSN is set (Django, Celery and logging integrations
+# switch on by themselves); no personal data is sent.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get(
+            "SENTRY_ENVIRONMENT", "production" if PRODUCTION else "development"
+        ),
+        release=os.environ.get("LTC_RELEASE") or None,
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+        send_default_pii=False,
+    )

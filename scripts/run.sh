@@ -13,8 +13,8 @@ LOG_DIR="$VAR_DIR/log"
 
 say() { printf '\n==> %s\n' "$*"; }
 
-say "Preparing the virtualenv (first run installs the dependencies)"
-make --no-print-directory venv PYTHON="${PYTHON:-python3}"
+say "Preparing the virtualenv (first run installs the runtime dependencies)"
+make --no-print-directory venv-runtime PYTHON="${PYTHON:-python3}"
 
 mkdir -p "$LOG_DIR" "$VAR_DIR/celery"
 

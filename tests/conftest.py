@@ -1,10 +1,20 @@
 """Shared fixtures: an organisation like the demo one, API clients per role, service checks.
 
-Tests that need PostgreSQL or Redis use the ``postgres`` / ``redis_broker`` fixtures: they skip
-with a reason locally when the service is not configured, and fail in CI (CI=true).
+Tests that need PostgreSQL or Redis use the ``postgres`` / ``redis_url`` fixtures (or the
+markers of the same names): they skip with a reason when the service is not configured, unless
+the service is in ``LTC_REQUIRED_SERVICES`` (comma-separated: postgres, redis, chromium), where
+its absence fails the test. CI (CI=true) requires all three by default; its first pass, on
+SQLite, declares ``LTC_REQUIRED_SERVICES=chromium`` (README, "How CI runs").
+
+A test that runs SQL of PostgreSQL's own (its catalogue, pg_* functions, advisory locks, SKIP
+LOCKED…) must carry the ``postgres`` marker: on PostgreSQL an unmarked one fails (see
+``_postgres_features_need_the_marker``), so a missing marker is found before SQLite errors on it.
 """
 
 import os
+import re
+import sys
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -15,31 +25,39 @@ from ltc.org.models import Role
 from .factories import PoolFactory, TeamFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+REQUIRED_SERVICES = {
+    name.strip()
+    for name in os.environ.get(
+        "LTC_REQUIRED_SERVICES", "postgres,redis,chromium" if IN_CI else ""
+    ).split(",")
+    if name.strip()
+}
 
 
-def _missing_service(reason: str):
-    if IN_CI:
-        pytest.fail(f"CI needs this service: {reason}")
+def missing_service(service: str, reason: str):
+    """Skip, or fail when this run requires the service (LTC_REQUIRED_SERVICES)."""
+    if service in REQUIRED_SERVICES:
+        pytest.fail(f"this run requires {service} (LTC_REQUIRED_SERVICES): {reason}")
     pytest.skip(reason)
 
 
 @pytest.fixture
 def postgres():
     if connection.vendor != "postgresql":
-        _missing_service("needs PostgreSQL: set DATABASE_URL=postgres://…")
+        missing_service("postgres", "needs PostgreSQL: set DATABASE_URL=postgres://…")
 
 
 @pytest.fixture
 def redis_url():
     url = os.environ.get("REDIS_URL", "")
     if not url:
-        _missing_service("needs Redis: set REDIS_URL=redis://…")
+        missing_service("redis", "needs Redis: set REDIS_URL=redis://…")
     import redis
 
     try:
         redis.Redis.from_url(url, socket_connect_timeout=2).ping()
     except Exception as exc:  # pragma: no cover - depends on the machine
-        _missing_service(f"Redis at {url} does not answer: {exc}")
+        missing_service("redis", f"Redis at {url} does not answer: {exc}")
     return url
 
 
@@ -266,3 +284,86 @@ def _shipped_configuration(request):
     from opportunities.models import GradingPolicy, Process, Stage, StageRequirement
 
     defaults.install(Process, Stage, StageRequirement, GradingPolicy)
+
+
+# SQL that only PostgreSQL runs: its catalogue and pg_* functions, advisory locks, row-lock
+# options SQLite's path never emits, casts, LOCK TABLE, LISTEN/NOTIFY.
+POSTGRES_ONLY_SQL = re.compile(
+    r"\bpg_[a-z_]+|\bSKIP\s+LOCKED\b|\bNOWAIT\b|\bLOCK\s+TABLE\b|\bLISTEN\b|\bNOTIFY\b"
+    r"|::[a-z]+|\bgenerate_series\b|\bILIKE\b|\bSET\s+(LOCAL\s+)?(statement_timeout|lock_timeout)\b",
+    re.IGNORECASE,
+)
+TESTS_DIR = str(Path(__file__).resolve().parent)
+_DJANGO_DB = str(Path(sys.modules["django"].__file__).resolve().parent / "db")
+_CURSOR_LAYERS = (f"{_DJANGO_DB}/backends/", f"{_DJANGO_DB}/utils.py", __file__)
+
+
+def _issued_by_a_test(frame) -> str | None:
+    """The test file that wrote the statement itself (the caller of the cursor, past Django's
+    cursor wrappers and psycopg), or None when the ORM or the application built it: the
+    application's own PostgreSQL branches are its business, a test's raw SQL is the test's."""
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if filename.startswith(_CURSOR_LAYERS) or "/psycopg" in filename:
+            frame = frame.f_back
+            continue
+        return filename if filename.startswith(TESTS_DIR) else None
+    return None
+
+
+@pytest.fixture(autouse=True)
+def _postgres_features_need_the_marker(request):
+    """On PostgreSQL, a test without the ``postgres`` marker that runs PostgreSQL-only SQL of its
+    own (cursor.execute in the test or its helpers) fails: on SQLite it would error, and
+    `make test` on a fresh clone must skip it instead. Opening a psycopg connection of its own
+    counts too."""
+    if request.node.get_closest_marker("postgres") or "db" not in _db_fixtures(request):
+        yield
+        return
+    from django.db import connections
+
+    if connections["default"].vendor != "postgresql":
+        yield
+        return
+    found: list[str] = []
+
+    def check(execute, sql, params, many, context):
+        if isinstance(sql, str) and POSTGRES_ONLY_SQL.search(sql):
+            test_file = _issued_by_a_test(sys._getframe(1))
+            if test_file:
+                found.append(f"{sql[:120]!r} from {test_file}")
+        return execute(sql, params, many, context)
+
+    import psycopg
+
+    real_connect = psycopg.connect
+
+    def connect(*args, **kwargs):
+        test_file = _issued_by_a_test(sys._getframe(1))
+        if test_file:
+            found.append(f"psycopg.connect from {test_file}")
+        return real_connect(*args, **kwargs)
+
+    psycopg.connect = connect
+    wrappers = [conn.execute_wrapper(check) for conn in connections.all()]
+    for wrapper in wrappers:
+        wrapper.__enter__()
+    try:
+        yield
+    finally:
+        for wrapper in reversed(wrappers):
+            wrapper.__exit__(None, None, None)
+        psycopg.connect = real_connect
+    if found:
+        pytest.fail(
+            "this test uses PostgreSQL-only features without @pytest.mark.postgres "
+            f"(it would error on SQLite instead of skipping): {found[:3]}"
+        )
+
+
+def _db_fixtures(request) -> set[str]:
+    names = set(getattr(request, "fixturenames", ()))
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None or names & {"db", "transactional_db", "django_db_setup"}:
+        return {"db"}
+    return set()

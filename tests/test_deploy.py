@@ -3,10 +3,12 @@ production settings pass Django's deployment checks and refuse to start without 
 
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,21 +51,112 @@ def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_compose_runs_the_five_services_on_the_shared_engines():
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    services = compose["services"]
-    assert {"postgres", "redis", "web", "worker", "beat"} <= set(services)
+def _compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+APP_SERVICES = ("migrate", "web", "worker", "beat")
+
+
+def test_compose_runs_every_process_on_the_shared_engines():
+    services = _compose()["services"]
+    assert {"postgres", "redis", "migrate", "web", "worker", "beat", "proxy"} <= set(services)
     assert services["postgres"]["image"].startswith("postgres:16")
     assert services["redis"]["image"].startswith("redis:7")
-    for name in ("web", "worker", "beat"):
+    for name in APP_SERVICES:
         env = services[name]["environment"]
         assert env["DATABASE_URL"].startswith("postgres://"), name
         assert env["REDIS_URL"].startswith("redis://"), name
         assert env["DJANGO_ENV"] == "production", name
         assert {"SECRET_KEY", "ALLOWED_HOSTS"} <= set(env), name
-        assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy", name
-    for name in ("postgres", "redis", "web", "worker"):
+    for name in ("postgres", "redis", "web", "worker", "beat"):
         assert "healthcheck" in services[name], name
+
+
+def test_compose_serves_every_web_node_through_one_proxy_port():
+    services = _compose()["services"]
+    published = {name: s["ports"] for name, s in services.items() if s.get("ports")}
+    assert list(published) == ["proxy"] and len(published["proxy"]) == 1
+    assert published["proxy"][0].endswith(":80")
+    assert services["proxy"]["image"].startswith("caddy:")
+    assert services["proxy"]["depends_on"]["web"]["condition"] == "service_healthy"
+    mounted = services["proxy"]["volumes"][0].split(":")
+    assert mounted[:2] == ["./deploy/Caddyfile", "/etc/caddy/Caddyfile"]
+    caddyfile = (ROOT / "deploy" / "Caddyfile").read_text()
+    # The replicas are found by DNS and asked again: --scale web=N needs no change.
+    assert "dynamic a" in caddyfile and "name web" in caddyfile and "port 8000" in caddyfile
+    assert "health_uri /readyz" in caddyfile
+    # The web nodes trust one proxy in front of them for the client's address (django-axes).
+    assert services["web"]["environment"]["LTC_TRUSTED_PROXIES"].startswith(
+        "${LTC_TRUSTED_PROXIES:-1"
+    )
+    assert "ports" not in services["web"] and services["web"]["expose"] == ["8000"]
+
+
+def test_compose_migrates_once_before_any_app_process_starts():
+    services = _compose()["services"]
+    migrate = services["migrate"]
+    assert migrate["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    assert migrate["restart"] == "no"
+    for name in ("web", "worker", "beat"):
+        depends = services[name]["depends_on"]
+        assert depends["migrate"]["condition"] == "service_completed_successfully", name
+        assert depends["postgres"]["condition"] == "service_healthy", name
+        assert depends["redis"]["condition"] == "service_healthy", name
+        assert "migrate" not in " ".join(map(str, services[name]["command"])), name
+
+
+def test_compose_runs_exactly_one_locked_beat_and_checks_readiness():
+    services = _compose()["services"]
+    beat = services["beat"]
+    assert beat["deploy"]["replicas"] == 1
+    assert "--scheduler=ltc.ops.beat:LockedScheduler" in beat["command"]
+    assert "beat_heartbeat" in beat["healthcheck"]["test"]
+    web_check = " ".join(services["web"]["healthcheck"]["test"])
+    assert "http://127.0.0.1:8000/readyz" in web_check
+    assert services["web"]["environment"]["PROMETHEUS_MULTIPROC_DIR"] == "/tmp/prometheus"
+    assert "/tmp/prometheus" in services["web"]["tmpfs"]
+    assert "-c" in services["postgres"]["command"] and "jit=off" in services["postgres"]["command"]
+
+
+def _accepted(tool: str, *args: str, **env: str) -> None:
+    """The tool (Debian's package) parses the file without complaint."""
+    path = shutil.which(tool)
+    if path is None:
+        reason = f"needs {tool} (apt-get install docker-compose caddy)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI needs this: {reason}")
+        pytest.skip(reason)
+    result = subprocess.run(
+        [path, *args], cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_docker_compose_accepts_the_compose_file():
+    """Docker's own parser (Debian's docker-compose; no engine needed): interpolation, anchors,
+    depends_on conditions and the rest of the schema."""
+    _accepted(
+        "docker-compose", "-f", "docker-compose.yml", "config", "-q",
+        SECRET_KEY="x" * 50, ALLOWED_HOSTS="ltc.example.com",
+    )  # fmt: skip
+
+
+def test_caddy_accepts_the_proxy_configuration():
+    _accepted("caddy", "validate", "--adapter", "caddyfile", "--config", "deploy/Caddyfile")
+
+
+def test_gunicorn_reads_its_settings_from_the_working_directory():
+    from gunicorn.config import Config
+
+    config = Config()
+    namespace: dict = {}
+    exec(compile((ROOT / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), namespace)
+    for key in ("workers", "worker_class", "threads", "keepalive", "logconfig_dict"):
+        config.set(key, namespace[key])
+    assert (config.workers, config.worker_class_str, config.threads) == (2, "gthread", 4)
+    assert namespace["control_socket_disable"] is True
 
 
 def test_production_settings_pass_the_deployment_checks(tmp_path):

@@ -27,3 +27,6 @@ class AuditEntryFilter(django_filters.FilterSet):
 
         labels = sorted(model._meta.label for model in _TRACKED)
         self.filters["model"].extra["choices"] = [(label, label) for label in labels]
+        # The form field is built once and copied with the filter: one built before the choices
+        # were known (drf-spectacular's schema reads the class's filters) would refuse them all.
+        self.filters["model"].__dict__.pop("_field", None)

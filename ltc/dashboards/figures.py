@@ -480,8 +480,7 @@ def _win_groups(closed: QuerySet, currency: str) -> dict[str, list[dict]]:
     """``{grouping: [rows]}``: per grouping of ``_WIN_GROUPS`` its rows (key columns and the
     ``_win_counts`` figures), in the grouping's order — the same rows and order as one
     ``values(...).annotate(**_win_counts(currency)).order_by(...)`` query per grouping."""
-    from django.db import connection
-
+    connection = connections[closed.db]  # the read replica when the router picks it
     inner, inner_params = (
         closed.order_by().values_list(*(field for _, field in _WIN_COLUMNS)).query.sql_with_params()
     )

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from ..conftest import missing_service
+
 CHROMIUM = os.environ.get("LTC_CHROMIUM", "/usr/bin/chromium")
-IN_CI = os.environ.get("CI", "").lower() == "true"
+
 PASSWORD = "demo1234"
 
 
@@ -61,16 +63,11 @@ def chromium(demo):
     API runs an event loop in this thread for as long as it lives, which Django's async-safety
     check would take for an async context. It lives only as long as the test."""
     if not Path(CHROMIUM).exists():
-        reason = f"needs Chromium at {CHROMIUM} (apt-get install chromium)"
-        if IN_CI:
-            pytest.fail(f"CI needs this: {reason}")
-        pytest.skip(reason)
+        missing_service("chromium", f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:  # pragma: no cover - dev dependency missing
-        if IN_CI:
-            pytest.fail("CI needs the playwright package (pip install -e '.[dev]')")
-        pytest.skip("needs the playwright package (pip install -e '.[dev]')")
+        missing_service("chromium", "needs the playwright package (make venv)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,

@@ -6,9 +6,12 @@ connection is dead, so with a few of them the request that noticed would wait ou
 timeout and fail. Our check also sweeps the other idle connections on the first failure
 (``pool.check()``), so that request gets a fresh connection instead. Django hands the pool its
 own check when CONN_HEALTH_CHECKS is on; this backend swaps in ours.
+
+It builds on django-prometheus's backend (Django's, counting queries and their duration for
+/metrics).
 """
 
-from django.db.backends.postgresql import base
+from django_prometheus.db.backends.postgresql import base
 from psycopg_pool import ConnectionPool
 
 
