@@ -561,7 +561,7 @@ def _terms_as_rows(contract: Contract) -> list[dict]:
             "due_date": t.due_date,
             "days_to_pay": t.days_to_pay,
         }
-        for t in contract.terms.order_by("position", "id")
+        for t in contract.terms.all()  # in position order (prefetched or one query)
     ]
 
 
@@ -771,20 +771,6 @@ def _locked_contract(contract: Contract) -> Contract:
     )
 
 
-def _terms_as_stored(contract: Contract) -> list[dict]:
-    return [
-        {
-            "position": t.position,
-            "label": t.label,
-            "percent": t.percent,
-            "trigger": t.trigger,
-            "due_date": t.due_date,
-            "days_to_pay": t.days_to_pay,
-        }
-        for t in contract.terms.all()
-    ]
-
-
 def _require_draft(contract: Contract) -> None:
     if not contract.is_editable:
         raise TransitionRefused(
@@ -806,7 +792,7 @@ def update_contract(
     _require_draft(contract)
     changed = commercial_fields.changed(contract, _clean_contract_fields(fields))
     terms = clean_terms(payment_terms) if payment_terms is not None else None
-    terms_changed = terms is not None and terms != _terms_as_stored(contract)
+    terms_changed = terms is not None and terms != _terms_as_rows(contract)
     commercial_fields.require(
         by,
         contract,
