@@ -730,6 +730,37 @@ def orders_invoiced_and_paid(contract: Contract) -> list[Missing]:
     return missing
 
 
+def contract_invoiced_in_full(contract: Contract) -> list[Missing]:
+    """A contract closes only when its live invoices add up to its amount: every milestone (the
+    advance, the acceptance shares, the retention) invoiced, so no money the terms make due is
+    left behind by closing. A contract that will not be delivered in full is lowered by a change
+    request first."""
+    figures = invoiceable.for_contract(contract)
+    if figures.invoiced >= figures.amount:
+        return []
+    left = [
+        m.term.label
+        for m in figures.milestones
+        if m.term.trigger != Trigger.ACCEPTANCE and m.term.invoiced < m.term.amount
+    ]
+    return [
+        Missing(
+            "contract_invoiced",
+            _(
+                "The invoices add up to the contract amount (%(invoiced)s of %(amount)s; "
+                "%(left)s still to invoice%(labels)s); lower the amount by a change request if "
+                "less will be delivered"
+            )
+            % {
+                "invoiced": invoiceable.money(figures.invoiced),
+                "amount": invoiceable.money(figures.amount),
+                "left": invoiceable.money(figures.amount - figures.invoiced),
+                "labels": (": " + ", ".join(left)) if left else "",
+            },
+        )
+    ]
+
+
 def invoices_stay_covered(unit: DeliveryUnit) -> list[Missing]:
     """An acceptance is corrected only if the order's invoices (drafts included) stay within
     what the acceptance share of the payment terms makes due on what remains accepted:
@@ -844,5 +875,6 @@ def invoices_fit_terms(contract: Contract, new_amount: Decimal, new_terms: list[
 
 def register_contract_checks() -> None:
     contract_services.register_close_check(orders_invoiced_and_paid)
+    contract_services.register_close_check(contract_invoiced_in_full)
     contract_services.register_amount_check(invoices_fit_terms)
     delivery_services.register_correction_check(invoices_stay_covered)

@@ -14,6 +14,7 @@ from contracts.models import Contract, ContractState, PaymentTerm
 from opportunities import services as deals
 from opportunities.models import Opportunity, Stage
 
+from ..billing.steps import collect_in_full
 from ..factories import opportunity
 
 QUOTES = "/api/v1/quotes/"
@@ -88,7 +89,8 @@ def contract_in(org, state: str, *, opp=None, cost="60%", **fields) -> Contract:
         contract = services.sign_contract(contract=contract, by=org.rep1)
     if target >= 4:
         contract = services.accept_contract(contract=contract, by=org.delivery)
-    if target >= 5:
+    if target >= 5:  # evaluated, and everything invoiced and paid: ready to close
+        collect_in_full(contract, org)
         services.record_evaluation(
             contract=contract,
             by=org.rep1,
@@ -234,10 +236,16 @@ def test_a_deal_goes_from_quote_to_closed_contract_through_the_api(org, api):
     assert accepted.status_code == 200, accepted.content
     assert accepted.json()["state"] == "executing" and accepted.json()["accepted_at"]
 
-    assert "evaluation" in {m["code"] for m in rep1.get(url).json()["close_missing"]}
+    assert {m["code"] for m in rep1.get(url).json()["close_missing"]} == {
+        "evaluation",
+        "contract_invoiced",
+    }
     refused = rep1.post(f"{url}close/", {}, format="json")
     assert refused.status_code == 409
-    assert "evaluation" in codes(refused.json())
+    assert codes(refused.json()) == {"evaluation", "contract_invoiced"}
+
+    # Delivered, and every milestone invoiced and paid (the billing API has its own tests).
+    collect_in_full(Contract.objects.get(pk=contract["id"]), org)
 
     evaluation = {
         "profitability": "as_planned",

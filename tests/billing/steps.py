@@ -3,10 +3,12 @@ invoices issued and payments recorded through the billing services."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
 
 import pytest
+import time_machine
+from django.utils import timezone
 
 from billing import invoiceable, services
 from billing.models import Invoice
@@ -35,6 +37,7 @@ __all__ = [
     "RETENTION_DUE",
     "SPEC_TERMS",
     "accepted_order",
+    "collect_in_full",
     "spec_example",
     "fresh",
     "invoice",
@@ -113,3 +116,34 @@ def pay(by, inv: Invoice, amount, *, total=None, reference=None):
         reference=reference or f"BANK-{next(_references)}",
         allocations=[{"invoice": inv.pk, "amount": Decimal(str(amount))}],
     )
+
+
+def collect_in_full(contract, org) -> list[Invoice]:
+    """Every milestone of the executing ``contract`` invoiced and paid, so that only its own
+    conditions stand between it and closing: one order for its whole amount, delivered and
+    accepted; the signing milestones and the order's acceptance share invoiced now, each dated
+    milestone on its date (the clock travels there and back)."""
+    contract = fresh(contract)
+    placed = accepted_order(contract, org, number="PO-ALL", amounts=(str(contract.amount),))
+    invoices = []
+    owed = invoiceable.for_order(placed).invoiceable
+    if owed:
+        invoices.append(issued(org.finance, owed, order=placed))
+    for term in contract.terms.exclude(trigger="acceptance").order_by("position", "id"):
+        if term.due_date is None:
+            invoices.append(
+                issued(org.finance, _left_of(contract, term), contract=contract, term=term)
+            )
+            continue
+        on_its_date = timezone.make_aware(datetime.combine(term.due_date, time(9)))
+        with time_machine.travel(on_its_date, tick=False):
+            invoices.append(
+                issued(org.finance, _left_of(contract, term), contract=contract, term=term)
+            )
+    for inv in invoices:
+        pay(org.finance, inv, inv.amount)
+    return invoices
+
+
+def _left_of(contract, term) -> Decimal:
+    return invoiceable.for_contract(contract, term=term).invoiceable

@@ -17,6 +17,7 @@ from contracts import services as contracts
 from contracts.models import Trigger
 from delivery import services as delivery
 from delivery.models import OrderState
+from ltc.core.errors import TransitionRefused
 
 from ..contracts.steps import signed, signing_deal
 from .steps import (
@@ -209,6 +210,47 @@ def test_without_an_acceptance_milestone_a_contract_closes_with_its_orders_deliv
     assert "orders_paid" not in {m.code for m in contracts.close_missing(contract)}
 
 
+def test_a_contract_closes_only_when_every_milestone_is_invoiced_and_paid(org, frozen):
+    """Closing never leaves money the terms make due uninvoiced: with the orders invoiced and paid
+    and the advance paid, the retention still holds the contract open until it is invoiced (on
+    its date) and paid."""
+    contract, placed, terms = spec_example(org)
+    contract = contracts.accept_contract(contract=contract, by=org.delivery)
+    advance = Invoice.objects.get(contract=contract, term=terms["signing"])
+    pay(org.finance, advance, "300000")
+    pay(org.finance, issued(org.finance, "600000", order=placed), "600000")
+    contracts.record_evaluation(
+        contract=contract,
+        by=org.delivery,
+        profitability="as_planned",
+        schedule_kept=True,
+        acceptance_smooth=True,
+        lessons="Plan the retention with the customer's finance team.",
+        score=4,
+    )
+    assert fresh(placed).state == OrderState.CLOSED
+
+    with translation.override("en"), pytest.raises(TransitionRefused) as refused:
+        contracts.close_contract(contract=contract, by=org.rep1)
+    assert labels(refused.value) == {
+        "contract_invoiced": [
+            "The invoices add up to the contract amount (900,000.00 of 1,000,000.00; 100,000.00 "
+            "still to invoice: Retention); lower the amount by a change request if less will be "
+            "delivered"
+        ]
+    }
+
+    on_the_retention_date(frozen)
+    retention = issued(org.finance, "100000", contract=contract, term=terms[Trigger.DATE])
+    with pytest.raises(TransitionRefused) as unpaid:
+        contracts.close_contract(contract=contract, by=org.rep1)
+    assert missing_codes(unpaid.value) == {"invoices_paid"}
+    pay(org.finance, retention, "100000")
+
+    closed = contracts.close_contract(contract=contract, by=org.rep1)
+    assert closed.state == "closed"
+
+
 def test_the_acceptance_share_is_rounded_once_per_order():
     half = [Term(1, "On acceptance", D("50"), Trigger.ACCEPTANCE, None, D("0.01"))]
     # two accepted units of 0.01 at 50%: 0.01 for the order, not 0.01 + 0.01 unit by unit
@@ -286,7 +328,7 @@ def test_an_acceptance_is_corrected_only_while_the_orders_invoices_stay_within_i
     big, small = units_of(placed)  # 400,000 and 600,000
     held = invoice(org.finance, "600000", order=placed)
 
-    with translation.override("en"), pytest.raises(services.TransitionRefused) as refused:
+    with translation.override("en"), pytest.raises(TransitionRefused) as refused:
         delivery.correct_acceptance(unit=big, by=org.manager, reason="Certificate unsigned")
     assert labels(refused.value)["invoices_covered"] == [
         "The order's invoices (600,000.00) stay within 60% on acceptance of what remains "
@@ -319,7 +361,7 @@ def test_a_change_lowering_the_acceptance_share_below_an_orders_invoices_is_refu
         {"label": "On acceptance", "percent": "50", "trigger": "acceptance"},
     ]
 
-    with translation.override("en"), pytest.raises(services.TransitionRefused) as refused:
+    with translation.override("en"), pytest.raises(TransitionRefused) as refused:
         _apply(contract, org, new_terms=lower)
 
     assert labels(refused.value) == {
@@ -344,7 +386,7 @@ def test_a_change_moving_an_invoiced_milestone_out_of_reach_is_refused(org):
         {"label": "On acceptance", "percent": "70", "trigger": "acceptance"},
     ]
 
-    with pytest.raises(services.TransitionRefused) as refused:
+    with pytest.raises(TransitionRefused) as refused:
         _apply(contract, org, new_terms=later)
 
     assert missing_codes(refused.value) == {"milestone_invoices"}
@@ -353,7 +395,7 @@ def test_a_change_moving_an_invoiced_milestone_out_of_reach_is_refused(org):
 def test_a_change_lowering_the_amount_below_what_is_invoiced_is_refused(org, contract):
     issued(org.finance, "90000", contract=contract)  # the whole advance of 300,000
 
-    with translation.override("en"), pytest.raises(services.TransitionRefused) as refused:
+    with translation.override("en"), pytest.raises(TransitionRefused) as refused:
         _apply(contract, org, amount_delta=D("-250000"))
 
     assert labels(refused.value) == {

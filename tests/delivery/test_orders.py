@@ -14,7 +14,7 @@ from delivery import services
 from delivery.models import DeliveryUnit, Order, OrderState, UnitState
 from ltc.core.errors import InvalidInput, TransitionRefused
 
-from ..contracts.steps import approved, draft, executing, submit
+from ..contracts.steps import ON_ACCEPTANCE, approved, draft, executing, submit
 from .steps import AMOUNT, TODAY, fresh, missing_codes, order, units_of
 
 
@@ -242,21 +242,26 @@ def test_a_contract_with_an_undelivered_order_cannot_close(org, deal):
     assert [m.code for m in contracts.close_missing(contract)] == [
         "orders_delivered",
         "orders_paid",
+        "contract_invoiced",
     ]
     with pytest.raises(TransitionRefused) as refused:
         contracts.close_contract(contract=contract, by=org.rep1)
 
-    assert missing_codes(refused.value) == {"orders_delivered", "orders_paid"}
+    assert missing_codes(refused.value) == {"orders_delivered", "orders_paid", "contract_invoiced"}
     assert fresh(contract).state == ContractState.EXECUTING
 
 
 def test_a_contract_closes_once_every_order_is_delivered_and_it_is_evaluated(org, deal):
-    contract = executing(deal, org)
+    # its two orders are the whole contract, invoiced as they are accepted
+    contract = executing(deal, org, amount=Decimal("6000.00"), payment_terms=ON_ACCEPTANCE)
     orders = [order(contract, org.delivery, number=f"PO-{i}") for i in (1, 2)]
     for placed in orders:
         deliver(placed, org)
     assert [fresh(o).state for o in orders] == [OrderState.DELIVERED] * 2
-    assert [m.code for m in contracts.close_missing(contract)] == ["orders_paid"]
+    assert [m.code for m in contracts.close_missing(contract)] == [
+        "orders_paid",
+        "contract_invoiced",
+    ]
     _invoice_and_collect(orders, org)
     assert contracts.close_missing(contract) == []
 

@@ -15,6 +15,7 @@ from contracts.models import ChangeRequest, Contract, ContractState, Quote, Quot
 from opportunities import services as deals
 from opportunities.models import OpportunityState
 
+from ..billing.steps import collect_in_full
 from ..conftest import ROLES
 from ..factories import opportunity
 
@@ -437,6 +438,12 @@ def test_the_full_contract_flow_through_the_forms(browser_as, org, deal):
     }
     post("rep1", "contract_evaluate", evaluation)
     assert contract.evaluation.score == 4
+    refused = browser_as("rep1").post(
+        reverse("contracts:contract_close", args=[contract.pk]), follow=True, **EN
+    )
+    assert state() == ContractState.EXECUTING  # refused: nothing invoiced yet
+    assert "The invoices add up to the contract amount" in _messages(refused)
+    collect_in_full(contract, org)
     response = post("rep1", "contract_close")
     assert state() == ContractState.CLOSED
     page = browser_as("rep1").get(response.url, **EN).content.decode()
