@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 
 from ltc.org.models import Role
 from ltc.org.scoping import managed_team_ids, managed_users
-from opportunities.models import Review, ReviewKind, ReviewState
+from opportunities.models import Review, ReviewKind
 
 from .models import ChangeRequest, ChangeState, Contract, ContractState, Quote, QuoteState
 
@@ -39,14 +39,7 @@ def approvals_waiting(user) -> dict[str, QuerySet]:
         .filter(managed, state=QuoteState.PENDING_APPROVAL)
         .exclude(opportunity__owner=user)
     )
-    second = Q(needs_second_approval=True, first_approved_by__isnull=False)
-    if not (user.is_superuser or user.role == Role.ADMIN):
-        second &= Q(first_approved_by__in=managed_users(user))
-    reviews = (
-        Review.objects.filter(kind=ReviewKind.CONTRACT, state=ReviewState.PENDING)
-        .filter(Q(pk__in=Review.objects.to_decide_by(user).values("pk")) | second)
-        .exclude(first_approved_by=user)
-    )
+    reviews = Review.objects.to_decide_by(user).filter(kind=ReviewKind.CONTRACT)
     contracts = Contract.objects.filter(state=ContractState.IN_REVIEW, review__in=reviews)
     changes = ChangeRequest.objects.filter(state=ChangeState.REVIEWED).filter(
         Q(contract__in=Contract.objects.filter(managed))

@@ -23,8 +23,6 @@ from ltc.core.fsm import unmet
 from ltc.core.tables import sort_by
 from ltc.core.views import flash_form_errors, flash_refusal, run_post
 from ltc.customers.models import Customer
-from ltc.org.models import Role
-from ltc.org.scoping import manages
 from opportunities import services as deals
 from opportunities.forms import AssessForm, DecideForm
 from opportunities.models import Opportunity, OpportunityState, ReviewState
@@ -633,16 +631,8 @@ def _review_view(user, contract: Contract) -> dict | None:
         and deals.role_user_id(opportunity, role) == user.pk
         and not getattr(review, field).strip()
     ]
-    can_decide = (
-        pending
-        and contract.state == ContractState.IN_REVIEW
-        and deals.manages_deal(user, opportunity)
-        and user.pk != opportunity.owner_id
-    )
+    can_decide = contract.state == ContractState.IN_REVIEW and deals.may_decide(user, review)
     first = review.first_approved_by
-    if can_decide and review.needs_second_approval and first is not None:
-        admin = user.is_superuser or user.role == Role.ADMIN
-        can_decide = user.pk != first.pk and (admin or manages(user, first))
     return {
         "review": review,
         "assessments": [(label, getattr(review, field)) for field, label in REVIEW_ASSESSMENTS],

@@ -44,13 +44,22 @@ class ReviewQuerySet(models.QuerySet):
         return self.filter(opportunity_scope(user, prefix="opportunity__"))
 
     def to_decide_by(self, user):
-        """Pending reviews a manager may decide: deals of the teams they manage, never their own."""
-        if not (user.is_superuser or user.role == Role.ADMIN or managed_team_ids(user)):
+        """Pending reviews ``user`` may decide now: the queryset form of
+        ``services.decision_refused`` (tests/opportunities/test_review_rule.py holds the two
+        together on random reviews). A manager above the deal, never its owner; once an escalated
+        review has its first approval, only an approver above that first approver (an
+        administrator, or a manager of their team) decides it, never the first approver again."""
+        admin = user.is_superuser or user.role == Role.ADMIN
+        team_ids = managed_team_ids(user)
+        if not (admin or team_ids):
             return self.none()
         qs = self.filter(state="pending").exclude(opportunity__owner=user)
-        if user.is_superuser or user.role == Role.ADMIN:
-            return qs
-        team_ids = managed_team_ids(user)
-        return qs.filter(
-            Q(opportunity__team_id__in=team_ids) | Q(opportunity__owner__in=managed_users(user))
-        )
+        if not admin:
+            qs = qs.filter(
+                Q(opportunity__team_id__in=team_ids) | Q(opportunity__owner__in=managed_users(user))
+            )
+        waits_for_second = Q(needs_second_approval=True, first_approved_by__isnull=False)
+        second = ~Q(first_approved_by=user)
+        if not admin:
+            second &= Q(first_approved_by__in=managed_users(user))
+        return qs.filter(~waits_for_second | (waits_for_second & second))

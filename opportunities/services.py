@@ -91,6 +91,30 @@ def may_steer(user, opportunity: Opportunity) -> bool:
     return opportunity.owner_id == user.pk or manages_deal(user, opportunity)
 
 
+def decision_refused(user, review: Review) -> str | None:
+    """Why ``user`` may not decide ``review`` (approve or reject it), or None when they may: the
+    one rule, asked by the service, the review and contract pages, and the inboxes (through its
+    queryset form, ``Review.objects.to_decide_by``). A manager above the deal decides, never its
+    owner; an escalated review, once approved a first time, waits for an approver above that
+    first approver (an administrator, or a manager of their team): the first approver does not
+    decide it again."""
+    opportunity = review.opportunity
+    if not manages_deal(user, opportunity) or user.pk == opportunity.owner_id:
+        return _("A manager above the deal decides its reviews.")
+    first_id = review.first_approved_by_id
+    if review.needs_second_approval and first_id is not None:
+        if user.pk == first_id:
+            return _("You gave the first approval; a second approver above you decides now.")
+        if not (_is_admin(user) or manages(user, review.first_approved_by)):
+            return _("An escalated review needs a second approver above the first one.")
+    return None
+
+
+def may_decide(user, review: Review) -> bool:
+    """The review waits for a decision and ``user`` may give it."""
+    return review.state == ReviewState.PENDING and decision_refused(user, review) is None
+
+
 def _require(allowed: bool, detail) -> None:
     if not allowed:
         raise NotAllowed(detail)
@@ -832,21 +856,13 @@ def decide_review(
         .get(pk=review.pk)
     )
     opportunity = review.opportunity
-    _require(
-        manages_deal(user, opportunity) and user.pk != opportunity.owner_id,
-        _("A manager above the deal decides its reviews."),
-    )
+    refusal = decision_refused(user, review)
+    _require(refusal is None, refusal)
     if not approve and not (comment or "").strip():
         raise InvalidInput(_("Say why the review is rejected."), "comment")
     source = review.state
-    if approve and review.needs_second_approval:
-        if review.first_approved_by_id is None:
-            return _first_approval(review, user, comment, now)
-        _require(
-            user.pk != review.first_approved_by_id
-            and (_is_admin(user) or manages(user, review.first_approved_by)),
-            _("An escalated review needs a second approver above the first one."),
-        )
+    if approve and review.needs_second_approval and review.first_approved_by_id is None:
+        return _first_approval(review, user, comment, now)
     if approve:
         ensure_can(review, "approve", _("The review cannot be approved yet."))
         review.approve(by=user, at=now, comment=comment)

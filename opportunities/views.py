@@ -739,6 +739,7 @@ def _get_review(request, pk: int) -> Review:
         "opportunity__customer",
         "requested_by",
         "decided_by",
+        "first_approved_by",
     )
     return get_object_or_404(
         Review.objects.visible_to(request.user).select_related(*related), pk=pk
@@ -794,10 +795,7 @@ def review(request, pk: int):
         )
         if not getattr(item, field).strip()
     ]
-    pending = item.state == ReviewState.PENDING
-    can_decide = (
-        pending and services.manages_deal(user, opportunity) and user.pk != opportunity.owner_id
-    )
+    can_decide = services.may_decide(user, item)
     mine = _my_missing_assessments(user, item)
     return render(
         request,
@@ -810,6 +808,9 @@ def review(request, pk: int):
             "assess_form": AssessForm(assessments=mine) if mine else None,
             "can_decide": can_decide,
             "can_approve": can_decide and not missing_assessments,
+            "waits_for_second": item.state == ReviewState.PENDING
+            and item.needs_second_approval
+            and item.first_approved_by_id is not None,
         },
     )
 
