@@ -3,12 +3,14 @@
 milestones on signing, on acceptance and on a date (before or after today), then: orders placed,
 units shipped, accepted and corrected, orders invoiced up to what is invoiceable (and a cent
 above), milestones invoiced when due (and before), invoices issued, voided and cancelled, time
-passing, and change requests of the amount and the terms applied. After every step, whatever
-was refused, computed here from the rows (not through billing.invoiceable):
+passing, change requests of the amount and the terms applied, invoices paid, everything settled
+and the contract closed. After every step, whatever was refused, computed here from the rows (not
+through billing.invoiceable):
 
     invoiced on each order ≤ its accepted value × the acceptance share of the current terms
     invoiced against the contract ≤ its milestones triggered now (signed; date reached)
     everything invoiced ≤ the contract's amount
+    a closed contract: everything invoiced = its amount, and every invoice paid or voided
 
 and the work queue's SQL (``top_orders``) agrees with the one definition."""
 
@@ -36,9 +38,9 @@ from hypothesis.stateful import (
 
 from billing import invoiceable
 from billing import services as billing
-from billing.models import LIVE_STATES, Invoice
+from billing.models import LIVE_STATES, OPEN_STATES, Invoice, InvoiceState
 from contracts import services as contracts
-from contracts.models import Contract, Trigger
+from contracts.models import Contract, ContractState, Trigger
 from delivery import services as delivery
 from delivery.models import DeliveryUnit, Order, UnitState
 from ltc.core.errors import DomainError
@@ -150,6 +152,17 @@ class PaymentTerms(RuleBasedStateMachine):
         owed = invoiceable.for_order(order).invoiceable
         if owed > 0:  # its acceptance share invoiced: a correction of the unit must be refused
             billing.create_invoice(by=self.org.finance, amount=owed, order=order)
+        # executing and evaluated: closing waits only on delivery and money
+        self.contract = contracts.accept_contract(contract=self.contract, by=self.org.delivery)
+        contracts.record_evaluation(
+            contract=self.contract,
+            by=self.org.delivery,
+            profitability="as_planned",
+            schedule_kept=True,
+            acceptance_smooth=True,
+            lessons="Random.",
+            score=3,
+        )
 
     @rule(fraction=FRACTIONS, split=st.integers(min_value=1, max_value=3))
     def place_order(self, fraction, split):
@@ -186,12 +199,7 @@ class PaymentTerms(RuleBasedStateMachine):
         """Ship and accept a unit, and then (often) invoice its order."""
         unit = self._pick(self._units().exclude(state=UnitState.ACCEPTED), index)
 
-        def ship_and_accept():
-            if unit.state == UnitState.PLANNED:
-                delivery.ship_unit(unit=unit, by=self.org.delivery)
-            delivery.accept_unit(unit=unit, by=self.org.delivery, certificate="AC")
-
-        self._try("accept", ship_and_accept)
+        self._try("accept", lambda: self._ship_and_accept(unit))
         if then is not None:
             self._invoice(Order.objects.get(pk=unit.order_id), then)
 
@@ -278,7 +286,92 @@ class PaymentTerms(RuleBasedStateMachine):
 
         self._try("change", apply)
 
+    def _pay(self, invoice: Invoice) -> None:
+        owed = invoice.amount - invoice.paid_amount
+        self._try(
+            "pay",
+            lambda: billing.record_payment(
+                by=self.org.finance,
+                customer=invoice.customer,
+                amount=owed,
+                currency=invoice.currency,
+                reference=f"BANK-{self.steps}",
+                allocations=[{"invoice": invoice.pk, "amount": owed}],
+            ),
+        )
+
+    @precondition(_has_invoices)
+    @rule(index=st.integers(min_value=0, max_value=20))
+    def pay(self, index):
+        invoice = self._pick(
+            Invoice.objects.filter(contract=self.contract, state__in=OPEN_STATES), index
+        )
+        if invoice is not None:
+            self._pay(invoice)
+
+    @rule(milestones=st.booleans())
+    def settle_and_close(self, milestones):
+        """What a finance team does at the end: the rest of the contract ordered and accepted,
+        everything invoiceable on the orders and (or not) against the contract invoiced, after
+        the last dated milestone, issued and paid; then closing, which must be refused while
+        anything is left."""
+        contract = self._fresh()
+        if contract.state != ContractState.EXECUTING:
+            return
+        covered = _sum(Order.objects.filter(contract=contract))
+        if covered < contract.amount:
+            self._try(
+                "place_order",
+                lambda: delivery.create_order(
+                    contract=contract,
+                    by=self.org.rep1,
+                    number=f"PO-REST-{self.steps}",
+                    amount=contract.amount - covered,
+                    units=[{"name": "Rest", "amount": str(contract.amount - covered)}],
+                ),
+            )
+        for unit in self._units().exclude(state=UnitState.ACCEPTED):
+            self._try("accept", lambda unit=unit: self._ship_and_accept(unit))
+        dates = [t.due_date for t in contract.terms.all() if t.due_date]
+        if dates and max(dates) > timezone.localdate():
+            self.traveller.move_to(max(dates) + timedelta(days=1))
+        for order in Order.objects.filter(contract=contract):
+            self._invoice(order, "all")
+        if milestones:
+            self._try(
+                "invoice_milestone",
+                lambda: billing.create_invoice(
+                    by=self.org.finance,
+                    amount=invoiceable.for_contract(self._fresh()).invoiceable,
+                    contract=self._fresh(),
+                ),
+            )
+        for draft in Invoice.objects.filter(contract=contract, state=InvoiceState.DRAFT):
+            self._try(
+                "issue",
+                lambda draft=draft: billing.issue_invoice(invoice=draft, by=self.org.finance),
+            )
+        for invoice in Invoice.objects.filter(contract=contract, state__in=OPEN_STATES):
+            self._pay(invoice)
+        self._try("close", lambda: contracts.close_contract(contract=contract, by=self.org.rep1))
+
+    def _ship_and_accept(self, unit: DeliveryUnit) -> None:
+        if unit.state == UnitState.PLANNED:
+            delivery.ship_unit(unit=unit, by=self.org.delivery)
+        delivery.accept_unit(unit=unit, by=self.org.delivery, certificate="AC")
+
     # --- Invariants ----------------------------------------------------------------------------
+    @invariant()
+    def a_closed_contract_is_invoiced_in_full_and_paid(self):
+        if self.contract is None:
+            return
+        contract = self._fresh()
+        if contract.state != ContractState.CLOSED:
+            return
+        invoices = Invoice.objects.filter(contract=contract)
+        assert _sum(invoices.filter(state__in=LIVE_STATES)) == contract.amount
+        assert not invoices.filter(state__in=[InvoiceState.DRAFT, *OPEN_STATES]).exists()
+
     @invariant()
     def nothing_is_invoiced_beyond_what_the_terms_make_due(self):
         if self.contract is None:
@@ -327,3 +420,4 @@ def test_random_payment_terms_never_invoice_more_than_they_make_due():
     # invoiced, terms changed.
     assert done["accept"] and done["change"], done
     assert done["invoice_order"] + done["invoice_milestone"] >= 3, done
+    assert done["pay"] and done["close"], done  # contracts were settled and closed
