@@ -258,11 +258,11 @@ REST_FRAMEWORK = {
         "integration": os.environ.get("LTC_INTEGRATION_RATE", "600/min"),
     },
     "DEFAULT_PARSER_CLASSES": [
-        "ltc.core.api.JSONParser",
+        "ltc.core.api_defaults.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_METADATA_CLASS": "ltc.core.api.Metadata",
+    "DEFAULT_METADATA_CLASS": "ltc.core.api_defaults.Metadata",
     "DEFAULT_PAGINATION_CLASS": "ltc.core.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [

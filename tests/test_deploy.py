@@ -167,6 +167,29 @@ def test_production_settings_pass_the_deployment_checks(tmp_path):
     assert "no issues" in output
 
 
+def test_drfs_defaults_import_whichever_is_asked_for_first(tmp_path):
+    """DRF's APIView reads the default parser and metadata classes when it is defined: when the
+    first module to import DRF's views is one those defaults name, the import went round in a
+    circle. ``check --deploy`` asks for the pagination class first in some runs (its checks are a
+    set) and failed then; here it is asked first every time."""
+    code = (
+        "import django; django.setup(); "
+        "from rest_framework.settings import api_settings as s; "
+        "print(s.DEFAULT_PAGINATION_CLASS.__name__, s.DEFAULT_METADATA_CLASS.__name__, "
+        "[p.__name__ for p in s.DEFAULT_PARSER_CLASSES][0])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=_production_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["Pagination", "Metadata", "JSONParser"]
+
+
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     env = _production_env(tmp_path)
     del env["SECRET_KEY"]

@@ -30,7 +30,7 @@ class BadInputMiddleware:
 
     def _problem(self, request) -> tuple[str, str] | None:
         sources = [request.GET]
-        # The pages' forms; the API's bodies are its parsers' (ltc.core.api.JSONParser).
+        # The pages' forms; the API's bodies are its parsers' (ltc.core.api_defaults.JSONParser).
         if (
             request.method == "POST"
             and not request.path.startswith("/api/")

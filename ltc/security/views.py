@@ -6,7 +6,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from ltc.core.api import JSONParser
+from ltc.core.api_defaults import JSONParser
 
 from .authentication import token_has_expired, token_lifetime
 
