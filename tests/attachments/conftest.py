@@ -13,6 +13,15 @@ def media(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """The services' refusals are read in English (the site's default language is Chinese)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def frozen():
     with time_machine.travel(NOW, tick=False) as traveller:

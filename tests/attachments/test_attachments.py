@@ -199,7 +199,12 @@ def test_the_htmx_panel_uploads_and_shows_the_file_in_place(browser_as, org, uni
     )
     assert response.status_code == 200
     assert "acceptance.pdf" in response.content.decode()
-    refused = client.post(url, {"file": SimpleUploadedFile("x.exe", b"MZ")}, HTTP_HX_REQUEST="true")
+    refused = client.post(
+        url,
+        {"file": SimpleUploadedFile("x.exe", b"MZ")},
+        HTTP_HX_REQUEST="true",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert "not accepted" in refused.content.decode()
     assert Attachment.objects.count() == 1
 
