@@ -226,3 +226,21 @@ def test_the_order_page_shows_the_files_panel_in_bounded_queries(
         upload(order, org.delivery, upload=pdf(f"doc{i}.pdf"))
     with django_assert_max_num_queries(baseline):
         client.get(url)
+
+
+def test_the_files_page_of_a_unit_runs_a_bounded_number_of_queries(
+    browser_as, org, unit, django_assert_max_num_queries
+):
+    upload(unit, org.delivery)
+    client = browser_as("delivery")
+    url = reverse("attachments:panel", args=["delivery.deliveryunit", unit.pk])
+    client.get(url)
+    with django_assert_max_num_queries(30) as captured:
+        client.get(url)
+    baseline = len(captured)
+    for i in range(8):
+        stored = upload(unit, org.delivery, upload=pdf(f"more{i}.pdf"))
+    services.delete_attachment(attachment=stored, by=org.manager)
+    with django_assert_max_num_queries(baseline):
+        page = client.get(url)
+    assert "more0.pdf" in page.content.decode()

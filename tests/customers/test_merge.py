@@ -171,15 +171,18 @@ def frozen_now():
     return timezone.now()
 
 
-def test_the_lead_merge_page_compares_and_merges_with_picks(browser_as, org, frozen):
+def test_the_lead_merge_page_compares_and_merges_with_picks(
+    browser_as, org, frozen, django_assert_max_num_queries
+):
     into = LeadFactory(owner=org.rep1, state="assigned", title="Kept lead")
     duplicate = LeadFactory(owner=org.rep1, state="assigned", title="Second lead")
     client = browser_as("rep1")
-    compare = client.get(
-        reverse("leads:merge_compare", args=[duplicate.pk]),
-        {"into": into.pk},
-        HTTP_ACCEPT_LANGUAGE="en",
-    )
+    with django_assert_max_num_queries(20):
+        compare = client.get(
+            reverse("leads:merge_compare", args=[duplicate.pk]),
+            {"into": into.pk},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
     html = compare.content.decode()
     assert "Kept lead" in html and "Second lead" in html and 'name="pick_title"' in html
     response = client.post(
