@@ -244,3 +244,29 @@ def test_the_files_page_of_a_unit_runs_a_bounded_number_of_queries(
     with django_assert_max_num_queries(baseline):
         page = client.get(url)
     assert "more0.pdf" in page.content.decode()
+
+
+def test_an_s3_compatible_store_is_configured_from_the_environment():
+    """With ATTACHMENTS_S3_BUCKET set, the default storage is django-storages' S3 backend on
+    that endpoint, with private objects (settings are read at start-up: a fresh process)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "ltc.settings",
+        "ATTACHMENTS_S3_BUCKET": "ltc-files",
+        "ATTACHMENTS_S3_ENDPOINT_URL": "http://minio:9000",
+        "ATTACHMENTS_S3_ADDRESSING_STYLE": "path",
+    }
+    script = (
+        "import django; django.setup()\n"
+        "from django.core.files.storage import default_storage as s\n"
+        "s._setup()\n"
+        "print(type(s._wrapped).__name__, s.bucket_name, s.endpoint_url, s.default_acl)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["S3Storage", "ltc-files", "http://minio:9000", "private"]
