@@ -123,3 +123,16 @@ def test_the_form_pages_run_a_bounded_number_of_queries(
         client.get(reverse("customers:edit", args=[customer.pk]))
     with django_assert_max_num_queries(12):
         client.get(reverse("customers:list"))
+
+
+def test_api_answers_the_same_duplicate_warning(api, org, django_assert_max_num_queries):
+    CustomerFactory(name="Minghui Machinery", tax_id="T1", owner=org.rep1, team=org.team1)
+    CustomerFactory(name="Minghui Machinery Co., Ltd.", owner=org.rep3, team=org.team2)
+    client = api("rep1")
+    with django_assert_max_num_queries(10):
+        response = client.get("/api/v1/customers/duplicates/", {"name": "MINGHUI machinery ltd"})
+    body = response.json()
+    assert response.status_code == 200
+    assert [c["name"] for c in body["customers"]] == ["Minghui Machinery"]
+    assert body["hidden"] == 1
+    assert client.get("/api/v1/customers/duplicates/", {"tax_id": "t1"}).json()["hidden"] == 0

@@ -60,3 +60,8 @@ class MergeCustomerSerializer(serializers.Serializer):
         help_text="field → the customer whose value is kept (default: this one's, its gaps "
         "filled from the duplicate)",
     )
+
+
+class DuplicatesSerializer(serializers.Serializer):
+    customers = CustomerSerializer(many=True, help_text="the matching customers the caller sees")
+    hidden = serializers.IntegerField(help_text="how many more match that the caller cannot see")

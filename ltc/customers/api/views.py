@@ -10,7 +10,12 @@ from ltc.core.api import FORBIDDEN
 from .. import services
 from ..merging import merge_customers
 from ..models import Contact, Customer
-from .serializers import ContactSerializer, CustomerSerializer, MergeCustomerSerializer
+from .serializers import (
+    ContactSerializer,
+    CustomerSerializer,
+    DuplicatesSerializer,
+    MergeCustomerSerializer,
+)
 
 EXTERNAL_ID = OpenApiParameter(
     "external_id",
@@ -100,6 +105,31 @@ class CustomerViewSet(
         return Response(
             CustomerSerializer(customer).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("name", str),
+            OpenApiParameter("tax_id", str),
+            OpenApiParameter("phone", str),
+        ],
+        responses={200: DuplicatesSerializer},
+        summary="Customers that look like the one described (the same warning as the forms)",
+    )
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    def duplicates(self, request):
+        params = request.query_params
+        warning = services.duplicate_warning(
+            request.user,
+            name=params.get("name", "")[:200],
+            tax_id=params.get("tax_id", "")[:50],
+            phone=params.get("phone", "")[:40],
+        )
+        return Response(
+            {
+                "customers": CustomerSerializer(warning["visible"], many=True).data,
+                "hidden": warning["hidden"],
+            }
         )
 
     @extend_schema(
