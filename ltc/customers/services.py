@@ -126,7 +126,7 @@ def similar_customers(*, name: str = "", tax_id: str = "", phone: str = "", excl
         q |= Q(tax_id__iexact=tax_id_key(tax_id))
     if phone_key(phone):
         q |= Q(contacts__phone_key=phone_key(phone))
-    qs = Customer.objects.filter(q)
+    qs = Customer.objects.filter(q, merged_into__isnull=True)  # a merged one lives on elsewhere
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
     return qs.distinct()
