@@ -20,6 +20,7 @@ from ltc.activity.services import (
 )
 from ltc.core.errors import InvalidInput, Missing, NotAllowed, TransitionRefused
 from ltc.core.fsm import ensure_can
+from ltc.core.merge import move_related_rows
 from ltc.core.normalize import company_key, email_key, phone_key
 from ltc.org.models import Role, User
 from ltc.org.scoping import managers_of, manages, team_and_ancestor_ids
@@ -407,13 +408,48 @@ def disqualify_lead(
     return lead
 
 
+# The fields a user picks from either lead when merging, with their labels.
+MERGE_FIELDS = [
+    ("title", _("Title")),
+    ("company_name", _("Company")),
+    ("contact_name", _("Contact")),
+    ("phone", _("Phone")),
+    ("email", _("E-mail")),
+    ("source", _("Source")),
+    ("campaign", _("Campaign")),
+    ("estimated_amount", _("Estimated amount")),
+    ("currency", _("Currency")),
+    ("need", _("Need")),
+    ("budget_confirmed", _("Budget confirmed")),
+    ("notes", _("Notes")),
+]
+# A duplicate's own history stays with it (it remains, disqualified as a duplicate): its
+# recoveries; a converted lead's deal cannot be the duplicate's (only open leads merge).
+MERGE_KEEPS_ON_DUPLICATE = {"leads.leadrecovery", "opportunities.opportunity"}
+
+
 @transaction.atomic
-def merge_leads(*, duplicate: Lead, into: Lead, user, now: datetime | None = None) -> Lead:
-    """Fold a duplicate into the lead it repeats: fill the gaps of ``into`` from it, move its
-    activities, and disqualify it as a duplicate."""
+def merge_leads(
+    *,
+    duplicate: Lead,
+    into: Lead,
+    user,
+    picks: dict[str, str] | None = None,
+    now: datetime | None = None,
+) -> Lead:
+    """Fold a duplicate into the lead it repeats: each field from the side ``picks`` names
+    (``into`` or ``duplicate``; by default ``into``'s, its gaps filled from the duplicate), every
+    related row moved (activities, files, leads flagged as its duplicates), the duplicate
+    disqualified, and the merge recorded on both leads' timelines."""
     now = now or timezone.now()
     if duplicate.pk == into.pk:
         raise InvalidInput(_("A lead cannot be merged into itself."), "into")
+    names = {name for name, _label in MERGE_FIELDS}
+    for name, side in (picks or {}).items():
+        if name not in names:
+            raise InvalidInput(_("Unknown field to merge."), name)
+        if side not in ("into", "duplicate"):
+            raise InvalidInput(_("Pick one of the two leads."), name)
     first, second = sorted([duplicate.pk, into.pk])
     locked = {
         lead.pk: lead
@@ -425,15 +461,14 @@ def merge_leads(*, duplicate: Lead, into: Lead, user, now: datetime | None = Non
     _require(may_merge(user, duplicate, into), _("You may not merge these leads."))
     if not into.is_open:
         raise InvalidInput(_("Leads can only be merged into an open lead."), "into")
-    for name in ("contact_name", "phone", "email", "need", "estimated_amount", "notes"):
-        if not getattr(into, name) and getattr(duplicate, name):
-            setattr(into, name, getattr(duplicate, name))
-    into.budget_confirmed = into.budget_confirmed or duplicate.budget_confirmed
-    moved = Activity.objects.filter(
-        content_type__model="lead", content_type__app_label="leads", object_id=duplicate.pk
-    ).update(object_id=into.pk)
-    into.follow_up_count += moved
-    if into.duplicate_of_id == duplicate.pk:
+    for name, _label in MERGE_FIELDS:
+        mine, theirs = getattr(into, name), getattr(duplicate, name)
+        side = (picks or {}).get(name) or ("duplicate" if not mine and theirs else "into")
+        if side == "duplicate":
+            setattr(into, name, theirs)
+    moved = move_related_rows(source=duplicate, target=into, keep=MERGE_KEEPS_ON_DUPLICATE)
+    into.follow_up_count += moved.get("activity.activity.object_id", 0)
+    if into.duplicate_of_id in (duplicate.pk, into.pk):
         into.duplicate_of = None
     _stamp(into)
     rescore(into)
@@ -453,6 +488,16 @@ def merge_leads(*, duplicate: Lead, into: Lead, user, now: datetime | None = Non
         actor=user,
         at=now,
         comment=duplicate.disqualify_note,
+    )
+    log_transition(
+        obj=into,
+        transition="merge",
+        source=into.state,
+        target=into.state,
+        actor=user,
+        at=now,
+        comment=_("Merged lead #%(id)s “%(title)s” into this one; rows moved: %(rows)s.")
+        % {"id": duplicate.pk, "title": duplicate.title, "rows": sum(moved.values())},
     )
     return into
 

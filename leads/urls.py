@@ -18,4 +18,5 @@ urlpatterns = [
     path("<int:pk>/validate/", views.validate, name="validate"),
     path("<int:pk>/disqualify/", views.disqualify, name="disqualify"),
     path("<int:pk>/merge/", views.merge, name="merge"),
+    path("<int:pk>/merge/compare/", views.merge_compare, name="merge_compare"),
 ]

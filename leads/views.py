@@ -316,11 +316,60 @@ def disqualify(request, pk):
     )
 
 
+def _merge_picks(request) -> dict[str, str]:
+    return {
+        name: request.POST[f"pick_{name}"]
+        for name, _label in services.MERGE_FIELDS
+        if request.POST.get(f"pick_{name}")
+    }
+
+
 @login_required
 @require_POST
 def merge(request, pk):
     def run(lead, data):
         into = get_object_or_404(Lead.objects.visible_to(request.user), pk=data["into"])
-        return services.merge_leads(duplicate=lead, into=into, user=request.user)
+        return services.merge_leads(
+            duplicate=lead, into=into, user=request.user, picks=_merge_picks(request)
+        )
 
     return _action(request, pk, run, _("Leads merged."), MergeForm)
+
+
+@login_required
+def merge_compare(request, pk):
+    """Both leads side by side, a choice per field; the form posts to ``merge``."""
+    visible = Lead.objects.visible_to(request.user).select_related("campaign", "owner")
+    lead = get_object_or_404(visible, pk=pk)
+    form = MergeForm(request.GET or None, initial={"into": lead.duplicate_of_id})
+    into = None
+    if form.is_valid():
+        into = visible.exclude(pk=lead.pk).filter(pk=form.cleaned_data["into"]).first()
+        if into is None:
+            form.add_error("into", _("Pick another lead you can see."))
+    rows = []
+    if into is not None:
+        for name, label in services.MERGE_FIELDS:
+            mine, theirs = getattr(into, name), getattr(lead, name)
+            rows.append(
+                {
+                    "name": name,
+                    "label": label,
+                    "into": mine,
+                    "duplicate": theirs,
+                    "same": mine == theirs,
+                    "default": "duplicate" if not mine and theirs else "into",
+                }
+            )
+    return render(
+        request,
+        "leads/merge.html",
+        {
+            "lead": lead,
+            "into": into,
+            "rows": rows,
+            "form": form,
+            "may_merge": into is not None and services.may_merge(request.user, lead, into),
+            "title": _("Merge lead #%(id)s") % {"id": lead.pk},
+        },
+    )

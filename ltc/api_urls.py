@@ -21,5 +21,6 @@ urlpatterns = [
     path("", include("billing.api.urls")),
     path("", include("ltc.dashboards.api")),
     path("", include("ltc.audit.api.urls")),
+    path("", include("ltc.attachments.api.urls")),
     path("", include(router.urls)),
 ]

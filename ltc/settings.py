@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "ltc.activity",
     "ltc.security",
     "ltc.audit",
+    "ltc.attachments",
     "leads",
     "opportunities",
     "contracts",
@@ -225,6 +226,33 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = VAR_DIR / "media"
+# No MEDIA_URL is served: attachments are downloaded only through their view, which checks
+# that the user sees the record (ltc/attachments). An S3-compatible store (AWS S3, MinIO,
+# Alibaba OSS, Tencent COS) replaces the local directory when ATTACHMENTS_S3_BUCKET is set.
+if os.environ.get("ATTACHMENTS_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["ATTACHMENTS_S3_BUCKET"],
+            "endpoint_url": os.environ.get("ATTACHMENTS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("ATTACHMENTS_S3_REGION") or None,
+            "access_key": os.environ.get("ATTACHMENTS_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("ATTACHMENTS_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("ATTACHMENTS_S3_PREFIX", ""),
+            "addressing_style": os.environ.get("ATTACHMENTS_S3_ADDRESSING_STYLE") or None,
+            # Private objects; the app streams them, so no signed URL ever leaves the server.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_MB", "20")) * 1024 * 1024
+ATTACHMENT_EXTENSIONS = set(
+    env_list(
+        "ATTACHMENT_EXTENSIONS",
+        ".pdf,.ofd,.png,.jpg,.jpeg,.gif,.doc,.docx,.xls,.xlsx,.ppt,.pptx,.txt,.csv,.zip",
+    )
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -27,6 +27,7 @@ urlpatterns = [
     path("dashboards/", include("ltc.dashboards.urls")),
     path("billing/", include("billing.urls")),
     path("audit/", include("ltc.audit.urls")),
+    path("attachments/", include("ltc.attachments.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("ltc.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

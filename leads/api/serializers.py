@@ -324,6 +324,12 @@ class ValidateSerializer(serializers.Serializer):
 
 class MergeSerializer(serializers.Serializer):
     into = serializers.PrimaryKeyRelatedField(queryset=Lead.objects.none())
+    picks = serializers.DictField(
+        child=serializers.ChoiceField(choices=["into", "duplicate"]),
+        required=False,
+        help_text="field → the lead whose value is kept (default: the kept lead's, its gaps "
+        "filled from the duplicate)",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

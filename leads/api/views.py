@@ -275,7 +275,10 @@ class LeadViewSet(
         body.is_valid(raise_exception=True)
         return self._answer(
             services.merge_leads(
-                duplicate=lead, into=body.validated_data["into"], user=request.user
+                duplicate=lead,
+                into=body.validated_data["into"],
+                user=request.user,
+                picks=body.validated_data.get("picks") or {},
             )
         )
 

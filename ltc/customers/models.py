@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ltc.core.normalize import company_key
+from ltc.core.normalize import company_key, phone_key
 
 from .querysets import ContactQuerySet, CustomerQuerySet
 
@@ -36,6 +36,18 @@ class Customer(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # A duplicate folded into another customer: every related row moved there; the row stays so
+    # old links and the ERP's id still lead to the survivor.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        related_name="merged_duplicates",
+        on_delete=models.PROTECT,
+        editable=False,
+    )
+    merged_at = models.DateTimeField(_("merged"), null=True, blank=True, editable=False)
 
     objects = CustomerQuerySet.as_manager()
 
@@ -69,6 +81,8 @@ class Contact(models.Model):
     title = models.CharField(_("job title"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
+    # The phone's digits without the country code: the same number written differently matches.
+    phone_key = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = ContactQuerySet.as_manager()
@@ -80,3 +94,9 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.phone_key = phone_key(self.phone)
+        if kwargs.get("update_fields") is not None and "phone" in kwargs["update_fields"]:
+            kwargs["update_fields"] = set(kwargs["update_fields"]) | {"phone_key"}
+        super().save(*args, **kwargs)

@@ -36,7 +36,8 @@ def customer_scope(user, prefix: str = "") -> Q:
 
 class CustomerQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return self.filter(customer_scope(user))
+        # A merged duplicate is nobody's customer any more: its rows live on the survivor.
+        return self.filter(customer_scope(user), merged_into__isnull=True)
 
 
 class ContactQuerySet(models.QuerySet):

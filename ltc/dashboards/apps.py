@@ -11,4 +11,7 @@ class DashboardsConfig(AppConfig):
     verbose_name = _("Dashboards")
 
     def ready(self):
-        from . import workbench  # noqa: F401  the managers' funnel panel on the workbench
+        from . import (  # noqa: F401
+            customer360,  # the customer page's sections (leads, deals, contracts… of a customer)
+            workbench,  # the managers' funnel panel on the workbench
+        )

@@ -27,6 +27,8 @@ WRITE_SCOPES: dict[str, set[str]] = {
     # master data every syncing system needs: any write scope
     "customers": {Scope.LEADS_WRITE, Scope.ORDERS_WRITE, Scope.BILLING_WRITE},
     "contacts": {Scope.LEADS_WRITE, Scope.ORDERS_WRITE, Scope.BILLING_WRITE},
+    # files on the records a token's user sees (an ERP's signed scan, a certificate)
+    "attachments": {Scope.LEADS_WRITE, Scope.ORDERS_WRITE, Scope.BILLING_WRITE},
 }
 
 

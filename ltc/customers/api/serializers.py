@@ -50,3 +50,18 @@ class ContactSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         if request is not None and request.user.is_authenticated:
             self.fields["customer"].queryset = Customer.objects.visible_to(request.user)
+
+
+class MergeCustomerSerializer(serializers.Serializer):
+    other = serializers.IntegerField(min_value=1, help_text="the duplicate customer's id")
+    picks = serializers.DictField(
+        child=serializers.ChoiceField(choices=["keep", "other"]),
+        required=False,
+        help_text="field → the customer whose value is kept (default: this one's, its gaps "
+        "filled from the duplicate)",
+    )
+
+
+class DuplicatesSerializer(serializers.Serializer):
+    customers = CustomerSerializer(many=True, help_text="the matching customers the caller sees")
+    hidden = serializers.IntegerField(help_text="how many more match that the caller cannot see")

@@ -8,8 +8,14 @@ from ltc.audit.api.views import FieldHistoryMixin
 from ltc.core.api import FORBIDDEN
 
 from .. import services
+from ..merging import merge_customers
 from ..models import Contact, Customer
-from .serializers import ContactSerializer, CustomerSerializer
+from .serializers import (
+    ContactSerializer,
+    CustomerSerializer,
+    DuplicatesSerializer,
+    MergeCustomerSerializer,
+)
 
 EXTERNAL_ID = OpenApiParameter(
     "external_id",
@@ -100,6 +106,53 @@ class CustomerViewSet(
             CustomerSerializer(customer).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("name", str),
+            OpenApiParameter("tax_id", str),
+            OpenApiParameter("phone", str),
+        ],
+        responses={200: DuplicatesSerializer},
+        summary="Customers that look like the one described (the same warning as the forms)",
+    )
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    def duplicates(self, request):
+        params = request.query_params
+        warning = services.duplicate_warning(
+            request.user,
+            name=params.get("name", "")[:200],
+            tax_id=params.get("tax_id", "")[:50],
+            phone=params.get("phone", "")[:40],
+        )
+        return Response(
+            {
+                "customers": CustomerSerializer(warning["visible"], many=True).data,
+                "hidden": warning["hidden"],
+            }
+        )
+
+    @extend_schema(
+        request=MergeCustomerSerializer,
+        responses={
+            200: CustomerSerializer,
+            400: OpenApiResponse(description="Invalid input: field errors"),
+            403: FORBIDDEN,
+            404: OpenApiResponse(description="Not visible"),
+        },
+        summary="Merge a duplicate customer into this one, picking each field; every related "
+        "row moves here",
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request, pk=None):
+        keep = self.get_object()
+        body = MergeCustomerSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        other = get_object_or_404(self.get_queryset(), pk=body.validated_data["other"])
+        keep, _moved = merge_customers(
+            keep=keep, other=other, by=request.user, picks=body.validated_data.get("picks") or {}
+        )
+        return Response(CustomerSerializer(keep).data)
 
 
 class ContactViewSet(
