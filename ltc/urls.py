@@ -1,10 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from ltc.core import views as core_views
 from ltc.core.i18n import set_language
+from ltc.security.docs import DocsView, SchemaView
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -29,6 +29,7 @@ urlpatterns = [
     path("audit/", include("ltc.audit.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("ltc.api_urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Behind a login unless DEBUG is on (ltc/security/docs.py).
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),
+    path("api/docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -6,3 +6,6 @@ class SecurityConfig(AppConfig):
     name = "ltc.security"
     label = "security"
     verbose_name = _("Security")
+
+    def ready(self):
+        from . import checks  # noqa: F401 - registers the system checks
