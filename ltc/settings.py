@@ -501,16 +501,10 @@ CACHES = {
 # Sessions in the database: every node reads the same ones (a node may die between requests).
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Behind reverse proxies (LTC_TRUSTED_PROXIES of them in front of gunicorn; compose: 1, Caddy)
-# the client is the address the nearest proxy appended to X-Forwarded-For, that many hops back
-# (ipware counts the proxies listed in the header: all but the nearest, which is REMOTE_ADDR; a
-# header with more entries than that is not believed). 0, the default, trusts no header.
+# the client's address is read from X-Forwarded-For that many hops from the right, never what
+# the client wrote into it (ltc/security/proxies.py). 0, the default, trusts no header.
 LTC_TRUSTED_PROXIES = int(os.environ.get("LTC_TRUSTED_PROXIES", "0"))
-if LTC_TRUSTED_PROXIES > 0:
-    AXES_IPWARE_PROXY_COUNT = LTC_TRUSTED_PROXIES - 1
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
-else:
-    AXES_IPWARE_PROXY_COUNT = None
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "ltc.security.proxies.client_ip"
 
 CELERY_BEAT_SCHEDULER = "ltc.ops.beat:LockedScheduler"
 # Celery keeps Django's logging (JSON lines with the task id as request id).
