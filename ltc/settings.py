@@ -242,9 +242,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "LTC <ltc@localhost>")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # First: ``Bearer ltc_…`` / ``Token ltc_…`` integration tokens; other ``Token`` headers
-        # fall through to the user tokens of ``POST auth/token/``.
+        # fall through to the people's tokens (``ltu_…``, ``POST auth/token/``, stored hashed).
         "ltc.integrations.authentication.IntegrationTokenAuthentication",
-        "ltc.security.authentication.ExpiringTokenAuthentication",
+        "ltc.security.authentication.UserTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
@@ -396,7 +396,8 @@ if PRODUCTION:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = 60 * 60 * 12
-# A user's API token (``POST auth/token/``) is refused this many hours after it was issued.
+# A person's API token (``POST auth/token/``, ``account/tokens/``) is refused this many hours
+# after it was issued.
 LTC_API_TOKEN_HOURS = int(os.environ.get("LTC_API_TOKEN_HOURS", "24"))
 # Brute force: five failed logins for one user name from one address lock that pair out.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))

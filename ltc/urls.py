@@ -41,6 +41,7 @@ urlpatterns = [
     # The language switch also saves the signed-in user's choice (ltc/core/i18n.py).
     path("i18n/setlang/", set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("account/", include("ltc.security.urls")),
     path("notifications/", include("ltc.activity.urls")),
     path("customers/", include("ltc.customers.urls")),
     path("search/", include("ltc.search.urls")),

@@ -8,4 +8,4 @@ class SecurityConfig(AppConfig):
     verbose_name = _("Security")
 
     def ready(self):
-        from . import checks, signals  # noqa: F401 - registers the system checks and receivers
+        from . import checks, schema, signals  # noqa: F401 - checks, OpenAPI scheme, receivers

@@ -17,6 +17,6 @@ def revoke_tokens_on_password_change(sender, instance, update_fields=None, raw=F
     if before is None or before == instance.password:
         return
     # In the save's own transaction: if the new password is not stored, the tokens stay.
-    from rest_framework.authtoken.models import Token
+    from .tokens import revoke_all_user_tokens
 
-    Token.objects.filter(user_id=instance.pk).delete()
+    revoke_all_user_tokens(instance.pk)

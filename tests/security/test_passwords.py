@@ -7,8 +7,10 @@ import re
 import pytest
 from django.core import mail
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from ltc.security.models import UserToken
+from ltc.security.tokens import issue_user_token
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +37,7 @@ def _login(client, password):
 
 
 def test_changing_the_password_revokes_the_api_tokens_and_other_sessions(client, rep):
-    key = Token.objects.create(user=rep).key
+    key = issue_user_token(user=rep)[1]
     other_browser = client.__class__()
     assert _login(other_browser, OLD).status_code == 302
     assert _login(client, OLD).status_code == 302
@@ -48,7 +50,7 @@ def test_changing_the_password_revokes_the_api_tokens_and_other_sessions(client,
     assert response.status_code == 302
     assert response["Location"] == reverse("password_change_done")
     assert not _token_works(key)
-    assert not Token.objects.filter(user=rep).exists()
+    assert not UserToken.objects.of(rep).active().exists()
     assert client.get(reverse("leads:pool")).status_code == 200  # this session stays
     assert other_browser.get(reverse("leads:pool")).status_code == 302  # the other one ended
     client.logout()
@@ -57,7 +59,7 @@ def test_changing_the_password_revokes_the_api_tokens_and_other_sessions(client,
 
 
 def test_a_wrong_old_password_changes_nothing(client, rep):
-    key = Token.objects.create(user=rep).key
+    key = issue_user_token(user=rep)[1]
     client.force_login(rep)
     response = client.post(
         reverse("password_change"),
@@ -70,14 +72,14 @@ def test_a_wrong_old_password_changes_nothing(client, rep):
 
 
 def test_saving_a_user_without_a_new_password_keeps_the_tokens(rep):
-    key = Token.objects.create(user=rep).key
+    key = issue_user_token(user=rep)[1]
     rep.first_name = "Lei"
     rep.save()
     assert _token_works(key)
 
 
 def test_a_password_reset_by_e_mail_sets_a_new_password_and_revokes_the_tokens(client, rep):
-    key = Token.objects.create(user=rep).key
+    key = issue_user_token(user=rep)[1]
     page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en")
     assert reverse("password_reset") in page.content.decode()
 
