@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from contracts.forms import MONEY
+from ltc.core.dates import business_date
 from ltc.core.money import Currency
 from opportunities.forms import DATE, TEXT
 
@@ -36,7 +37,7 @@ class ReasonForm(forms.Form):
 class PaymentForm(forms.Form):
     amount = forms.DecimalField(label=_("Amount received"), min_value=Decimal("0.01"), **MONEY)
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
-    received_on = forms.DateField(label=_("Received on"), widget=DATE)
+    received_on = forms.DateField(label=_("Received on"), widget=DATE, validators=[business_date])
     reference = forms.CharField(label=_("Bank reference"), max_length=100)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 

@@ -24,6 +24,7 @@ from contracts.models import ACTIVE_STATES, Contract, PaymentTerm, Trigger
 from delivery import services as delivery_services
 from delivery.models import DeliveryUnit, Order, OrderState, UnitState
 from ltc.activity.services import log_transition, notify_many
+from ltc.core.dates import check_business_date
 from ltc.core.errors import InvalidInput, Missing, NotAllowed, TransitionRefused
 from ltc.core.fsm import ensure_can
 from ltc.core.money import Currency, quantize
@@ -112,6 +113,7 @@ def _check_date(on: date | None, field: str) -> date:
     on = on or timezone.localdate()
     if on > timezone.localdate():
         raise InvalidInput(_("The date cannot be in the future."), field)
+    check_business_date(on, field=field)
     return on
 
 

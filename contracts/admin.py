@@ -115,6 +115,8 @@ class ContractAdmin(admin.ModelAdmin):
     list_select_related = ("customer",)
     search_fields = ("number", "title", "customer__name")
     form = ContractAdminForm
+    # Never deleted (ltc/core/deletion.py): cancelled, through the same service as in the app.
+    actions = ["cancel_selected"]
     fields = (
         "number",
         "state",
@@ -193,6 +195,20 @@ class ContractAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # contracts are drafted from their deal, in the app or the API
+
+    @admin.action(description=_("Cancel the selected contracts"))
+    def cancel_selected(self, request, queryset):
+        reason = _("Cancelled in the administration by %(user)s.") % {"user": request.user}
+        cancelled = 0
+        for contract in queryset.order_by("pk"):
+            try:
+                services.cancel_contract(contract=contract, by=request.user, reason=str(reason))
+            except DomainError as refused:
+                messages.error(request, f"{contract.number}: {refused.detail}")
+            else:
+                cancelled += 1
+        if cancelled:
+            messages.success(request, _("%(count)s contracts cancelled.") % {"count": cancelled})
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ltc.core.dates import business_date, long_ahead_business_date
 from ltc.core.money import Currency
 from opportunities.forms import DATE, TEXT
 
@@ -22,7 +23,7 @@ MONEY = {"max_digits": 16, "decimal_places": 2}
 
 # Quotes ------------------------------------------------------------------------------------------
 class QuoteForm(forms.Form):
-    valid_until = forms.DateField(label=_("Valid until"), widget=DATE)
+    valid_until = forms.DateField(label=_("Valid until"), widget=DATE, validators=[business_date])
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
     notes = forms.CharField(label=_("Notes"), max_length=5000, required=False, widget=TEXT)
 
@@ -47,7 +48,12 @@ QuoteLineFormSet = forms.formset_factory(QuoteLineForm, extra=3, can_delete=True
 
 
 class ReviseForm(forms.Form):
-    valid_until = forms.DateField(label=_("New version valid until"), widget=DATE, required=False)
+    valid_until = forms.DateField(
+        label=_("New version valid until"),
+        widget=DATE,
+        required=False,
+        validators=[business_date],
+    )
 
 
 class QuoteAnswerForm(forms.Form):
@@ -158,7 +164,9 @@ class PaymentTermForm(forms.Form):
     trigger = forms.ChoiceField(
         label=_("Trigger"), choices=Trigger.choices, initial=Trigger.SIGNING
     )
-    due_date = forms.DateField(label=_("Due date"), widget=DATE, required=False)
+    due_date = forms.DateField(
+        label=_("Due date"), widget=DATE, required=False, validators=[long_ahead_business_date]
+    )
     days_to_pay = forms.IntegerField(label=_("Days to pay"), min_value=0, max_value=365, initial=30)
 
 
@@ -180,7 +188,9 @@ def default_terms() -> list[dict]:
 
 
 class SignForm(forms.Form):
-    signed_on = forms.DateField(label=_("Signed on"), widget=DATE, required=False)
+    signed_on = forms.DateField(
+        label=_("Signed on"), widget=DATE, required=False, validators=[business_date]
+    )
 
 
 class EvaluationForm(forms.Form):

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from ltc.core.deletion import never_deleted
 from ltc.core.fsm import requirement
 from ltc.core.models import SingleRowSettings
 from ltc.core.money import currency_field, money_field
@@ -772,3 +773,21 @@ class Evaluation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract_id}: {self.score}/5"
+
+
+# Money records are cancelled or superseded, never deleted (ltc/core/deletion.py).
+never_deleted(Quote, instead=_("Revise it (a new version) or record the customer's answer."))
+never_deleted(Contract, instead=_("Cancel it, or change it by a change request."))
+never_deleted(
+    PaymentTerm,
+    # A draft's milestones are rewritten while it is drafted, and an applied change replaces
+    # those of a signed contract (its previous version keeps them); an invoiced one stays.
+    unless=lambda term: (
+        not term.invoices.exists()
+        and Contract.objects.filter(
+            pk=term.contract_id,
+            state__in=[ContractState.DRAFT, ContractState.SIGNED, ContractState.EXECUTING],
+        ).exists()
+    ),
+    instead=_("Change the contract's milestones by a change request."),
+)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ltc.activity.services import log_transition, notify
+from ltc.core.dates import LONG_AHEAD_DAYS, check_business_date
 from ltc.core.errors import InvalidInput, Missing, NotAllowed, TransitionRefused
 from ltc.core.fsm import ensure_can, unmet
 from ltc.core.money import Currency, quantize
@@ -248,6 +249,7 @@ def create_quote(
         )
     if currency and currency not in Currency.values:
         raise InvalidInput(_("Unknown currency."), "currency")
+    check_business_date(valid_until, field="valid_until")
     cleaned = _clean_lines(lines)
     previous = opportunity.quotes.order_by("-version").first()
     version = (previous.version + 1) if previous else 1
@@ -339,6 +341,7 @@ def update_quote(
             quote.costs_by, quote.costs_at = by, timezone.now()
         _write_lines(quote, cleaned)
     if valid_until is not None:
+        check_business_date(valid_until, field="valid_until")
         quote.valid_until = valid_until
     if notes is not None:
         quote.notes = notes
@@ -513,6 +516,7 @@ def clean_terms(terms) -> list[dict]:
                     _("Milestone %(n)s: the due date is YYYY-MM-DD.") % {"n": index},
                     "payment_terms",
                 )
+        check_business_date(due, field="payment_terms", ahead_days=LONG_AHEAD_DAYS)
         if trigger == Trigger.DATE and due is None:
             raise InvalidInput(
                 _("Milestone %(n)s: a date milestone needs its due date.") % {"n": index},
@@ -984,6 +988,7 @@ def sign_contract(*, contract: Contract, by, signed_on: date | None = None) -> C
     signed_on = signed_on or timezone.localdate()
     if signed_on > timezone.localdate():
         raise InvalidInput(_("The signing date cannot be in the future."), "signed_on")
+    check_business_date(signed_on, field="signed_on")
     contract.sign(on=signed_on)
     contract.save()
     log_transition(

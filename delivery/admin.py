@@ -36,6 +36,9 @@ class OrderAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # never deleted (ltc/core/deletion.py): its units are corrected instead
+
 
 @admin.register(RevenueEntry)
 class RevenueEntryAdmin(admin.ModelAdmin):

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from contracts.forms import MONEY
+from ltc.core.dates import business_date
 from opportunities.forms import DATE, TEXT
 
 from .models import UnitKind
@@ -17,7 +18,7 @@ from .models import UnitKind
 class OrderForm(forms.Form):
     number = forms.CharField(label=_("PO number"), max_length=60)
     amount = forms.DecimalField(label=_("Amount"), min_value=Decimal("0.01"), **MONEY)
-    order_date = forms.DateField(label=_("Order date"), widget=DATE)
+    order_date = forms.DateField(label=_("Order date"), widget=DATE, validators=[business_date])
 
 
 class UnitForm(forms.Form):

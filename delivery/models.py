@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from ltc.core.deletion import never_deleted
 from ltc.core.money import currency_field, money_field
 
 from .querysets import OrderQuerySet, RevenueQuerySet, UnitQuerySet
@@ -234,3 +235,9 @@ class UnitCorrection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id}: {self.reason[:40]}"
+
+
+# Delivery and revenue records are corrected, never deleted (ltc/core/deletion.py).
+never_deleted(Order, instead=_("Correct its units instead."))
+never_deleted(DeliveryUnit, instead=_("Correct its acceptance instead."))
+never_deleted(RevenueEntry, instead=_("Correct the unit's acceptance: a reversal is booked."))

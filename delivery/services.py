@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from contracts import services as contract_services
 from contracts.models import ACTIVE_STATES, Contract
 from ltc.activity.services import log_transition, log_transitions_bulk
+from ltc.core.dates import check_business_date
 from ltc.core.errors import InvalidInput, Missing, NotAllowed, TransitionRefused
 from ltc.core.fsm import ensure_can
 from ltc.core.money import quantize
@@ -112,6 +113,7 @@ def create_order(
     """A PO under a signed or executing contract; refused (409, with the remaining amount) when
     the contract's orders would add up to more than its amount."""
     _require(by.is_superuser or by.role in ORDER_ENTRY_ROLES, _("Your role may not enter orders."))
+    check_business_date(order_date, field="order_date")
     contract = (
         Contract.objects.select_for_update(of=("self",))
         .select_related("opportunity")

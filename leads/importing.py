@@ -117,19 +117,39 @@ def _csv_rows(raw: bytes) -> list[list]:
 
 
 def _xlsx_rows(raw: bytes) -> list[list]:
+    """The first sheet's rows. openpyxl parses with defusedxml when it is installed (it is: a
+    system check of ltc.security insists), so a file declaring XML entities (an entity bomb, an
+    external entity reading a server file) is refused, never expanded."""
+    from defusedxml import DefusedXmlException
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception:
+        sheet = workbook.worksheets[0]
+        rows = []
+        for index, row in enumerate(sheet.iter_rows(values_only=True)):
+            if index > MAX_ROWS + 1:
+                raise ImportRefused(_("At most %(max)s rows per file.") % {"max": MAX_ROWS})
+            rows.append(list(row))
+    except ImportRefused:
+        raise
+    except Exception as exc:
+        if _caused_by(exc, DefusedXmlException):
+            raise ImportRefused(
+                _("The Excel file declares XML entities, which an upload may not contain.")
+            )
         raise ImportRefused(_("The Excel file cannot be read."))
-    sheet = workbook.worksheets[0]
-    rows = []
-    for index, row in enumerate(sheet.iter_rows(values_only=True)):
-        if index > MAX_ROWS + 1:
-            raise ImportRefused(_("At most %(max)s rows per file.") % {"max": MAX_ROWS})
-        rows.append(list(row))
     return rows
+
+
+def _caused_by(exc: BaseException, kind: type) -> bool:
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, kind):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def import_rows(*, records: list[dict | None], by) -> list[RowResult]:

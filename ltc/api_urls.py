@@ -5,15 +5,16 @@ from rest_framework.routers import DefaultRouter
 
 from ltc.customers.api.views import ContactViewSet, CustomerViewSet
 from ltc.org.api.views import UserViewSet
-from ltc.security.views import obtain_expiring_auth_token
+from ltc.security.views import UserTokenViewSet, obtain_user_token
 
 router = DefaultRouter(trailing_slash=True)
 router.register("users", UserViewSet, basename="user")
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("contacts", ContactViewSet, basename="contact")
+router.register("auth/tokens", UserTokenViewSet, basename="user-token")
 
 urlpatterns = [
-    path("auth/token/", obtain_expiring_auth_token, name="api-token"),
+    path("auth/token/", obtain_user_token, name="api-token"),
     path("", include("opportunities.api.urls")),  # first: it routes leads/<id>/convert/
     path("", include("leads.api.urls")),
     path("", include("contracts.api.urls")),

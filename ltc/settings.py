@@ -270,9 +270,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "LTC <ltc@localhost>")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # First: ``Bearer ltc_…`` / ``Token ltc_…`` integration tokens; other ``Token`` headers
-        # fall through to the user tokens of ``POST auth/token/``.
+        # fall through to the people's tokens (``ltu_…``, ``POST auth/token/``, stored hashed).
         "ltc.integrations.authentication.IntegrationTokenAuthentication",
-        "ltc.security.authentication.ExpiringTokenAuthentication",
+        "ltc.security.authentication.UserTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
@@ -424,7 +424,8 @@ if PRODUCTION:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = 60 * 60 * 12
-# A user's API token (``POST auth/token/``) is refused this many hours after it was issued.
+# A person's API token (``POST auth/token/``, ``account/tokens/``) is refused this many hours
+# after it was issued.
 LTC_API_TOKEN_HOURS = int(os.environ.get("LTC_API_TOKEN_HOURS", "24"))
 # Brute force: five failed logins for one user name from one address lock that pair out.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
@@ -436,7 +437,8 @@ AXES_LOCKOUT_CALLABLE = "ltc.security.backends.lockout_response"
 AXES_USERNAME_CALLABLE = "ltc.security.backends.lockout_username"
 LTC_CONTENT_SECURITY_POLICY = {
     "default-src": ["'self'"],
-    "script-src": ["'self'", "'unsafe-inline'"],
+    # No inline script or handler anywhere (static/js/ltc.js does what they did).
+    "script-src": ["'self'"],
     "style-src": ["'self'", "'unsafe-inline'"],
     "img-src": ["'self'", "data:"],
     "font-src": ["'self'"],
@@ -481,6 +483,11 @@ LTC_AUDITED_FIELDS = {
     "billing.Payment": ["customer", "amount", "currency", "allocated_amount"],
     "billing.Allocation": ["payment", "invoice", "amount"],
 }
+# The API docs page boots Swagger UI with an inline script (ltc/security/docs.py).
+LTC_API_DOCS_CONTENT_SECURITY_POLICY = {
+    **LTC_CONTENT_SECURITY_POLICY,
+    "script-src": ["'self'", "'unsafe-inline'"],
+}
 LTC_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 SESSION_COOKIE_HTTPONLY = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -523,16 +530,10 @@ CACHES = {
 # Sessions in the database: every node reads the same ones (a node may die between requests).
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Behind reverse proxies (LTC_TRUSTED_PROXIES of them in front of gunicorn; compose: 1, Caddy)
-# the client is the address the nearest proxy appended to X-Forwarded-For, that many hops back
-# (ipware counts the proxies listed in the header: all but the nearest, which is REMOTE_ADDR; a
-# header with more entries than that is not believed). 0, the default, trusts no header.
+# the client's address is read from X-Forwarded-For that many hops from the right, never what
+# the client wrote into it (ltc/security/proxies.py). 0, the default, trusts no header.
 LTC_TRUSTED_PROXIES = int(os.environ.get("LTC_TRUSTED_PROXIES", "0"))
-if LTC_TRUSTED_PROXIES > 0:
-    AXES_IPWARE_PROXY_COUNT = LTC_TRUSTED_PROXIES - 1
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
-else:
-    AXES_IPWARE_PROXY_COUNT = None
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "ltc.security.proxies.client_ip"
 
 CELERY_BEAT_SCHEDULER = "ltc.ops.beat:LockedScheduler"
 # Celery keeps Django's logging (JSON lines with the task id as request id).

@@ -132,6 +132,10 @@ class ReviewAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # Never deleted (a contract may wait on it): a pending one is rejected in the app.
+        return False
+
 
 @admin.register(OpportunityTask)
 class OpportunityTaskAdmin(admin.ModelAdmin):

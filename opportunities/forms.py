@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ltc.activity.models import ActivityKind
+from ltc.core.dates import long_ahead_business_date
 from ltc.core.money import Currency
 from ltc.customers.models import Contact, Customer
 from ltc.org.models import Role, User
@@ -40,7 +41,9 @@ class OpportunityCreateForm(forms.Form):
     currency = forms.ChoiceField(
         label=_("Currency"), choices=Currency.choices, initial=Currency.CNY
     )
-    expected_close_date = forms.DateField(label=_("Expected close date"), widget=DATE)
+    expected_close_date = forms.DateField(
+        label=_("Expected close date"), widget=DATE, validators=[long_ahead_business_date]
+    )
     partner = forms.CharField(
         label=_("Partner"),
         max_length=200,
@@ -74,7 +77,9 @@ class ConvertForm(forms.Form):
     amount = forms.DecimalField(
         label=_("Amount"), max_digits=16, decimal_places=2, min_value=MIN_AMOUNT
     )
-    expected_close_date = forms.DateField(label=_("Expected close date"), widget=DATE)
+    expected_close_date = forms.DateField(
+        label=_("Expected close date"), widget=DATE, validators=[long_ahead_business_date]
+    )
     customer = forms.ModelChoiceField(
         label=_("Customer"), queryset=Customer.objects.none(), required=False
     )
@@ -118,6 +123,8 @@ class OpportunityEditForm(forms.ModelForm):
 
     def __init__(self, *args, user, may_form_triangle: bool, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["expected_close_date"].validators.append(long_ahead_business_date)
+        self.fields["bid_date"].validators.append(long_ahead_business_date)
         if may_form_triangle:
             self.fields["solution_owner"].queryset = triangle_candidates(user, SR_ROLES)
             self.fields["fulfillment_owner"].queryset = triangle_candidates(user, FR_ROLES)

@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from ltc.core.deletion import never_deleted
 from ltc.core.fsm import requirement
 from ltc.core.models import SingleRowSettings
 from ltc.core.money import currency_field, money_field
@@ -657,3 +658,8 @@ class Competitor(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# A review is decided (approved or rejected), never deleted: a contract or a gate may wait on a
+# pending one, and a decided one is the evidence of the gate (ltc/core/deletion.py).
+never_deleted(Review, instead=_("Reject it instead."))

@@ -14,6 +14,7 @@ from leads.models import Lead, LeadState
 from leads.services import works_on as works_on_lead
 from ltc.activity.models import ActivityKind
 from ltc.activity.services import log_transition, notify, notify_many, record_activity
+from ltc.core.dates import LONG_AHEAD_DAYS, check_business_date
 from ltc.core.errors import InvalidInput, Missing, NotAllowed, TransitionRefused
 from ltc.core.fsm import ensure_can
 from ltc.core.money import format_money
@@ -260,6 +261,9 @@ def create_opportunity(
         raise InvalidInput(_("You may only open opportunities for yourself or your team."), "owner")
     if amount is None or amount <= 0:
         raise InvalidInput(_("The amount must be positive."), "amount")
+    check_business_date(
+        expected_close_date, field="expected_close_date", ahead_days=LONG_AHEAD_DAYS
+    )
     _check_triangle_member(solution_owner, "SR", "solution_owner")
     _check_triangle_member(fulfillment_owner, "FR", "fulfillment_owner")
     grade = grade_for(amount=amount, partner=partner)
@@ -414,6 +418,10 @@ def update_opportunity(*, opportunity: Opportunity, by, **fields) -> Opportunity
         )
     _check_triangle_member(fields.get("solution_owner"), "SR", "solution_owner")
     _check_triangle_member(fields.get("fulfillment_owner"), "FR", "fulfillment_owner")
+    check_business_date(
+        fields.get("expected_close_date"), field="expected_close_date", ahead_days=LONG_AHEAD_DAYS
+    )
+    check_business_date(fields.get("bid_date"), field="bid_date", ahead_days=LONG_AHEAD_DAYS)
     changed = [
         f
         for f in ("solution_owner", "fulfillment_owner")

@@ -33,6 +33,7 @@ from ltc.customers.models import Customer
 from ltc.customers.services import save_contact
 from ltc.org.models import Role, Team
 from ltc.org.scoping import visible_users
+from ltc.security.redirects import safe_next_url
 
 from . import services, tracks
 from .filters import OpportunityFilter
@@ -445,13 +446,12 @@ def move(request, pk: int):
         "opportunity": opportunity,
         "title": _("Move “%(name)s”") % {"name": opportunity.name},
         "can_steer": services.may_steer(request.user, opportunity),
-        "next": request.GET.get("next") or "",
+        # Rendered as the "Back" link and posted back with the move: only a path of this site.
+        "next": safe_next_url(request, request.GET.get("next")) or "",
     }
     if opportunity.is_open:
         gate = _gate_view(opportunity, request.GET.get("to_stage") or None)
         context.update(gate, gate=gate, track_rule=tracks.track_rule(opportunity.grade))
-    if not context["next"].startswith("/") or context["next"].startswith("//"):
-        context["next"] = ""
     template = "opportunities/_move.html" if request.htmx else "opportunities/move.html"
     return render(request, template, context)
 

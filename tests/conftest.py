@@ -111,13 +111,20 @@ def org(db):
 
 @pytest.fixture
 def api(org):
-    """``api("rep1")`` → an APIClient authenticated as that demo user (by token)."""
-    from rest_framework.authtoken.models import Token
+    """``api("rep1")`` → an APIClient authenticated as that demo user (by token). The user's
+    token is reused while it is usable (issuing another would revoke it), then replaced."""
+    from ltc.security.models import UserToken
+    from ltc.security.tokens import issue_user_token
+
+    keys: dict[str, tuple[int, str]] = {}
 
     def make(name: str) -> APIClient:
+        held = keys.get(name)
+        if held is None or not UserToken.objects.active().filter(pk=held[0]).exists():
+            token, key = issue_user_token(user=org.user(name), name="tests")
+            keys[name] = held = (token.pk, key)
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=org.user(name))
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {held[1]}")
         return client
 
     return make

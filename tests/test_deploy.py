@@ -139,8 +139,34 @@ def test_docker_compose_accepts_the_compose_file():
     depends_on conditions and the rest of the schema."""
     _accepted(
         "docker-compose", "-f", "docker-compose.yml", "config", "-q",
-        SECRET_KEY="x" * 50, ALLOWED_HOSTS="ltc.example.com",
+        SECRET_KEY="x" * 50, ALLOWED_HOSTS="ltc.example.com", POSTGRES_PASSWORD="s3cret-pw",
     )  # fmt: skip
+
+
+def test_compose_has_no_default_database_password_and_publishes_only_the_proxy():
+    """A default password is a known password: compose refuses to start without one."""
+    text = (ROOT / "docker-compose.yml").read_text()
+    assert "POSTGRES_PASSWORD:-" not in text
+    services = _compose()["services"]
+    assert services["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith(
+        "${POSTGRES_PASSWORD:?"
+    )
+    assert "${POSTGRES_PASSWORD:?" in services["web"]["environment"]["DATABASE_URL"]
+    for name, service in services.items():
+        assert ("ports" in service) == (name == "proxy"), name
+    path = shutil.which("docker-compose")
+    if path is not None:
+        env = {k: v for k, v in os.environ.items() if k != "POSTGRES_PASSWORD"}
+        result = subprocess.run(
+            [path, "-f", "docker-compose.yml", "config", "-q"],
+            cwd=ROOT,
+            env={**env, "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "ltc.example.com"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode != 0
+        assert "POSTGRES_PASSWORD" in result.stdout + result.stderr
 
 
 def test_caddy_accepts_the_proxy_configuration():

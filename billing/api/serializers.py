@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from contracts.models import Contract, PaymentTerm
 from delivery.models import Order
+from ltc.core.dates import business_date
 from ltc.core.money import Currency
 from ltc.customers.models import Customer
 
@@ -159,7 +160,9 @@ class InvoiceCreateSerializer(serializers.Serializer):
 
 
 class IssueSerializer(serializers.Serializer):
-    date = serializers.DateField(required=False, allow_null=True, default=None)
+    date = serializers.DateField(
+        required=False, allow_null=True, default=None, validators=[business_date]
+    )
 
 
 class InvoiceReasonSerializer(serializers.Serializer):
@@ -221,7 +224,9 @@ class PaymentCreateSerializer(serializers.Serializer):
     customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.none())
     amount = serializers.DecimalField(**AMOUNT)
     currency = serializers.ChoiceField(choices=Currency.choices)
-    date = serializers.DateField(required=False, allow_null=True, default=None)
+    date = serializers.DateField(
+        required=False, allow_null=True, default=None, validators=[business_date]
+    )
     reference = serializers.CharField(max_length=100, help_text="The bank reference")
     external_id = serializers.CharField(max_length=100, required=False, allow_blank=True)
     note = serializers.CharField(max_length=300, required=False, allow_blank=True)
@@ -236,7 +241,9 @@ class PaymentCreateSerializer(serializers.Serializer):
 
 class AllocateSerializer(serializers.Serializer):
     allocations = AllocationInputSerializer(many=True, allow_empty=False, max_length=MAX_ROWS)
-    date = serializers.DateField(required=False, allow_null=True, default=None)
+    date = serializers.DateField(
+        required=False, allow_null=True, default=None, validators=[business_date]
+    )
 
 
 class ReleaseSerializer(serializers.Serializer):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from ltc.core.dates import business_date, long_ahead_business_date
 from ltc.core.money import Currency
 from opportunities.models import Opportunity, Review
 
@@ -135,7 +136,7 @@ class QuoteSerializer(serializers.ModelSerializer):
 
 class QuoteCreateSerializer(serializers.Serializer):
     opportunity = serializers.PrimaryKeyRelatedField(queryset=Opportunity.objects.none())
-    valid_until = serializers.DateField()
+    valid_until = serializers.DateField(validators=[business_date])
     currency = serializers.ChoiceField(choices=Currency.choices, required=False)
     notes = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
     lines = QuoteLineSerializer(many=True, allow_empty=False)
@@ -148,7 +149,7 @@ class QuoteCreateSerializer(serializers.Serializer):
 
 
 class QuoteUpdateSerializer(serializers.Serializer):
-    valid_until = serializers.DateField(required=False)
+    valid_until = serializers.DateField(required=False, validators=[business_date])
     notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     lines = QuoteLineSerializer(many=True, allow_empty=False, required=False)
 
@@ -171,7 +172,9 @@ class QuoteCostsSerializer(serializers.Serializer):
 
 
 class QuoteRevisionSerializer(serializers.Serializer):
-    valid_until = serializers.DateField(required=False, allow_null=True, default=None)
+    valid_until = serializers.DateField(
+        required=False, allow_null=True, default=None, validators=[business_date]
+    )
 
 
 # Contracts ---------------------------------------------------------------------------------------
@@ -189,7 +192,9 @@ class PaymentTermSerializer(serializers.ModelSerializer):
     """A milestone; ``amount`` is its share of the contract amount."""
 
     percent = serializers.DecimalField(**PERCENT)
-    due_date = serializers.DateField(required=False, allow_null=True)
+    due_date = serializers.DateField(
+        required=False, allow_null=True, validators=[long_ahead_business_date]
+    )
     amount = serializers.SerializerMethodField()
 
     class Meta:
@@ -440,7 +445,9 @@ class ClearRiskSerializer(serializers.Serializer):
 
 
 class SignSerializer(serializers.Serializer):
-    signed_on = serializers.DateField(required=False, allow_null=True, default=None)
+    signed_on = serializers.DateField(
+        required=False, allow_null=True, default=None, validators=[business_date]
+    )
 
 
 class CancelSerializer(serializers.Serializer):

@@ -8,6 +8,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from contracts.models import Contract
+from ltc.core.dates import business_date
 from ltc.core.money import Currency
 
 from ..models import DeliveryUnit, Order, RevenueEntry, UnitKind
@@ -76,7 +77,9 @@ class OrderCreateSerializer(serializers.Serializer):
     contract = serializers.PrimaryKeyRelatedField(queryset=Contract.objects.none())
     number = serializers.CharField(max_length=60)
     amount = serializers.DecimalField(**AMOUNT)
-    order_date = serializers.DateField(required=False, allow_null=True, default=None)
+    order_date = serializers.DateField(
+        required=False, allow_null=True, default=None, validators=[business_date]
+    )
     units = UnitInputSerializer(many=True, allow_empty=False, max_length=MAX_BULK_UNITS)
 
     def __init__(self, *args, **kwargs):

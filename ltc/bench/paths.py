@@ -133,10 +133,10 @@ class Bench:
         )
 
     def client(self, user) -> Client:
-        from rest_framework.authtoken.models import Token
+        from ltc.security.tokens import issue_user_token
 
-        token, _created = Token.objects.get_or_create(user=user)
-        c = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _token, key = issue_user_token(user=user, name="bench")
+        c = Client(HTTP_AUTHORIZATION=f"Token {key}")
         c.force_login(user)
         return c
 

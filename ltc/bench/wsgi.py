@@ -32,11 +32,16 @@ def floor_leads(environ, start_response):
     from django.db import connection
 
     from ltc.org.models import User
+    from ltc.security.tokens import hash_key
 
     header = environ.get("HTTP_AUTHORIZATION", "")
     key = header.split(" ", 1)[1] if header.startswith("Token ") else ""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT user_id FROM authtoken_token WHERE key = %s", [key])
+        cursor.execute(
+            "SELECT user_id FROM security_usertoken WHERE key_hash = %s "
+            "AND revoked_at IS NULL AND expires_at > now()",
+            [hash_key(key)],
+        )
         row = cursor.fetchone()
         if row is None:
             start_response("401 Unauthorized", [("Content-Type", "application/json")])

@@ -29,10 +29,9 @@ def home(request):
 
 def safe_next(request) -> str | None:
     """The ``next`` the form posted, if it stays on this site."""
-    target = request.POST.get("next") or ""
-    if target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
+    from ltc.security.redirects import safe_next_url
+
+    return safe_next_url(request, request.POST.get("next"))
 
 
 def flash_form_errors(request, form) -> None:

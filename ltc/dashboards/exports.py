@@ -10,6 +10,8 @@ from django.http import Http404, HttpResponse
 from django.utils.encoding import force_str
 from openpyxl import Workbook
 
+from ltc.core.spreadsheets import append_xlsx_row, csv_cell
+
 from .params import FigureRequest
 from .tables import FIGURES, TABLES_BY_NAME, Table
 
@@ -41,15 +43,15 @@ def export(figure: FigureRequest, name: str, fmt: str) -> HttpResponse:
         buffer.write("\ufeff")  # so that Excel reads UTF-8 (Chinese names) correctly
         writer = csv.writer(buffer)
         writer.writerow(header)
-        writer.writerows(["" if cell is None else cell for cell in row] for row in rows)
+        writer.writerows([csv_cell(cell) for cell in row] for row in rows)
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     else:
         book = Workbook()
         sheet = book.active
         sheet.title = name[:31]
-        sheet.append(header)
+        append_xlsx_row(sheet, header)
         for row in rows:
-            sheet.append(row)
+            append_xlsx_row(sheet, row)
         for index, column in enumerate(table.columns, start=1):
             if column.kind == "money":
                 for cell in sheet.iter_cols(min_col=index, max_col=index, min_row=2):

@@ -12,7 +12,15 @@ from django.conf import settings
 
 REPLICA = "replica"
 replica_reads: ContextVar[bool] = ContextVar("ltc_replica_reads", default=False)
-PRIMARY_ONLY_APPS = {"sessions", "authtoken", "axes", "integrations", "idempotency", "ops"}
+PRIMARY_ONLY_APPS = {
+    "sessions",
+    "authtoken",
+    "axes",
+    "security",
+    "integrations",
+    "idempotency",
+    "ops",
+}
 
 
 class ReplicaRouter:

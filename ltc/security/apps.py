@@ -6,3 +6,6 @@ class SecurityConfig(AppConfig):
     name = "ltc.security"
     label = "security"
     verbose_name = _("Security")
+
+    def ready(self):
+        from . import checks, schema, signals  # noqa: F401 - checks, OpenAPI scheme, receivers

@@ -2,24 +2,24 @@
 Permissions-Policy. (X-Content-Type-Options, X-Frame-Options, Referrer-Policy and
 Cross-Origin-Opener-Policy come from Django's SecurityMiddleware and XFrameOptionsMiddleware.)
 
-Every script, style sheet and image is served from our own origin (htmx and the board script
-are vendored), so nothing may load from anywhere else. Scripts keep 'unsafe-inline' because the
-templates confirm destructive actions with ``onsubmit="return confirm(...)"`` handlers whose text
-is translated (so no fixed hash can allow them) and the API docs page boots Swagger UI inline;
-the other directives still stop remote scripts, plugins, framing, foreign form targets and
-<base> hijacking.
+Every script, style sheet and image is served from our own origin (htmx, ECharts and our
+scripts are vendored), so nothing may load from anywhere else, and no page runs an inline script
+or handler: confirmations, the language switch and printing are ``data-`` attributes that
+``static/js/ltc.js`` acts on. An injected ``<script>`` or ``onerror=`` therefore never runs. The
+API docs page alone (ltc/security/docs.py) sets its own policy, since Swagger UI boots inline.
 """
 
 from django.conf import settings
 
 
+def policy_header(policy: dict[str, list[str]]) -> str:
+    return "; ".join(f"{directive} {' '.join(sources)}" for directive, sources in policy.items())
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
-        self.policy = "; ".join(
-            f"{directive} {' '.join(sources)}"
-            for directive, sources in settings.LTC_CONTENT_SECURITY_POLICY.items()
-        )
+        self.policy = policy_header(settings.LTC_CONTENT_SECURITY_POLICY)
 
     def __call__(self, request):
         response = self.get_response(request)

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ltc.activity.models import ActivityKind
+from ltc.core.dates import long_ahead_business_date
 from ltc.core.money import Currency
 from ltc.customers.models import Contact, Customer
 from ltc.org.models import User
@@ -182,7 +183,7 @@ class OpportunitySerializer(serializers.ModelSerializer):
 class ConvertLeadSerializer(serializers.Serializer):
     opportunity_name = serializers.CharField(max_length=200)
     amount = serializers.DecimalField(**AMOUNT)
-    expected_close_date = serializers.DateField()
+    expected_close_date = serializers.DateField(validators=[long_ahead_business_date])
     customer = serializers.PrimaryKeyRelatedField(
         queryset=Customer.objects.none(), required=False, allow_null=True
     )

@@ -1,7 +1,13 @@
 /* Draws the dashboard charts with ECharts from the JSON each chart carries (json_script), and
-   opens the records behind a bar when it is clicked. No data is computed here. */
+   opens the records behind a bar when it is clicked. No data is computed here.
+   ECharts renders a tooltip formatter's answer as HTML: every value from the data (category
+   and series names are what users typed: customers, products, teams) goes through text(). */
 (function () {
   "use strict";
+  var ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+  function text(value) {
+    return String(value === null || value === undefined ? "" : value).replace(/[&<>"']/g, function (c) { return ENTITIES[c]; });
+  }
   function percent(value) { return value === null ? "—" : Math.round(value * 1000) / 10 + "%"; }
   function amount(value) { return value === null ? "—" : Number(value).toLocaleString(); }
 
@@ -17,10 +23,11 @@
         trigger: "axis",
         valueFormatter: undefined,
         formatter: function (items) {
-          var lines = [items.length ? items[0].axisValueLabel : ""];
+          var lines = [items.length ? text(items[0].axisValueLabel) : ""];
           items.forEach(function (item) {
             var s = spec.series[item.seriesIndex];
-            lines.push(item.marker + s.name + ": " + (s.percent ? percent(item.value) : amount(item.value)));
+            // item.marker is ECharts' own coloured dot; everything else is text.
+            lines.push(item.marker + text(s.name) + ": " + text(s.percent ? percent(item.value) : amount(item.value)));
           });
           return lines.join("<br>");
         }

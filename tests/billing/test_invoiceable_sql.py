@@ -80,8 +80,10 @@ def _terms(contract: Contract, share: str, split: bool) -> list[PaymentTerm]:
 
 
 def _write(org, contract: Contract, spec: dict, number: int) -> None:
-    Contract.objects.filter(pk=contract.pk).update(amount=spec["amount"], state=spec["state"])
+    # Milestones are replaced only while the contract is a draft (ltc/core/deletion.py).
+    Contract.objects.filter(pk=contract.pk).update(state="draft")
     contract.terms.all().delete()
+    Contract.objects.filter(pk=contract.pk).update(amount=spec["amount"], state=spec["state"])
     PaymentTerm.objects.bulk_create(_terms(contract, spec["share"], spec["split"]))
 
     def invoices(rows, order=None):

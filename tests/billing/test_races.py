@@ -5,12 +5,12 @@ one Idempotency-Key or one bank reference is recorded once."""
 from decimal import Decimal
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from billing import invoiceable, services
 from billing.models import Invoice, Payment
 from ltc.core.errors import TransitionRefused
+from ltc.security.tokens import issue_user_token
 
 from ..leads.test_claim_race import run_at_once
 from .steps import (
@@ -114,9 +114,15 @@ def test_concurrent_allocations_of_credit_never_over_allocate(postgres, org, con
     assert fresh(owed).paid_amount == D("600")
 
 
+_keys: dict[int, str] = {}
+
+
 def _client(user) -> APIClient:
+    """One token per user, issued on the first call (a second issue would revoke the first)."""
+    if user.pk not in _keys:
+        _keys[user.pk] = issue_user_token(user=user, name="races")[1]
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {_keys[user.pk]}")
     return client
 
 
@@ -130,6 +136,7 @@ def test_a_payment_posted_at_once_with_one_key_is_recorded_once(postgres, org, c
         "allocations": [{"invoice": owed.pk, "amount": "300"}],
     }
     token_user = org.integration
+    _keys.pop(token_user.pk, None)  # a fresh database: a fresh token
     _client(token_user)
 
     def post(_index):

@@ -4,7 +4,6 @@ import threading
 
 import pytest
 from django.db import connections
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from leads import services
@@ -12,6 +11,7 @@ from leads.models import Lead
 from ltc.activity.models import TransitionLog
 from ltc.core.errors import TransitionRefused
 from ltc.org.models import Role
+from ltc.security.tokens import issue_user_token
 
 from ..factories import LeadFactory, UserFactory
 
@@ -88,7 +88,7 @@ def test_simultaneous_claims_on_postgres_have_exactly_one_winner(postgres, racin
 
 def claim_through_the_api(racing_reps):
     lead = LeadFactory(pool=racing_reps[0].team.parent.pool)
-    tokens = {rep.pk: Token.objects.create(user=rep).key for rep in racing_reps}
+    tokens = {rep.pk: issue_user_token(user=rep)[1] for rep in racing_reps}
 
     def claim(rep):
         client = APIClient()

@@ -37,3 +37,19 @@ def test_pages_load_scripts_only_from_our_own_static_files(browser_as):
     sources = re.findall(r'<script[^>]*src="([^"]+)"', html)
     assert sources, "the board loads htmx and its own script"
     assert all(src.startswith("/static/") for src in sources), sources
+
+
+@pytest.mark.parametrize("url", ["/api/schema/", "/api/docs/"])
+def test_the_api_schema_and_docs_need_a_login_in_production(client, org, url, settings):
+    settings.DEBUG = False
+    response = client.get(url)
+    assert response.status_code in (302, 401, 403), response.status_code
+    if url == "/api/docs/":
+        assert response["Location"].startswith(reverse("login"))
+    client.force_login(org.rep1)
+    assert client.get(url).status_code == 200
+
+
+def test_the_api_schema_is_open_while_debugging(client, org, settings):
+    settings.DEBUG = True
+    assert client.get("/api/schema/").status_code == 200

@@ -234,7 +234,7 @@ def test_the_manager_corrects_an_acceptance_with_a_reason(browser_as, org, contr
     assert url not in fr_page.content.decode()
     client = browser_as("manager")
     page = client.get(reverse("delivery:order_detail", args=[order.pk])).content.decode()
-    assert url in page and "confirm(" in page
+    assert url in page and "data-confirm=" in page
     refused = client.post(url, {"reason": ""}, follow=True, **EN)
     assert "Why is the acceptance corrected?" in _messages(refused)
     response = client.post(url, {"reason": "Certificate signed by the wrong site"}, follow=True)

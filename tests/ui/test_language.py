@@ -58,15 +58,15 @@ def test_a_new_browser_gets_the_users_saved_language(org, client):
 
 
 def test_an_api_call_with_a_token_gets_no_language_cookie_and_follows_accept_language(org, client):
-    from rest_framework.authtoken.models import Token
+    from ltc.security.tokens import issue_user_token
 
     org.rep1.language = "en"
     org.rep1.save(update_fields=["language"])
     client.force_login(org.rep1)  # a session too: the token still makes it an API call
-    token = Token.objects.create(user=org.rep1)
+    _token, key = issue_user_token(user=org.rep1)
     response = client.get(
         "/api/v1/leads/does-not-exist/",
-        HTTP_AUTHORIZATION=f"Token {token.key}",
+        HTTP_AUTHORIZATION=f"Token {key}",
         HTTP_ACCEPT_LANGUAGE="zh-hans",
     )
     assert response.status_code == 404

@@ -486,7 +486,7 @@ def test_losing_and_abandoning_through_the_form(browser_as, deal, org):
 def test_the_lose_form_asks_for_confirmation(browser_as, deal):
     page = browser_as("rep1").get(reverse("opportunities:detail", args=[deal.pk])).content.decode()
     form_start = page.index(reverse("opportunities:lose", args=[deal.pk]))
-    assert "confirm(" in page[form_start : form_start + 300]
+    assert "data-confirm=" in page[form_start : form_start + 300]
 
 
 def test_only_a_manager_raises_the_grade(browser_as, deal):

@@ -61,7 +61,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Wrote {out} and {md}.")
 
     def throughput(self, bench, bench_dir, seconds, connections) -> dict | None:
-        from rest_framework.authtoken.models import Token
+        from ltc.security.tokens import issue_user_token
 
         if connection.vendor != "postgresql":
             self.stderr.write("throughput: skipped (gunicorn workers need PostgreSQL)")
@@ -69,22 +69,20 @@ class Command(BaseCommand):
         if load.load_tool() is None:
             self.stderr.write("throughput: skipped, no wrk or ab (apt-get install wrk)")
             return None
-        token, _created = Token.objects.get_or_create(user=bench.rep)
+        _token, key = issue_user_token(user=bench.rep, name="bench")
         self.stderr.write(f"throughput: gunicorn, 2 workers, {connections} clients, {seconds} s")
         with load.Server(workers=2, log_dir=bench_dir) as server:
             # A short warm-up fills each worker's caches and connection pool.
-            load.hammer(
-                server.url("/api/v1/leads/"), token=token.key, seconds=2, connections=connections
-            )
+            load.hammer(server.url("/api/v1/leads/"), token=key, seconds=2, connections=connections)
             api = load.hammer(
                 server.url("/api/v1/leads/"),
-                token=token.key,
+                token=key,
                 seconds=seconds,
                 connections=connections,
             )
             floor = load.hammer(
                 server.url("/bench-floor/leads/"),
-                token=token.key,
+                token=key,
                 seconds=seconds,
                 connections=connections,
             )
