@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "ltc.audit",
     "leads",
     "opportunities",
+    "products",
     "contracts",
     "delivery",
     "billing",
