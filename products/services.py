@@ -57,12 +57,15 @@ def _upsert(model, *, external_id: str, create: Callable, update: Callable):
     try:
         with transaction.atomic():
             return create(external_id), True
-    except IntegrityError:
-        # A concurrent call inserted it first (the constraint waited for its commit).
+    except (IntegrityError, ValidationError) as error:
+        # A concurrent call inserted it first: the constraint waited for its commit, or the
+        # model's unique check already saw its code. Then this call updates that row.
         existing = model.objects.filter(external_id=external_id).first()
-        if existing is None:
-            raise InvalidInput(_("Another record already uses this code or name."), "code")
-        return update(existing), False
+        if existing is not None:
+            return update(existing), False
+        if isinstance(error, ValidationError):
+            raise
+        raise InvalidInput(_("Another record already uses this code or name."), "code")
 
 
 def upsert_product(*, external_id: str, by, **fields) -> tuple[Product, bool]:
