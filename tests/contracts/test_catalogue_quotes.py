@@ -203,3 +203,33 @@ def test_a_quote_margin_under_the_floor_escalates_the_contract_review_even_when_
     assert services.is_escalated(contract)
     contract = submit(contract, org)
     assert contract.review.details["escalated"] is True
+
+
+def test_the_api_quotes_products_and_refuses_an_expired_book(org, deal, api):
+    rep1 = api("rep1")
+    body = {
+        "opportunity": deal.pk,
+        "valid_until": str(VALID_UNTIL),
+        "price_book": standard_book().pk,
+        "lines": [
+            {"product": product_id("LIC"), "quantity": "1", "unit_price": "850"},
+            {"description": "Survey", "quantity": "1", "unit_price": "10"},
+        ],
+    }
+    created = rep1.post("/api/v1/quotes/", body, format="json")
+    assert created.status_code == 201, created.content
+    lic, survey = created.json()["lines"]
+    assert (lic["list_price"], lic["discount_off_list"], lic["product"]) == (
+        "1000.00",
+        "15.00",
+        product_id("LIC"),
+    )
+    assert survey["product"] is None and created.json()["needs_approval"] is True
+    sent = rep1.post(f"/api/v1/quotes/{created.json()['id']}/send/", {}, format="json")
+    assert sent.status_code == 409
+
+    expired = PriceBook.objects.create(
+        name="Gone", currency="CNY", valid_from=TODAY - timedelta(90), valid_to=TODAY - timedelta(1)
+    )
+    refused = rep1.post("/api/v1/quotes/", {**body, "price_book": expired.pk}, format="json")
+    assert refused.status_code == 400 and "price_book" in refused.json()
