@@ -320,6 +320,7 @@ class ContractSerializer(serializers.ModelSerializer):
             "cost_by",
             "cost_at",
             "margin_percent",
+            "quote_margin_percent",
             "schedule",
             "cost_risk",
             "is_risky",
