@@ -11,3 +11,14 @@ class CostPriceForm(forms.Form):
     amount = forms.DecimalField(
         label=_("unit cost"), max_digits=16, decimal_places=2, min_value=Decimal("0")
     )
+
+
+class CatalogueImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV or Excel file"),
+        help_text=_(
+            "Columns: code, name_zh_hans, name_en, family (its code), unit, type (equipment, "
+            "software, service, installation), active, price_book (its name), list_price, cost, "
+            "cost_currency. A known code updates its product. Chinese headers are accepted too."
+        ),
+    )

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -7,11 +8,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ltc.core.errors import DomainError
+from ltc.core.views import flash_refusal
 
-from . import selectors, services
-from .forms import CostPriceForm
+from . import importing, selectors, services
+from .forms import CatalogueImportForm, CostPriceForm
 from .models import PriceBook, Product, ProductFamily
-from .querysets import may_edit_costs, may_read_costs
+from .querysets import may_edit_catalogue, may_edit_costs, may_read_costs
 
 
 @login_required
@@ -28,6 +30,7 @@ def product_list(request):
             "q": query,
             "family": family,
             "families": ProductFamily.objects.visible_to(request.user).filter(active=True),
+            "can_import": may_edit_catalogue(request.user),
             "title": _("Catalogue"),
         },
     )
@@ -86,4 +89,31 @@ def price_book_detail(request, pk: int):
         request,
         "products/price_book_detail.html",
         {"book": book, "page": page, "title": book.name},
+    )
+
+
+@login_required
+def import_catalogue(request):
+    """Products, list prices and costs from a CSV or Excel file, with a report of every row."""
+    if not may_edit_catalogue(request.user):
+        raise PermissionDenied
+    form = CatalogueImportForm(request.POST or None, request.FILES or None)
+    results = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            records = importing.parse_upload(form.cleaned_data["file"])
+            results = importing.import_rows(records=records, by=request.user)
+        except DomainError as exc:
+            flash_refusal(request, exc)
+        else:
+            imported = sum(1 for r in results if r.ok)
+            messages.success(
+                request,
+                _("%(imported)s rows imported, %(refused)s rows refused.")
+                % {"imported": imported, "refused": len(results) - imported},
+            )
+    return render(
+        request,
+        "products/import.html",
+        {"form": form, "results": results, "title": _("Import the catalogue")},
     )
