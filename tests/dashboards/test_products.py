@@ -39,7 +39,8 @@ def frozen():
 @pytest.fixture
 def sold(org, frozen):
     """rep1's deal quoted 2 servers at list (2,000) and a licence 20% off (800), approved, sent;
-    the contract of 2,800 signed from it; a unit of 2,000 delivering the servers accepted."""
+    the contract of 2,800 signed from it; an order of one unit of 2,000 delivering the servers,
+    accepted (800 is left to order)."""
     deal = signing_deal(org.rep1, solution=org.solution, delivery=org.delivery)
     quote = commercial.create_quote(
         opportunity=deal,
@@ -59,11 +60,8 @@ def sold(org, frozen):
         contract=contract,
         by=org.delivery,
         number="PO-1",
-        amount="2800",
-        units=[
-            {"name": "Servers", "amount": "2000", "product": product_id("SRV-1")},
-            {"name": "Licence", "amount": "800"},
-        ],
+        amount="2000",
+        units=[{"name": "Servers", "amount": "2000", "product": product_id("SRV-1")}],
     )
     unit = order.units.get(name="Servers")
     delivery.ship_unit(unit=unit, by=org.delivery)
@@ -152,3 +150,29 @@ def test_the_api_and_the_dashboard_show_the_figures(
     assert "chart-products" in html and "figure=family" in html
     drill = client.get(f"/dashboards/records/?period={TODAY.year}&figure=family&key=")
     assert drill.status_code == 200
+
+
+def test_the_order_form_offers_the_contracts_products_for_its_units(org, sold, browser_as):
+    client = browser_as("delivery")
+    url = f"/delivery/orders/new/{sold.pk}/"
+    form = client.get(url).context["formset"].forms[0]
+    offered = {value for value, _label in form.fields["product"].choices if value}
+    assert offered == {product_id("SRV-1"), product_id("LIC")}
+    data = {
+        "number": "PO-9",
+        "amount": "1",
+        "order_date": str(TODAY),
+        "units-TOTAL_FORMS": "1",
+        "units-INITIAL_FORMS": "0",
+        "units-MIN_NUM_FORMS": "0",
+        "units-MAX_NUM_FORMS": "500",
+        "units-0-name": "Licence key",
+        "units-0-kind": "shipment",
+        "units-0-amount": "1",
+        "units-0-product": str(product_id("LIC")),
+    }
+    assert client.post(url, data).status_code == 302
+    unit = sold.orders.get(number="PO-9").units.get()
+    assert unit.product_id == product_id("LIC")
+    page = client.get(f"/delivery/orders/{unit.order_id}/").content.decode()
+    assert "LIC" in page
