@@ -84,7 +84,8 @@ class CostPriceAdmin(NoDelete, admin.ModelAdmin):
     list_filter = ("currency",)
     search_fields = ("product__code", "product__name_en", "product__name_zh_hans")
     list_select_related = ("product", "product__family", "updated_by")
-    autocomplete_fields = ("product",)
+    # A plain select: the autocomplete widget looks up whatever ?product= carries (a 500 on
+    # anything but an id).
     fields = ("product", "currency", "amount")
 
     def has_view_permission(self, request, obj=None):

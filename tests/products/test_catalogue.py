@@ -151,3 +151,15 @@ def test_the_admin_saves_a_cost_price_through_the_service(browser_as, org, catal
     assert response.status_code == 302
     cost = CostPrice.objects.get(product=catalogue.chiller, currency="EUR")
     assert cost.updated_by == org.admin
+
+
+def test_the_cost_price_admin_answers_hostile_input_without_an_error(browser_as, catalogue):
+    client = browser_as("admin")
+    assert client.get("/admin/products/costprice/add/?product=0001-01-01").status_code == 200
+    body = "product=%ED%A0%80xx&currency=%ED%A0%80xx&amount=%ED%A0%80xx&_addanother=x"
+    response = client.post(
+        "/admin/products/costprice/add/",
+        data=body,
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code < 500
