@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from ltc.core.dates import business_date, long_ahead_business_date
 from ltc.core.money import Currency
 from opportunities.forms import DATE, TEXT
+from products.models import PriceBook, Product
 
 from . import fields as commercial_fields
 from .models import Evaluation, Trigger
@@ -25,16 +26,34 @@ MONEY = {"max_digits": 16, "decimal_places": 2}
 class QuoteForm(forms.Form):
     valid_until = forms.DateField(label=_("Valid until"), widget=DATE, validators=[business_date])
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
+    # The books valid today (``pricing.offered_price_books``); the view sets the choices.
+    price_book = forms.ModelChoiceField(
+        label=_("Price book"),
+        queryset=PriceBook.objects.none(),
+        required=False,
+        empty_label=_("— none (free-text lines only) —"),
+    )
     notes = forms.CharField(label=_("Notes"), max_length=5000, required=False, widget=TEXT)
 
 
 class QuoteLineForm(forms.Form):
+    # Searchable: typed into a field that offers the catalogue (a datalist of codes and names).
+    product = forms.ModelChoiceField(
+        label=_("Product"),
+        queryset=Product.objects.filter(active=True),
+        to_field_name="code",
+        required=False,
+        widget=forms.TextInput(attrs={"list": "catalogue-products", "autocomplete": "off"}),
+        error_messages={"invalid_choice": _("No active product has this code.")},
+    )
     product_code = forms.CharField(label=_("Product code"), max_length=60, required=False)
-    description = forms.CharField(label=_("Description"), max_length=300)
+    description = forms.CharField(label=_("Description"), max_length=300, required=False)
     quantity = forms.DecimalField(
         label=_("Quantity"), max_digits=12, decimal_places=2, min_value=Decimal("0.01")
     )
-    unit_price = forms.DecimalField(label=_("Unit price"), min_value=Decimal("0"), **MONEY)
+    unit_price = forms.DecimalField(
+        label=_("Unit price"), min_value=Decimal("0"), required=False, **MONEY
+    )
     discount_percent = forms.DecimalField(
         label=_("Discount (%)"),
         min_value=Decimal("0"),
@@ -42,6 +61,16 @@ class QuoteLineForm(forms.Form):
         required=False,
         **PERCENT,
     )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("product"):
+            # A free-text line says what it is and what it costs the customer.
+            if not data.get("description"):
+                self.add_error("description", _("Describe a line without a product."))
+            if data.get("unit_price") is None and "unit_price" not in self.errors:
+                self.add_error("unit_price", _("Price a line without a product."))
+        return data
 
 
 QuoteLineFormSet = forms.formset_factory(QuoteLineForm, extra=3, can_delete=True, max_num=200)

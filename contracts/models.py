@@ -107,6 +107,17 @@ class Quote(FSMModelMixin, models.Model):
     )
     currency = currency_field()
     valid_until = models.DateField(_("valid until"))
+    # The book its product lines are priced from, valid on ``priced_on`` (when the lines were
+    # last written); free-text lines need no book.
+    price_book = models.ForeignKey(
+        "products.PriceBook",
+        verbose_name=_("price book"),
+        null=True,
+        blank=True,
+        related_name="quotes",
+        on_delete=models.PROTECT,
+    )
+    priced_on = models.DateField(_("priced on"), null=True, blank=True, editable=False)
     notes = models.TextField(_("notes"), blank=True, max_length=5000)
     state = FSMField(
         _("state"), default=QuoteState.DRAFT, choices=QuoteState.choices, protected=True
@@ -115,7 +126,7 @@ class Quote(FSMModelMixin, models.Model):
     discount_total = money_field(verbose_name=_("discount"), default=Decimal("0"), editable=False)
     total = money_field(verbose_name=_("total"), default=Decimal("0"), editable=False)
     max_discount = models.DecimalField(
-        _("largest line discount (%)"),
+        _("largest line discount off list (%)"),
         max_digits=5,
         decimal_places=2,
         default=Decimal("0"),
@@ -168,6 +179,13 @@ class Quote(FSMModelMixin, models.Model):
     def margin_percent(self) -> Decimal | None:
         """(total − cost) / total, once every line has its unit cost; None while unknown."""
         return margin_of(self.total, self.cost_total)
+
+    @property
+    def discount_percent(self) -> Decimal:
+        """The whole quote's discount off its list total, in percent."""
+        if self.subtotal <= 0:
+            return Decimal("0.00")
+        return (self.discount_total * HUNDRED / self.subtotal).quantize(Decimal("0.01"))
 
     @transition(
         field=state,
@@ -231,6 +249,27 @@ class Quote(FSMModelMixin, models.Model):
 class QuoteLine(models.Model):
     quote = models.ForeignKey(Quote, related_name="lines", on_delete=models.CASCADE)
     position = models.PositiveSmallIntegerField(_("position"), default=1)
+    # A catalogue line: its list price comes from the quote's price book, its unit cost from
+    # the product's cost price; without a product the line is free text (always approved).
+    product = models.ForeignKey(
+        "products.Product",
+        verbose_name=_("product"),
+        null=True,
+        blank=True,
+        related_name="quote_lines",
+        on_delete=models.PROTECT,
+    )
+    list_price = money_field(verbose_name=_("list price"), null=True, blank=True, editable=False)
+    discount_off_list = models.DecimalField(
+        _("discount off list (%)"),
+        max_digits=7,
+        decimal_places=2,
+        default=Decimal("0"),
+        editable=False,
+    )
+    cost_from_catalogue = models.BooleanField(
+        _("cost from the catalogue"), default=False, editable=False
+    )
     product_code = models.CharField(_("product code"), max_length=60, blank=True)
     description = models.CharField(_("description"), max_length=300)
     quantity = models.DecimalField(
@@ -282,6 +321,19 @@ class QuoteLine(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+    @property
+    def is_free_text(self) -> bool:
+        return self.product_id is None
+
+    @property
+    def net_unit_price(self) -> Decimal:
+        """What one unit sells for after the line's discount (unrounded: the amount is)."""
+        return self.unit_price * (HUNDRED - self.discount_percent) / HUNDRED
+
+    @property
+    def margin_percent(self) -> Decimal | None:
+        return margin_of(self.amount, self.cost_amount)
 
     @property
     def cost_amount(self) -> Decimal | None:
@@ -403,6 +455,17 @@ class Contract(FSMModelMixin, models.Model):
         on_delete=models.PROTECT,
     )
     cost_at = models.DateTimeField(_("cost entered"), null=True, blank=True)
+    # The margin of the quote it was drafted from, kept as it was then: the review escalates on
+    # the lower of this and the contract's own margin, so raising the amount afterwards (or
+    # editing the quote) does not lift a thin deal over the floor.
+    quote_margin_percent = models.DecimalField(
+        _("margin of the quote"),
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        editable=False,
+    )
     schedule = models.TextField(_("schedule"), blank=True, max_length=5000)
     cost_risk = models.TextField(_("cost risk"), blank=True, max_length=5000)
     is_risky = models.BooleanField(_("marked risky"), default=False)

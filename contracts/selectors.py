@@ -46,3 +46,16 @@ def approvals_waiting(user) -> dict[str, QuerySet]:
     )
     changes = changes.exclude(contract__opportunity__owner=user)
     return {"quotes": quotes, "contracts": contracts, "changes": changes}
+
+
+def product_ids_of(contract) -> set[int]:
+    """The catalogue products the contract sells: those of the quote it was drafted from."""
+    from .models import QuoteLine
+
+    if contract.quote_id is None:
+        return set()
+    return set(
+        QuoteLine.objects.filter(quote_id=contract.quote_id, product__isnull=False).values_list(
+            "product_id", flat=True
+        )
+    )

@@ -23,6 +23,7 @@ from opportunities import tracks as deal_tracks
 from opportunities.models import Opportunity, OpportunityState, Review, ReviewKind, ReviewState
 
 from . import fields as commercial_fields
+from . import pricing
 from .models import (
     HUNDRED,
     ChangeRequest,
@@ -68,20 +69,38 @@ def _deal_url(opportunity_id: int) -> str:
 
 
 # Quotes ------------------------------------------------------------------------------------------
-def _clean_lines(lines) -> list[dict]:
+def _clean_lines(
+    lines, *, price_book=None, currency: str = "", day: date | None = None
+) -> list[dict]:
+    """The lines as stored: numbers checked, product lines priced from ``price_book``
+    (``contracts.pricing``: the list price is the book's, never the input's)."""
     if not isinstance(lines, list | tuple) or not lines:
         raise InvalidInput(_("A quote needs at least one line."), "lines")
+    pricing.check_price_book(price_book, currency=currency, day=day or timezone.localdate())
     cleaned = []
-    for index, line in enumerate(lines, start=1):
+    for index, (line, product) in enumerate(
+        zip(lines, pricing.product_ids(lines), strict=True), start=1
+    ):
+        if product == -1:
+            raise InvalidInput(_("Line %(n)s: unknown product.") % {"n": index}, "lines")
         try:
             quantity = Decimal(str(line.get("quantity", "")))
-            unit_price = Decimal(str(line.get("unit_price", "")))
+            given_price = line.get("unit_price")
+            unit_price = (
+                None
+                if product is not None and given_price in (None, "")
+                else Decimal(str(given_price if given_price is not None else ""))
+            )
             discount = Decimal(str(line.get("discount_percent", "0") or "0"))
-            if not (quantity.is_finite() and unit_price.is_finite() and discount.is_finite()):
+            if not (
+                quantity.is_finite()
+                and (unit_price is None or unit_price.is_finite())
+                and discount.is_finite()
+            ):
                 raise InvalidOperation
             # Checked as stored: 0.001 would be saved as a quantity of 0.00.
             quantity = quantity.quantize(Decimal("0.01"))
-            unit_price = quantize(unit_price)
+            unit_price = None if unit_price is None else quantize(unit_price)
             discount = discount.quantize(Decimal("0.01"))
         except (InvalidOperation, AttributeError, TypeError):
             raise InvalidInput(
@@ -89,11 +108,11 @@ def _clean_lines(lines) -> list[dict]:
                 "lines",
             )
         description = str(line.get("description") or line.get("product_code") or "").strip()
-        if not description:
+        if not description and product is None:
             raise InvalidInput(
                 _("Line %(n)s: describe the product or service.") % {"n": index}, "lines"
             )
-        if quantity <= 0 or unit_price < 0 or not (0 <= discount <= 100):
+        if quantity <= 0 or (unit_price or 0) < 0 or not (0 <= discount <= 100):
             raise InvalidInput(
                 _(
                     "Line %(n)s: quantity must be positive, price not negative, discount between 0 and 100%%."
@@ -101,10 +120,10 @@ def _clean_lines(lines) -> list[dict]:
                 % {"n": index},
                 "lines",
             )
-        if quantity * unit_price > Decimal("1e13"):
-            raise InvalidInput(_("Line %(n)s: the amount is too large.") % {"n": index}, "lines")
         row = {
             "position": index,
+            "product": product,
+            "list_price": None,
             "product_code": str(line.get("product_code") or "")[:60],
             "description": description[:300],
             "quantity": quantity,
@@ -115,6 +134,12 @@ def _clean_lines(lines) -> list[dict]:
         if "unit_cost" in line:
             row["unit_cost"] = _check_unit_cost(line["unit_cost"], index, quantity)
         cleaned.append(row)
+    pricing.price_lines(cleaned, price_book=price_book, currency=currency)
+    for row in cleaned:
+        if row["quantity"] * (row["list_price"] or row["unit_price"]) > Decimal("1e13"):
+            raise InvalidInput(
+                _("Line %(n)s: the amount is too large.") % {"n": row["position"]}, "lines"
+            )
     # Each line fits, but together they must fit the quote's total too (a 500 on PostgreSQL).
     if sum(line["quantity"] * line["unit_price"] for line in cleaned) > Decimal("1e13"):
         raise InvalidInput(_("The quote's total is too large."), "lines")
@@ -205,24 +230,56 @@ def _quote_cost(quote: Quote, lines) -> Decimal | None:
     )
 
 
+def _apply_catalogue_costs(lines: list[dict]) -> None:
+    """A product with a cost price in the quote's currency costs that: finance's figure, not
+    one typed on the line (applied after the rights check: nobody typed it)."""
+    for line in lines:
+        cost = line.pop("_catalogue_cost", None)
+        line["cost_from_catalogue"] = cost is not None
+        if cost is not None:
+            line["unit_cost"] = cost
+
+
 def _write_lines(quote: Quote, lines: list[dict]) -> None:
     quote.lines.all().delete()
     rows, subtotal, total, max_discount = [], Decimal("0"), Decimal("0"), Decimal("0")
     for line in lines:
-        list_amount = quantize(line["quantity"] * line["unit_price"])
+        # The list amount is at the book's list price (a typed price for free text).
+        list_amount = quantize(line["quantity"] * (line["list_price"] or line["unit_price"]))
         # Rounded once: quantity × unit price × (1 − discount), not the rounded list amount.
         amount = quantize(
             line["quantity"] * line["unit_price"] * (HUNDRED - line["discount_percent"]) / HUNDRED
         )
-        rows.append(QuoteLine(quote=quote, list_amount=list_amount, amount=amount, **line))
+        off_list = pricing.discount_off_list(
+            list_price=line["list_price"],
+            unit_price=line["unit_price"],
+            discount_percent=line["discount_percent"],
+        )
+        rows.append(
+            QuoteLine(
+                quote=quote,
+                list_amount=list_amount,
+                amount=amount,
+                discount_off_list=off_list,
+                **line,
+            )
+        )
         subtotal += list_amount
         total += amount
-        max_discount = max(max_discount, line["discount_percent"])
+        max_discount = max(max_discount, off_list)
     QuoteLine.objects.bulk_create(rows)
     quote.subtotal, quote.total = subtotal, total
     quote.discount_total = subtotal - total
     quote.max_discount = max_discount
-    quote.needs_approval = max_discount > CommercialPolicy.current().quote_discount_threshold
+    quote.priced_on = timezone.localdate()
+    quote.needs_approval = bool(
+        pricing.approval_reasons(
+            rows,
+            subtotal=subtotal,
+            total=total,
+            threshold=CommercialPolicy.current().quote_discount_threshold,
+        )
+    )
     quote.cost_total = _quote_cost(quote, lines)
 
 
@@ -235,9 +292,10 @@ def create_quote(
     lines,
     currency: str | None = None,
     notes: str = "",
+    price_book=None,
 ) -> Quote:
     """A new quote for the deal; if it already has one, this is its next version and the old one
-    is superseded (it stays readable)."""
+    is superseded (it stays readable). Product lines are priced from ``price_book``."""
     opportunity = Opportunity.objects.select_for_update(of=("self",)).get(pk=opportunity.pk)
     _require(
         deals.works_on(by, opportunity),
@@ -250,7 +308,8 @@ def create_quote(
     if currency and currency not in Currency.values:
         raise InvalidInput(_("Unknown currency."), "currency")
     check_business_date(valid_until, field="valid_until")
-    cleaned = _clean_lines(lines)
+    currency = currency or opportunity.currency
+    cleaned = _clean_lines(lines, price_book=price_book, currency=currency)
     previous = opportunity.quotes.order_by("-version").first()
     version = (previous.version + 1) if previous else 1
     quote = Quote(
@@ -258,7 +317,8 @@ def create_quote(
         number=f"BJ-{opportunity.pk:05d}-{version}",
         version=version,
         previous=previous,
-        currency=currency or opportunity.currency,
+        currency=currency,
+        price_book=price_book,
         valid_until=valid_until,
         notes=notes or "",
         created_by=by,
@@ -270,6 +330,7 @@ def create_quote(
         quote.costs_by, quote.costs_at = by, timezone.now()
     elif previous is not None:
         quote.costs_by, quote.costs_at = previous.costs_by, previous.costs_at
+    _apply_catalogue_costs(cleaned)
     quote.save()
     _write_lines(quote, cleaned)
     quote.save()
@@ -293,10 +354,12 @@ def revise_quote(*, quote: Quote, by, valid_until: date | None = None) -> Quote:
     """A revised quote is a new version, starting from the old one's lines."""
     lines = [
         {
+            "product": line.product_id,
             "product_code": line.product_code,
             "description": line.description,
             "quantity": line.quantity,
-            "unit_price": line.unit_price,
+            # A line sold at list follows the book's price today; a lower price stays.
+            "unit_price": None if line.unit_price == line.list_price else line.unit_price,
             "discount_percent": line.discount_percent,
         }
         for line in quote.lines.all()
@@ -308,7 +371,22 @@ def revise_quote(*, quote: Quote, by, valid_until: date | None = None) -> Quote:
         lines=lines,
         currency=quote.currency,
         notes=quote.notes,
+        price_book=quote.price_book,
     )
+
+
+_KEEP = object()
+
+
+def _line_as_input(line: QuoteLine) -> dict:
+    return {
+        "product": line.product_id,
+        "product_code": line.product_code,
+        "description": line.description,
+        "quantity": line.quantity,
+        "unit_price": line.unit_price,
+        "discount_percent": line.discount_percent,
+    }
 
 
 def _locked_quote(quote: Quote) -> Quote:
@@ -321,7 +399,13 @@ def _locked_quote(quote: Quote) -> Quote:
 
 @transaction.atomic
 def update_quote(
-    *, quote: Quote, by, lines=None, valid_until: date | None = None, notes: str | None = None
+    *,
+    quote: Quote,
+    by,
+    lines=None,
+    valid_until: date | None = None,
+    notes: str | None = None,
+    price_book=_KEEP,
 ) -> Quote:
     quote = _locked_quote(quote)
     _require(
@@ -333,12 +417,18 @@ def update_quote(
             _("Only a draft quote can be edited; revise it to make a new version."),
             [Missing("state", _("The quote is a draft"))],
         )
+    if price_book is not _KEEP:
+        quote.price_book = price_book
+    if lines is None and price_book is not _KEEP:
+        # A new book: the product lines are priced again from it.
+        lines = [_line_as_input(line) for line in quote.lines.all()]
     if lines is not None:
-        cleaned = _clean_lines(lines)
+        cleaned = _clean_lines(lines, price_book=quote.price_book, currency=quote.currency)
         before = _lines_before(quote.lines.all())
         _check_line_rights(quote, by, cleaned, before)
         if _costs_changed(cleaned, before):
             quote.costs_by, quote.costs_at = by, timezone.now()
+        _apply_catalogue_costs(cleaned)
         _write_lines(quote, cleaned)
     if valid_until is not None:
         check_business_date(valid_until, field="valid_until")
@@ -373,6 +463,12 @@ def set_quote_costs(*, quote: Quote, by, costs) -> Quote:
         if line is None:
             raise InvalidInput(
                 _("The quote has no line at position %(n)s.") % {"n": position}, "lines"
+            )
+        if line.cost_from_catalogue:
+            raise InvalidInput(
+                _("Line %(n)s costs what finance set for its product; change it in the catalogue.")
+                % {"n": position},
+                "lines",
             )
         line.unit_cost = _check_unit_cost(entry.get("unit_cost"), position, line.quantity)
         changed.append(line)
@@ -757,6 +853,8 @@ def create_contract(
         # The quote's costs, entered by their owners, come with it.
         contract.cost_amount, contract.cost_source = quote.cost_total, CostSource.QUOTE
         contract.cost_by, contract.cost_at = quote.costs_by, quote.costs_at
+    if quote is not None:
+        contract.quote_margin_percent = quote.margin_percent
     contract.save()
     contract.number = f"HT-{timezone.localdate():%Y}-{contract.pk:05d}"
     contract.save(update_fields=["number"])
@@ -874,15 +972,22 @@ def escalation_reasons(contract: Contract, floor: Decimal | None = None) -> list
                 _("No cost is entered by the SR, finance or a manager: the margin is unknown"),
             )
         )
-    elif contract.margin_percent < floor:
+    elif reviewed_margin(contract) < floor:
         reasons.append(
             Missing(
                 "margin_below_floor",
                 _("The margin of %(margin)s%% is under the floor of %(floor)s%%")
-                % {"margin": contract.margin_percent, "floor": floor},
+                % {"margin": reviewed_margin(contract), "floor": floor},
             )
         )
     return reasons
+
+
+def reviewed_margin(contract: Contract) -> Decimal | None:
+    """The margin the review judges: the contract's own, but never above the margin of the quote
+    it was drafted from (kept when drafted), so an amount raised afterwards does not lift it."""
+    margins = [m for m in (contract.margin_percent, contract.quote_margin_percent) if m is not None]
+    return min(margins) if margins else None
 
 
 def is_escalated(contract: Contract) -> bool:

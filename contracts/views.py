@@ -4,6 +4,7 @@ errors into form errors or flash messages listing every missing item."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django import forms
 from django.conf import settings
@@ -26,9 +27,10 @@ from ltc.customers.models import Customer
 from opportunities import services as deals
 from opportunities.forms import AssessForm, DecideForm
 from opportunities.models import Opportunity, OpportunityState, ReviewState
+from products.models import PriceBook, PriceBookEntry
 
 from . import fields as commercial_fields
-from . import selectors, services
+from . import pricing, selectors, services
 from .filters import ContractFilter
 from .forms import (
     CancelForm,
@@ -110,6 +112,7 @@ QUOTE_RELATED = (
     "opportunity__owner",
     "approved_by",
     "created_by",
+    "price_book",
 )
 
 
@@ -126,10 +129,11 @@ def _quote_url(quote: Quote) -> str:
 def _lines_of(formset) -> list[dict]:
     return [
         {
+            "product": form.cleaned_data.get("product"),
             "product_code": form.cleaned_data.get("product_code") or "",
-            "description": form.cleaned_data["description"],
+            "description": form.cleaned_data.get("description") or "",
             "quantity": form.cleaned_data["quantity"],
-            "unit_price": form.cleaned_data["unit_price"],
+            "unit_price": form.cleaned_data.get("unit_price"),
             "discount_percent": form.cleaned_data.get("discount_percent") or 0,
         }
         for form in formset.forms
@@ -138,41 +142,61 @@ def _lines_of(formset) -> list[dict]:
 
 
 def _flag_discounts(formset, threshold) -> None:
-    """Mark the rows whose discount needs a manager's approval before the quote is sent."""
+    """Mark the rows whose typed discount needs a manager's approval before the quote is sent
+    (saved, the quote flags every line by ``pricing``: off list, and free text)."""
     for form in formset.forms:
         raw = form["discount_percent"].value()
         try:
-            form.over_threshold = raw not in (None, "") and float(raw) > float(threshold)
-        except (TypeError, ValueError):
+            form.over_threshold = raw not in (None, "") and Decimal(str(raw)) > threshold
+        except (TypeError, ValueError, ArithmeticError):
             form.over_threshold = False
+
+
+def _catalogue_choices(price_book) -> list:
+    """The products the editor offers (the datalist): the book's entries with their list price."""
+    if price_book is None:
+        return []
+    return list(
+        PriceBookEntry.objects.filter(price_book=price_book, product__active=True)
+        .select_related("product")
+        .order_by("product__code")[:2000]
+    )
 
 
 def _quote_editor(request, opportunity: Opportunity, quote: Quote | None):
     threshold = CommercialPolicy.current().quote_discount_threshold
     if quote is None:
+        offered = pricing.offered_price_books(
+            currency=opportunity.currency, day=timezone.localdate()
+        )
         initial = {
             "valid_until": timezone.localdate() + timedelta(days=QUOTE_VALIDITY_DAYS),
             "currency": opportunity.currency,
+            "price_book": offered.first(),
         }
         lines_initial = []
     else:
         initial = {
             "valid_until": quote.valid_until,
             "currency": quote.currency,
+            "price_book": quote.price_book_id,
             "notes": quote.notes,
         }
         lines_initial = [
             {
-                "product_code": line.product_code,
+                "product": line.product.code if line.product_id else None,
+                "product_code": "" if line.product_id else line.product_code,
                 "description": line.description,
                 "quantity": line.quantity,
                 "unit_price": line.unit_price,
                 "discount_percent": line.discount_percent,
             }
-            for line in quote.lines.all()
+            for line in quote.lines.select_related("product")
         ]
     data = request.POST if request.method == "POST" else None
     form = QuoteForm(data, initial=initial)
+    # Only books valid today are offered (and accepted); the service checks again.
+    form.fields["price_book"].queryset = PriceBook.objects.valid_on(timezone.localdate())
     # Bound, the rows are what was posted: an untouched default row still counts.
     formset = QuoteLineFormSet(data, initial=None if data else lines_initial, prefix="lines")
     if quote is not None:
@@ -187,6 +211,7 @@ def _quote_editor(request, opportunity: Opportunity, quote: Quote | None):
                     valid_until=form.cleaned_data["valid_until"],
                     currency=form.cleaned_data["currency"],
                     notes=form.cleaned_data["notes"],
+                    price_book=form.cleaned_data["price_book"],
                     lines=lines,
                 )
             else:
@@ -195,6 +220,7 @@ def _quote_editor(request, opportunity: Opportunity, quote: Quote | None):
                     by=request.user,
                     valid_until=form.cleaned_data["valid_until"],
                     notes=form.cleaned_data["notes"],
+                    price_book=form.cleaned_data["price_book"],
                     lines=lines,
                 )
         except DomainError as exc:
@@ -219,6 +245,11 @@ def _quote_editor(request, opportunity: Opportunity, quote: Quote | None):
                 )
             return redirect(_quote_url(saved))
     _flag_discounts(formset, threshold)
+    chosen_book = form.cleaned_data.get("price_book") if form.is_bound and form.is_valid() else None
+    if chosen_book is None and not form.is_bound:
+        chosen_book = initial.get("price_book")
+        if isinstance(chosen_book, int):
+            chosen_book = PriceBook.objects.filter(pk=chosen_book).first()
     title = (
         _("New quote for “%(name)s”") % {"name": opportunity.name}
         if quote is None
@@ -233,6 +264,8 @@ def _quote_editor(request, opportunity: Opportunity, quote: Quote | None):
             "quote": quote,
             "opportunity": opportunity,
             "threshold": threshold,
+            "catalogue": _catalogue_choices(chosen_book),
+            "price_book": chosen_book,
             "title": title,
         },
     )
@@ -256,9 +289,9 @@ def quote_edit(request, pk: int):
 
 
 def _quote_lines(quote: Quote, threshold) -> list:
-    lines = list(quote.lines.all())
+    lines = list(quote.lines.select_related("product"))
     for line in lines:
-        line.over_threshold = line.discount_percent > threshold
+        line.over_threshold = pricing.line_needs_approval(line, threshold)
     return lines
 
 
@@ -294,6 +327,11 @@ def quote_detail(request, pk: int):
         "uncosted": sum(1 for line in lines if line.unit_cost is None),
         "costs_form": QuoteCostsForm(lines=lines, auto_id="costs-%s") if may_cost else None,
         "threshold": threshold,
+        "approval_reasons": pricing.approval_reasons(
+            lines, subtotal=quote.subtotal, total=quote.total, threshold=threshold
+        )
+        if state in (QuoteState.DRAFT, QuoteState.PENDING_APPROVAL)
+        else [],
         "versions": versions,
         "latest": latest,
         "is_latest": latest.pk == quote.pk,

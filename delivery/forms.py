@@ -25,6 +25,16 @@ class UnitForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=UnitKind.choices, initial=UnitKind.SITE)
     amount = forms.DecimalField(label=_("Amount"), min_value=Decimal("0.01"), **MONEY)
+    # One of the products of the contract's quote (the view offers them), or none.
+    product = forms.TypedChoiceField(
+        label=_("Product"), coerce=int, required=False, empty_value=None, choices=[]
+    )
+
+    def __init__(self, *args, products=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].choices = [("", "—")] + [
+            (p.pk, f"{p.code} {p.name}") for p in products
+        ]
 
 
 UnitFormSet = forms.formset_factory(UnitForm, extra=3, can_delete=True, max_num=500)

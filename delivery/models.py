@@ -126,6 +126,16 @@ class DeliveryUnit(FSMModelMixin, models.Model):
         _("kind"), max_length=20, choices=UnitKind.choices, default=UnitKind.SHIPMENT
     )
     amount = money_field(verbose_name=_("amount"), validators=[MinValueValidator(Decimal("0.01"))])
+    # What the unit delivers, one of the products of the contract's quote (optional): revenue
+    # and delivery are then reported by product family.
+    product = models.ForeignKey(
+        "products.Product",
+        verbose_name=_("product"),
+        null=True,
+        blank=True,
+        related_name="delivery_units",
+        on_delete=models.PROTECT,
+    )
     state = FSMField(
         _("state"),
         default=UnitState.PLANNED,

@@ -6,7 +6,8 @@ acceptance date), and reversed by a manager's recorded correction."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts import services as contract_services
 from contracts.models import ACTIVE_STATES, Contract
+from contracts.selectors import product_ids_of
 from ltc.activity.services import log_transition, log_transitions_bulk
 from ltc.core.dates import check_business_date
 from ltc.core.errors import InvalidInput, Missing, NotAllowed, TransitionRefused
@@ -70,7 +72,9 @@ def _money(value, field: str) -> Decimal:
     return quantize(amount)
 
 
-def _clean_units(units, order_amount: Decimal) -> list[dict]:
+def _clean_units(units, order_amount: Decimal, products: Callable[[], set[int]]) -> list[dict]:
+    """The units as stored; a unit's product (optional) must be one of the contract's
+    (``products``, read only when a unit names one)."""
     if not isinstance(units, list | tuple) or not units:
         raise InvalidInput(_("An order needs its delivery units."), "units")
     cleaned = []
@@ -82,11 +86,23 @@ def _clean_units(units, order_amount: Decimal) -> list[dict]:
             raise InvalidInput(
                 _("Unit %(n)s: the kind is site, cluster or shipment.") % {"n": index}, "units"
             )
+        product = unit.get("product")
+        if product not in (None, ""):
+            product = getattr(product, "pk", product)
+            if not isinstance(product, int) or isinstance(product, bool):
+                raise InvalidInput(_("Unit %(n)s: unknown product.") % {"n": index}, "units")
+            if product not in products():
+                raise InvalidInput(
+                    _("Unit %(n)s: the product is not one the contract's quote sells.")
+                    % {"n": index},
+                    "units",
+                )
         cleaned.append(
             {
                 "name": str(unit["name"]).strip()[:200],
                 "kind": kind,
                 "amount": _money(unit.get("amount"), "units"),
+                "product_id": product or None,
             }
         )
     total = sum(u["amount"] for u in cleaned)
@@ -132,7 +148,7 @@ def create_order(
         # Truncating would let two different (or the same) long numbers collide in the database.
         raise InvalidInput(_("The PO number is at most 60 characters."), "number")
     amount = _money(amount, "amount")
-    cleaned = _clean_units(units, amount)
+    cleaned = _clean_units(units, amount, functools.cache(lambda: product_ids_of(contract)))
     missing = []
     if contract.state not in ACTIVE_STATES:
         missing.append(Missing("contract_signed", _("The contract is signed or executing")))

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from contracts.models import ACTIVE_STATES, Contract
+from contracts.selectors import product_ids_of
 from ltc.activity.models import TransitionLog
 from ltc.activity.services import transitions_of
 from ltc.core.errors import DomainError, InvalidInput
@@ -28,6 +29,7 @@ from ltc.core.views import run_post
 from ltc.org.models import Role
 from ltc.org.scoping import managed_team_ids, managed_users
 from opportunities import services as deals
+from products.models import Product
 
 from . import services
 from .filters import OrderFilter
@@ -153,6 +155,7 @@ def _units_of(formset) -> list[dict]:
             "name": form.cleaned_data["name"],
             "kind": form.cleaned_data["kind"],
             "amount": form.cleaned_data["amount"],
+            "product": form.cleaned_data.get("product"),
         }
         for form in formset.forms
         if form.cleaned_data and not form.cleaned_data.get("DELETE")
@@ -174,7 +177,10 @@ def order_create(request, contract_pk: int):
             "amount": remaining if remaining > 0 else None,
         },
     )
-    formset = UnitFormSet(data, prefix="units")
+    products = list(
+        Product.objects.filter(pk__in=product_ids_of(contract)).order_by("code")
+    )  # what the contract's quote sells: a unit may name one
+    formset = UnitFormSet(data, prefix="units", form_kwargs={"products": products})
     units_error, refusal = "", None
     if data is not None and form.is_valid() and formset.is_valid():
         try:
@@ -240,7 +246,7 @@ def order_detail(request, pk: int):
     user = request.user
     order = get_object_or_404(Order.objects.visible_to(user).select_related(*ORDER_RELATED), pk=pk)
     contract = order.contract
-    units = list(order.units.select_related("accepted_by").order_by("id"))
+    units = list(order.units.select_related("accepted_by", "product").order_by("id"))
     can_deliver = services.delivers(user, contract)
     totals = {state: sum(u.amount for u in units if u.state == state) for state in UnitState}
     return render(

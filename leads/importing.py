@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
 from ltc.core.errors import DomainError
+from ltc.core.uploads import MAX_BYTES, UploadRefused, read_rows, records_of
 
 MAX_ROWS = 5000
-MAX_BYTES = 5 * 1024 * 1024
+__all__ = ["MAX_BYTES", "MAX_ROWS", "ImportRefused", "import_rows", "parse_upload"]
 
 HEADER_ALIASES = {
     "title": "title",
@@ -47,8 +46,8 @@ HEADER_ALIASES = {
 }
 
 
-class ImportRefused(DomainError):
-    status_code = 400
+# A file refused as a whole; the name the lead import has always used.
+ImportRefused = UploadRefused
 
 
 @dataclass
@@ -63,93 +62,10 @@ class RowResult:
 
 def parse_upload(upload) -> list[dict]:
     """Rows of a CSV (UTF-8 or GB18030) or .xlsx upload as dicts keyed by our field names."""
-    if upload.size > MAX_BYTES:
-        raise ImportRefused(_("The file is larger than 5 MB."))
-    name = (upload.name or "").lower()
-    raw = upload.read()
-    if name.endswith((".xlsx", ".xlsm")):
-        rows = _xlsx_rows(raw)
-    elif name.endswith((".csv", ".txt")):
-        rows = _csv_rows(raw)
-    else:
-        raise ImportRefused(_("Upload a .csv or .xlsx file."))
-    if not rows:
-        raise ImportRefused(_("The file has no header row."))
-    header = [
-        HEADER_ALIASES.get(
-            str(h or "").strip().lower(), HEADER_ALIASES.get(str(h or "").strip(), "")
-        )
-        for h in rows[0]
-    ]
+    header, records = records_of(read_rows(upload, max_rows=MAX_ROWS), HEADER_ALIASES)
     if "title" not in header or "company_name" not in header:
         raise ImportRefused(_("The header must name at least the title and company_name columns."))
-    body = rows[1:]
-    if len(body) > MAX_ROWS:
-        raise ImportRefused(_("At most %(max)s rows per file.") % {"max": MAX_ROWS})
-    records = []
-    for values in body:
-        if not any(str(v or "").strip() for v in values):
-            records.append(None)
-            continue
-        records.append(
-            {
-                key: ("" if v is None else str(v).strip())
-                for key, v in zip(header, values, strict=False)
-                if key
-            }
-        )
     return records
-
-
-def _csv_rows(raw: bytes) -> list[list]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ImportRefused(_("The file is neither UTF-8 nor GB18030 text."))
-    try:
-        return list(csv.reader(io.StringIO(text)))
-    except csv.Error as exc:
-        raise ImportRefused(_("The CSV file cannot be read: %(error)s") % {"error": exc})
-
-
-def _xlsx_rows(raw: bytes) -> list[list]:
-    """The first sheet's rows. openpyxl parses with defusedxml when it is installed (it is: a
-    system check of ltc.security insists), so a file declaring XML entities (an entity bomb, an
-    external entity reading a server file) is refused, never expanded."""
-    from defusedxml import DefusedXmlException
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        rows = []
-        for index, row in enumerate(sheet.iter_rows(values_only=True)):
-            if index > MAX_ROWS + 1:
-                raise ImportRefused(_("At most %(max)s rows per file.") % {"max": MAX_ROWS})
-            rows.append(list(row))
-    except ImportRefused:
-        raise
-    except Exception as exc:
-        if _caused_by(exc, DefusedXmlException):
-            raise ImportRefused(
-                _("The Excel file declares XML entities, which an upload may not contain.")
-            )
-        raise ImportRefused(_("The Excel file cannot be read."))
-    return rows
-
-
-def _caused_by(exc: BaseException, kind: type) -> bool:
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        if isinstance(exc, kind):
-            return True
-        seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
-    return False
 
 
 def import_rows(*, records: list[dict | None], by) -> list[RowResult]:

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "ltc.attachments",
     "leads",
     "opportunities",
+    "products",
     "contracts",
     "delivery",
     "billing",

@@ -47,6 +47,7 @@ urlpatterns = [
     path("search/", include("ltc.search.urls")),
     path("leads/", include("leads.urls")),
     path("opportunities/", include("opportunities.urls")),
+    path("products/", include("products.urls")),
     path("contracts/", include("contracts.urls")),
     path("delivery/", include("delivery.urls")),
     path("dashboards/", include("ltc.dashboards.urls")),

@@ -32,6 +32,7 @@ def _counts() -> dict[str, int]:
             "activity",
             "leads",
             "opportunities",
+            "products",
             "contracts",
             "delivery",
             "billing",
@@ -153,3 +154,18 @@ def test_the_demo_has_a_deal_won_at_another_value_than_its_estimate():
     for deal in won:
         contract = Contract.objects.get(opportunity=deal, state__in=ACTIVE_STATES)
         assert (deal.amount, deal.currency) == (contract.amount, contract.currency)
+
+
+def test_the_demo_quotes_are_built_from_the_catalogue():
+    from contracts.models import Contract, Quote, QuoteLine, QuoteState
+    from products.models import PriceBook, Product
+
+    _seed()
+    assert Product.objects.filter(family__code="CHL").count() >= 2
+    assert set(PriceBook.objects.values_list("is_standard", flat=True)) == {True, False}
+    assert not QuoteLine.objects.filter(product__isnull=True).exists()
+    framework = Contract.objects.get(opportunity__name="恒拓重工 备件年度框架")
+    assert framework.amount == 449600 and framework.margin_percent == 22
+    plant = Quote.objects.get(opportunity__name="博远信息 数据中心扩容")
+    assert plant.state == QuoteState.PENDING_APPROVAL and plant.max_discount > 10
+    assert plant.margin_percent is not None

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from ltc.core.dates import business_date, long_ahead_business_date
 from ltc.core.money import Currency
 from opportunities.models import Opportunity, Review
+from products.models import PriceBook, Product
 
 from .. import fields as commercial_fields
 from .. import services
@@ -71,6 +72,24 @@ class QuoteLineSerializer(serializers.ModelSerializer):
     (position, product code, description) keeps its cost."""
 
     description = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    product = serializers.PrimaryKeyRelatedField(
+        queryset=Product.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="A catalogue product (its list price comes from the quote's price book); "
+        "null or absent: a free-text line, which always needs a manager's approval.",
+    )
+    unit_price = serializers.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        required=False,
+        allow_null=True,
+        help_text="Optional for a product line (default: its list price; lower is a discount).",
+    )
+    margin_percent = serializers.DecimalField(
+        max_digits=7, decimal_places=2, read_only=True, allow_null=True
+    )
     unit_cost = serializers.DecimalField(
         max_digits=16, decimal_places=2, min_value=Decimal("0"), required=False, allow_null=True
     )
@@ -80,17 +99,30 @@ class QuoteLineSerializer(serializers.ModelSerializer):
         model = QuoteLine
         fields = [
             "position",
+            "product",
             "product_code",
             "description",
             "quantity",
+            "list_price",
             "unit_price",
             "discount_percent",
+            "discount_off_list",
             "list_amount",
             "amount",
             "unit_cost",
+            "cost_from_catalogue",
+            "cost_amount",
+            "margin_percent",
+        ]
+        read_only_fields = [
+            "position",
+            "list_price",
+            "discount_off_list",
+            "list_amount",
+            "amount",
+            "cost_from_catalogue",
             "cost_amount",
         ]
-        read_only_fields = ["position", "list_amount", "amount", "cost_amount"]
 
 
 class QuoteSerializer(serializers.ModelSerializer):
@@ -102,6 +134,7 @@ class QuoteSerializer(serializers.ModelSerializer):
     margin_percent = serializers.DecimalField(
         max_digits=7, decimal_places=2, read_only=True, allow_null=True
     )
+    discount_percent = serializers.DecimalField(max_digits=7, decimal_places=2, read_only=True)
 
     class Meta:
         model = Quote
@@ -112,11 +145,14 @@ class QuoteSerializer(serializers.ModelSerializer):
             "previous",
             "opportunity",
             "currency",
+            "price_book",
+            "priced_on",
             "valid_until",
             "notes",
             "state",
             "subtotal",
             "discount_total",
+            "discount_percent",
             "total",
             "max_discount",
             "needs_approval",
@@ -139,6 +175,9 @@ class QuoteCreateSerializer(serializers.Serializer):
     valid_until = serializers.DateField(validators=[business_date])
     currency = serializers.ChoiceField(choices=Currency.choices, required=False)
     notes = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    price_book = serializers.PrimaryKeyRelatedField(
+        queryset=PriceBook.objects.all(), required=False, allow_null=True, default=None
+    )
     lines = QuoteLineSerializer(many=True, allow_empty=False)
 
     def __init__(self, *args, **kwargs):
@@ -151,6 +190,9 @@ class QuoteCreateSerializer(serializers.Serializer):
 class QuoteUpdateSerializer(serializers.Serializer):
     valid_until = serializers.DateField(required=False, validators=[business_date])
     notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    price_book = serializers.PrimaryKeyRelatedField(
+        queryset=PriceBook.objects.all(), required=False, allow_null=True
+    )
     lines = QuoteLineSerializer(many=True, allow_empty=False, required=False)
 
     def to_internal_value(self, data):
@@ -283,6 +325,7 @@ class ContractSerializer(serializers.ModelSerializer):
             "cost_by",
             "cost_at",
             "margin_percent",
+            "quote_margin_percent",
             "schedule",
             "cost_risk",
             "is_risky",

@@ -28,6 +28,7 @@ class OrderUnitSerializer(serializers.ModelSerializer):
             "name",
             "kind",
             "amount",
+            "product",
             "state",
             "shipped_on",
             "accepted_on",
@@ -71,6 +72,13 @@ class UnitInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     amount = serializers.DecimalField(**AMOUNT)
     kind = serializers.ChoiceField(choices=UnitKind.choices, required=False)
+    product = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="A product of the contract's quote (optional): what the unit delivers.",
+    )
 
 
 class OrderCreateSerializer(serializers.Serializer):
@@ -110,6 +118,7 @@ class DeliveryUnitSerializer(serializers.ModelSerializer):
             "name",
             "kind",
             "amount",
+            "product",
             "currency",
             "state",
             "shipped_on",

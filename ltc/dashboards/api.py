@@ -9,7 +9,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import figures
+from . import figures, product_figures
 from . import serializers as s
 from .params import FigureRequest, figure_request
 
@@ -129,7 +129,22 @@ class RevenueView(FigureView):
         return figures.revenue(figure.scope, figure.period, currency=figure.currency)
 
 
+class ProductsView(FigureView):
+    serializer_class = s.DashboardProductsSerializer
+
+    @_schema(
+        s.DashboardProductsSerializer,
+        "Won amount and revenue by product family; average discount off list by rep and team",
+    )
+    def get(self, request):
+        return super().get(request)
+
+    def compute(self, figure):
+        return product_figures.products(figure.scope, figure.period, currency=figure.currency)
+
+
 urlpatterns = [
+    path("dashboard/products/", ProductsView.as_view(), name="dashboard-products"),
     path("dashboard/funnel/", FunnelView.as_view(), name="dashboard-funnel"),
     path("dashboard/leakage/", LeakageView.as_view(), name="dashboard-leakage"),
     path("dashboard/win-rate/", WinRateView.as_view(), name="dashboard-win-rate"),

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ltc.core.errors import InvalidInput
 
-from . import figures
+from . import figures, product_figures
 from .params import FigureRequest
 from .periods import parse_period
 from .scope import MAX_ID
@@ -79,4 +79,13 @@ def records(figure: FigureRequest, kind: str, key: str) -> tuple[str, QuerySet]:
         if key not in chain:
             raise InvalidInput(_("Unknown lead count."), "key")
         return LEADS, chain[key]
+    if kind == "family":
+        if key:
+            _id(key)
+        return DEALS, product_figures.family_deals(scope, period, key, figure.currency)
+    if kind in ("discount_owner", "discount_team"):
+        if key not in ("", "None"):
+            _id(key)
+        group = kind.removeprefix("discount_")
+        return DEALS, product_figures.discount_deals(scope, period, group, key, figure.currency)
     raise InvalidInput(_("Unknown drill-down."), "figure")

@@ -244,6 +244,33 @@ class DashboardRevenueSerializer(DashboardEnvelope):
     delivered_not_accepted = DashboardCountAmountSerializer()
 
 
+class DashboardFamilySerializer(serializers.Serializer):
+    family = serializers.CharField(
+        help_text="The product family's id; empty: not from the catalogue"
+    )
+    name = serializers.CharField()
+    won = money()
+    revenue = money()
+
+
+class DashboardDiscountSerializer(serializers.Serializer):
+    key = serializers.IntegerField(allow_null=True, help_text="The rep's or team's id")
+    name = serializers.CharField()
+    quotes = serializers.IntegerField()
+    list_total = money()
+    discount = money()
+    average_discount = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
+
+
+class DashboardProductsSerializer(DashboardEnvelope):
+    currency = serializers.CharField()
+    families = DashboardFamilySerializer(many=True)
+    won_total = money()
+    revenue_total = money()
+    discount_by_owner = DashboardDiscountSerializer(many=True)
+    discount_by_team = DashboardDiscountSerializer(many=True)
+
+
 class DashboardAgingSerializer(serializers.Serializer):
     not_due = money()
     days_0_30 = money()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from . import figures
+from . import figures, product_figures
 
 # A figure function by the name the pages and exports use.
 FIGURES: dict[str, Callable] = {
@@ -20,6 +20,7 @@ FIGURES: dict[str, Callable] = {
     "cycle_times": lambda f: figures.cycle_times(f.scope, f.period),
     "receivables": lambda f: figures.receivables(f.scope, f.period, currency=f.currency),
     "revenue": lambda f: figures.revenue(f.scope, f.period, currency=f.currency),
+    "products": lambda f: product_figures.products(f.scope, f.period, currency=f.currency),
 }
 
 
@@ -265,6 +266,42 @@ TABLES = [
             C("entries", _("Entries"), "count"),
         ),
         lambda r: r["months"],
+    ),
+]
+DISCOUNT_COLUMNS = (
+    C("quotes", _("Quotes sent"), "count"),
+    C("list_total", _("List total"), "money"),
+    C("discount", _("Discount"), "money"),
+    C("average_discount", _("Average discount off list (%)"), "count"),
+)
+TABLES += [
+    Table(
+        "product_families",
+        "products",
+        _("Won and revenue by product family"),
+        (
+            C("name", _("Product family")),
+            C("won", _("Won"), "money"),
+            C("revenue", _("Revenue"), "money"),
+        ),
+        lambda r: r["families"],
+        drill=("family", "family"),
+    ),
+    Table(
+        "discount_owner",
+        "products",
+        _("Average discount off list by rep"),
+        (C("name", _("Rep")), *DISCOUNT_COLUMNS),
+        lambda r: r["discount_by_owner"],
+        drill=("discount_owner", "key"),
+    ),
+    Table(
+        "discount_team",
+        "products",
+        _("Average discount off list by team"),
+        (C("name", _("Team")), *DISCOUNT_COLUMNS),
+        lambda r: r["discount_by_team"],
+        drill=("discount_team", "key"),
     ),
 ]
 TABLES_BY_NAME = {table.name: table for table in TABLES}

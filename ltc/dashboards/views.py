@@ -46,8 +46,14 @@ SECTIONS = [
     ("cycle_times", gettext_lazy("Cycle times"), ["cycle_stages", "cycle_reviews", "cycle_chain"]),
     ("receivables", gettext_lazy("Receivables"), ["receivables_aging", "receivables_customers"]),
     ("revenue", gettext_lazy("Revenue"), ["revenue_months"]),
+    (
+        "products",
+        gettext_lazy("Products and discounts"),
+        ["product_families", "discount_owner", "discount_team"],
+    ),
 ]
-TEAM_TABLES = {"leakage_reps", "win_owner", "win_team"}  # not on a rep's own dashboard
+# not on a rep's own dashboard
+TEAM_TABLES = {"leakage_reps", "win_owner", "win_team", "discount_owner", "discount_team"}
 
 
 def _filters(figure: FigureRequest, params) -> dict[str, str]:
@@ -233,6 +239,20 @@ def _charts(name: str, result: dict, filters: dict, mine: bool) -> list[dict]:
                 "categories": labels,
                 "series": [{"name": _("Outstanding"), "data": [aging[k] for k in keys]}],
                 "links": [],
+            }
+        ]
+    if name == "products":
+        families = result["families"]
+        return [
+            {
+                "id": "chart-products",
+                "title": _("Won and revenue by product family"),
+                "categories": [f["name"] for f in families],
+                "series": [
+                    {"name": _("Won"), "data": [f["won"] for f in families]},
+                    {"name": _("Revenue"), "data": [f["revenue"] for f in families]},
+                ],
+                "links": [_drill(filters, "family", f["family"]) for f in families],
             }
         ]
     if name == "revenue":

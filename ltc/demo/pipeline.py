@@ -13,7 +13,9 @@ from ltc.customers.models import Contact, Customer
 from ltc.customers.services import save_contact
 from opportunities import services
 from opportunities.models import Opportunity, Stage
+from products.models import PriceBook
 
+from . import catalogue
 from .billing import seed_billing
 
 MARKER = "恒拓重工 智能产线改造"
@@ -289,25 +291,17 @@ def _seed_commercials(users, now: datetime, result) -> None:
     ]
     deal = Opportunity.objects.get(name="恒拓重工 备件年度框架")
     rep, manager = users["rep2"], users["manager"]
+    standard = PriceBook.objects.get(name=catalogue.STANDARD)
+    product = catalogue.product_ids()
+    # From the standard book: 12% off the spare parts' list price needs the manager.
     quote = commercial.create_quote(
         opportunity=deal,
         by=rep,
         valid_until=valid,
+        price_book=standard,
         lines=[
-            {
-                "product_code": "SP-2000",
-                "description": "主轴备件包",
-                "quantity": "10",
-                "unit_price": "42000",
-                "discount_percent": "12",
-            },
-            {
-                "product_code": "SV-Y1",
-                "description": "年度巡检服务",
-                "quantity": "1",
-                "unit_price": "80000",
-                "discount_percent": "0",
-            },
+            {"product": product["SP-2000"], "quantity": "10", "discount_percent": "12"},
+            {"product": product["SV-Y1"], "quantity": "1"},
         ],
     )
     commercial.submit_quote(quote=quote, by=rep)
@@ -320,12 +314,7 @@ def _seed_commercials(users, now: datetime, result) -> None:
         solution_owner=users["solution"],
         fulfillment_owner=users["delivery"],
     )
-    # The SR enters what the lines cost us; the contract carries that cost (a 22% margin).
-    quote = commercial.set_quote_costs(
-        quote=quote,
-        by=users["solution"],
-        costs=[{"position": 1, "unit_cost": "27500"}, {"position": 2, "unit_cost": "75688"}],
-    )
+    # The lines cost finance's cost prices; the contract carries that cost (a 22% margin).
     contract = commercial.create_contract(
         opportunity=deal,
         by=rep,
@@ -372,9 +361,10 @@ def _seed_commercials(users, now: datetime, result) -> None:
         opportunity=risky,
         by=owner,
         valid_until=valid,
+        price_book=standard,
         lines=[
-            {"description": "运维平台软件许可", "quantity": "1", "unit_price": "300000"},
-            {"description": "实施服务(人天)", "quantity": "40", "unit_price": "2000"},
+            {"product": product["SW-OPS"], "quantity": "1"},
+            {"product": product["SW-IMPL"], "quantity": "40"},
         ],
     )
     commercial.revise_quote(quote=quote, by=owner)
@@ -398,6 +388,25 @@ def _seed_commercials(users, now: datetime, result) -> None:
         contract=contract, by=owner, relationship_assessment="客户 CIO 支持。"
     )
     result.add("contracts")
+
+    # A chiller plant for the data centre: the chillers priced 14% under list wait for the
+    # manager's approval.
+    plant = Opportunity.objects.get(name="博远信息 数据中心扩容")
+    quote = commercial.create_quote(
+        opportunity=plant,
+        by=plant.owner,
+        valid_until=valid,
+        price_book=standard,
+        notes="含两台磁悬浮冷水机组、群控系统、安装调试及首年维保。",
+        lines=[
+            {"product": product["CH-M300"], "quantity": "2", "unit_price": "1100000"},
+            {"product": product["CTL-PLANT"], "quantity": "1", "discount_percent": "5"},
+            {"product": product["INS-CH"], "quantity": "2"},
+            {"product": product["MNT-Y1"], "quantity": "1"},
+        ],
+    )
+    commercial.submit_quote(quote=quote, by=plant.owner)
+    result.add("quotes")
 
 
 def _seed_delivery(contract, users) -> None:

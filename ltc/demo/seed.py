@@ -23,6 +23,7 @@ from ltc.customers.services import create_customer, save_contact
 from ltc.org.models import Team, User
 
 from . import data
+from .catalogue import seed_catalogue
 from .pipeline import seed_pipeline
 from .targets import seed_targets
 
@@ -48,6 +49,7 @@ def seed_demo(*, now: datetime | None = None) -> SeedResult:
     _seed_customers(users, result)
     if not Lead.objects.filter(title__in=data.MARKER_TITLES).exists():
         _seed_leads(users, pools, campaigns, now, result)
+    seed_catalogue(users, result)
     seed_pipeline(users, now, result)
     seed_targets(users, result)
     return result

@@ -22,6 +22,7 @@ class Scope(models.TextChoices):
     LEADS_WRITE = "leads:write", _("Leads: write")
     ORDERS_WRITE = "orders:write", _("Orders and delivery: write")
     BILLING_WRITE = "billing:write", _("Invoices and payments: write")
+    CATALOGUE_WRITE = "catalogue:write", _("Products and price books: write")
 
 
 class Event(models.TextChoices):

@@ -24,6 +24,8 @@ WRITE_SCOPES: dict[str, set[str]] = {
     "invoices": {Scope.BILLING_WRITE},
     "payments": {Scope.BILLING_WRITE},
     "credit-notes": {Scope.BILLING_WRITE},
+    "products": {Scope.CATALOGUE_WRITE},
+    "price-books": {Scope.CATALOGUE_WRITE},
     # master data every syncing system needs: any write scope
     "customers": {Scope.LEADS_WRITE, Scope.ORDERS_WRITE, Scope.BILLING_WRITE},
     "contacts": {Scope.LEADS_WRITE, Scope.ORDERS_WRITE, Scope.BILLING_WRITE},

@@ -21,6 +21,7 @@ from contracts import services
 from contracts.models import Contract
 
 from ..conftest import ROLES
+from ..contracts.steps import product_id, standard_book
 from .test_contracts_api import TERMS, contract_in, signing_deal
 
 CONTRACTS = "/api/v1/contracts/"
@@ -235,14 +236,8 @@ def _quote(org, discount: str, submitted: bool = False):
         opportunity=signing_deal(org),
         by=org.rep1,
         valid_until=timezone.localdate() + timedelta(days=30),
-        lines=[
-            {
-                "description": "Controller",
-                "quantity": "1",
-                "unit_price": "1000",
-                "discount_percent": discount,
-            }
-        ],
+        price_book=standard_book(),
+        lines=[{"product": product_id("LIC"), "quantity": "1", "discount_percent": discount}],
     )
     if submitted:
         quote = services.submit_quote(quote=quote, by=org.rep1)

@@ -15,6 +15,7 @@ from opportunities import services as deals
 from opportunities.models import Opportunity, Stage
 
 from ..billing.steps import collect_in_full
+from ..contracts.steps import product_id, standard_book
 from ..factories import opportunity
 
 QUOTES = "/api/v1/quotes/"
@@ -119,15 +120,10 @@ def quote_body(opp, discount="0", **extra) -> dict:
     return {
         "opportunity": opp.pk,
         "valid_until": later(30),
+        "price_book": standard_book().pk,
         "lines": [
-            {
-                "product_code": "PLC-9",
-                "description": "Line controller",
-                "quantity": "2",
-                "unit_price": "100000.00",
-                "discount_percent": discount,
-            },
-            {"description": "Commissioning", "quantity": "1", "unit_price": "100000.00"},
+            {"product": product_id("PLC-9"), "quantity": "2", "discount_percent": discount},
+            {"product": product_id("COMM"), "quantity": "1"},
         ],
         **extra,
     }
@@ -282,7 +278,7 @@ def test_a_draft_quote_is_edited_and_a_sent_one_is_revised(org, api):
     opp = signing_deal(org)
     quote = rep1.post(QUOTES, quote_body(opp), format="json").json()
     url = f"{QUOTES}{quote['id']}/"
-    lines = [{"description": "Spare parts", "quantity": "3", "unit_price": "1000"}]
+    lines = [{"product": product_id("LIC"), "quantity": "3"}]
     edited = rep1.patch(url, {"lines": lines, "notes": "Spares only"}, format="json")
     assert edited.status_code == 200, edited.content
     assert edited.json()["total"] == "3000.00" and edited.json()["notes"] == "Spares only"

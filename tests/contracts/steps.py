@@ -36,6 +36,47 @@ LINES = [
 ]
 
 
+def standard_book():
+    """The catalogue of the quote tests: a server (1,000 a unit), its installation (500), a
+    licence (1,000), a line controller and its commissioning (100,000 each) in a standard CNY
+    book valid since 2020; no cost prices."""
+    from products.models import PriceBook, PriceBookEntry, Product, ProductFamily
+
+    book, created = PriceBook.objects.get_or_create(
+        name="Standard",
+        defaults={"is_standard": True, "currency": "CNY", "valid_from": date(2020, 1, 1)},
+    )
+    if created:
+        family = ProductFamily.objects.create(code="HW", name_zh_hans="硬件", name_en="Hardware")
+        for code, name, price in (
+            ("SRV-1", "Server", "1000"),
+            ("INST", "Installation", "500"),
+            ("LIC", "Licence", "1000"),
+            ("PLC-9", "Line controller", "100000"),
+            ("COMM", "Commissioning", "100000"),
+        ):
+            product = Product.objects.create(
+                code=code, name_zh_hans=name, name_en=name, family=family
+            )
+            PriceBookEntry.objects.create(price_book=book, product=product, list_price=price)
+    return book
+
+
+def product_id(code: str) -> int:
+    from products.models import Product
+
+    standard_book()
+    return Product.objects.get(code=code).pk
+
+
+def catalogue_lines() -> list[dict]:
+    """LINES picked from the catalogue: the same amounts, no free text."""
+    return [
+        {"product": product_id("SRV-1"), "quantity": "2"},
+        {"product": product_id("INST"), "quantity": "1", "discount_percent": "5"},
+    ]
+
+
 def missing_codes(error) -> set[str]:
     return {m.code for m in error.missing}
 

@@ -12,25 +12,32 @@ from contracts.models import CommercialPolicy, Quote, QuoteLine, QuoteState
 from ltc.core.errors import InvalidInput, NotAllowed, TransitionRefused
 from ltc.core.money import quantize
 
-from .steps import LINES, TODAY, fresh, missing_codes, set_policy, signing_deal, team2_manager
+from .steps import (
+    LINES,
+    TODAY,
+    catalogue_lines,
+    fresh,
+    missing_codes,
+    product_id,
+    set_policy,
+    signing_deal,
+    standard_book,
+    team2_manager,
+)
 
 VALID_UNTIL = TODAY + timedelta(days=30)
 
 
-def quote(deal, by, lines=LINES, **kwargs) -> Quote:
+def quote(deal, by, lines=None, **kwargs) -> Quote:
+    """A quote from the catalogue (LINES picked as products) unless ``lines`` says otherwise."""
     kwargs.setdefault("valid_until", VALID_UNTIL)
+    kwargs.setdefault("price_book", standard_book())
+    lines = catalogue_lines() if lines is None else lines
     return services.create_quote(opportunity=deal, by=by, lines=lines, **kwargs)
 
 
 def discounted(percent: str) -> list[dict]:
-    return [
-        {
-            "description": "Licence",
-            "quantity": "1",
-            "unit_price": "1000",
-            "discount_percent": percent,
-        }
-    ]
+    return [{"product": product_id("LIC"), "quantity": "1", "discount_percent": percent}]
 
 
 def cents(value: Decimal) -> bool:
@@ -320,13 +327,13 @@ def test_a_quote_in_an_unknown_currency_is_refused(org, deal):
         quote(deal, org.rep1, currency="XXX")
     assert invalid.value.field == "currency"
 
-    assert quote(deal, org.rep1, currency="USD").currency == "USD"
+    assert quote(deal, org.rep1, currency="USD", lines=LINES, price_book=None).currency == "USD"
 
 
 @pytest.mark.parametrize("lines", [[], None, "one line", [None]])
 def test_a_quote_without_usable_lines_is_refused_on_lines(org, deal, lines):
     with pytest.raises(InvalidInput) as invalid:
-        quote(deal, org.rep1, lines=lines)
+        services.create_quote(opportunity=deal, by=org.rep1, lines=lines, valid_until=VALID_UNTIL)
     assert invalid.value.field == "lines"
 
 

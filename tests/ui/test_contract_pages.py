@@ -17,6 +17,7 @@ from opportunities.models import OpportunityState
 
 from ..billing.steps import collect_in_full
 from ..conftest import ROLES
+from ..contracts.steps import product_id, standard_book
 from ..factories import opportunity
 
 pytestmark = pytest.mark.django_db
@@ -106,14 +107,8 @@ def _quote(deal, by, discount="0"):
         opportunity=deal,
         by=by,
         valid_until=timezone.localdate() + timedelta(days=30),
-        lines=[
-            {
-                "description": "CNC machine",
-                "quantity": "2",
-                "unit_price": "100000",
-                "discount_percent": discount,
-            }
-        ],
+        price_book=standard_book(),
+        lines=[{"product": product_id("PLC-9"), "quantity": "2", "discount_percent": discount}],
     )
 
 
@@ -343,7 +338,7 @@ def test_the_print_page_has_names_lines_and_totals_without_navigation(browser_as
     quote = _quote(deal, org.rep1, discount="5")
     page = browser_as("rep1").get(reverse("contracts:quote_print", args=[quote.pk]), **EN)
     html = page.content.decode()
-    assert deal.customer.name in html and "CNC machine" in html
+    assert deal.customer.name in html and "Line controller" in html
     assert "190,000.00 CNY" in html and "@media print" in html
     assert 'class="menu"' not in html
 

@@ -1,0 +1,24 @@
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ltc.core.money import Currency
+
+
+class CostPriceForm(forms.Form):
+    currency = forms.ChoiceField(label=_("currency"), choices=Currency.choices)
+    amount = forms.DecimalField(
+        label=_("unit cost"), max_digits=16, decimal_places=2, min_value=Decimal("0")
+    )
+
+
+class CatalogueImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV or Excel file"),
+        help_text=_(
+            "Columns: code, name_zh_hans, name_en, family (its code), unit, type (equipment, "
+            "software, service, installation), active, price_book (its name), list_price, cost, "
+            "cost_currency. A known code updates its product. Chinese headers are accepted too."
+        ),
+    )
