@@ -18,13 +18,22 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from ltc.org.models import Role
 
 from .factories import PoolFactory, TeamFactory, UserFactory
+from .profiles import IN_CI, PROFILE
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
+# Hypothesis's profiles, named like the suite's (tests/profiles.py): ``full`` is Hypothesis's own
+# defaults (CI), ``fast`` (`make test`) runs fewer examples of the tests that set none of their
+# own; those that do take theirs from ``profiles.examples``.
+hypothesis_settings.register_profile("full", hypothesis_settings.get_profile("default"))
+hypothesis_settings.register_profile(
+    "fast", hypothesis_settings.get_profile("default"), max_examples=25
+)
+hypothesis_settings.load_profile(PROFILE)
 REQUIRED_SERVICES = {
     name.strip()
     for name in os.environ.get(
