@@ -50,6 +50,36 @@ def missing_service(service: str, reason: str):
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session")
+def _sqlite_template(request, django_db_modify_db_settings):
+    """The migrated SQLite test database's template (tests/db_template.py), or None."""
+    from . import db_template
+
+    if not db_template.enabled(request.config):
+        return None
+    return db_template.Template()
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(request, _sqlite_template):
+    """pytest-django's: keep (do not migrate) a test database copied from the template."""
+    if _sqlite_template is not None:
+        return _sqlite_template.use()
+    return request.config.getvalue("reuse_db")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(_sqlite_template, django_db_keepdb, django_db_setup):
+    """pytest-django's, then the freshly migrated database saved as the template."""
+    if _sqlite_template is not None:
+        try:
+            if not django_db_keepdb:
+                _sqlite_template.save()
+        finally:
+            _sqlite_template.release()
+    yield
+
+
 @pytest.fixture
 def postgres():
     if connection.vendor != "postgresql":
