@@ -262,7 +262,7 @@ def test_random_sequences_of_chain_operations_keep_every_invariant():
     run_state_machine_as_test(
         Chain,
         settings=settings(
-            max_examples=examples(20),
+            max_examples=examples(20, fast=10),
             stateful_step_count=30,
             deadline=None,
             derandomize=True,  # the same sequences every run: a failure is never a fluke
