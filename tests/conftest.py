@@ -18,13 +18,22 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from ltc.org.models import Role
 
 from .factories import PoolFactory, TeamFactory, UserFactory
+from .profiles import IN_CI, PROFILE
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
+# Hypothesis's profiles, named like the suite's (tests/profiles.py): ``full`` is Hypothesis's own
+# defaults (CI), ``fast`` (`make test`) runs fewer examples of the tests that set none of their
+# own; those that do take theirs from ``profiles.examples``.
+hypothesis_settings.register_profile("full", hypothesis_settings.get_profile("default"))
+hypothesis_settings.register_profile(
+    "fast", hypothesis_settings.get_profile("default"), max_examples=25
+)
+hypothesis_settings.load_profile(PROFILE)
 REQUIRED_SERVICES = {
     name.strip()
     for name in os.environ.get(
@@ -39,6 +48,36 @@ def missing_service(service: str, reason: str):
     if service in REQUIRED_SERVICES:
         pytest.fail(f"this run requires {service} (LTC_REQUIRED_SERVICES): {reason}")
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(request, django_db_modify_db_settings):
+    """The migrated SQLite test database's template (tests/db_template.py), or None."""
+    from . import db_template
+
+    if not db_template.enabled(request.config):
+        return None
+    return db_template.Template()
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(request, _sqlite_template):
+    """pytest-django's: keep (do not migrate) a test database copied from the template."""
+    if _sqlite_template is not None:
+        return _sqlite_template.use()
+    return request.config.getvalue("reuse_db")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(_sqlite_template, django_db_keepdb, django_db_setup):
+    """pytest-django's, then the freshly migrated database saved as the template."""
+    if _sqlite_template is not None:
+        try:
+            if not django_db_keepdb:
+                _sqlite_template.save()
+        finally:
+            _sqlite_template.release()
+    yield
 
 
 @pytest.fixture

@@ -18,9 +18,11 @@ from ..billing.steps import accepted_order, issued
 from ..contracts.steps import ON_ACCEPTANCE, signed, signing_deal
 from ..factories import LeadFactory, held_lead
 from ..integrations.helpers import token_client
+from ..profiles import FULL
 
-# LTC_FUZZ_EXAMPLES=50 runs a deeper, randomised search (by hand, not in CI).
-EXAMPLES_PER_OPERATION = int(os.environ.get("LTC_FUZZ_EXAMPLES", "4"))
+# LTC_FUZZ_EXAMPLES=50 runs a deeper, randomised search (by hand, not in CI). The fast profile
+# (tests/profiles.py) tries two examples of every operation, the full one four.
+EXAMPLES_PER_OPERATION = int(os.environ.get("LTC_FUZZ_EXAMPLES", "4" if FULL else "2"))
 DERANDOMIZE = "LTC_FUZZ_EXAMPLES" not in os.environ
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 SAFE = {"GET", "HEAD"}

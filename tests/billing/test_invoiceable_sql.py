@@ -21,6 +21,7 @@ from delivery.models import DeliveryUnit, Order, OrderState, UnitState
 from opportunities.models import Opportunity
 
 from ..contracts.steps import signed, signing_deal
+from ..profiles import examples
 
 D = Decimal
 CENTS = st.integers(min_value=1, max_value=10**8).map(lambda cents: D(cents) / 100)
@@ -124,7 +125,7 @@ def _write(org, contract: Contract, spec: dict, number: int) -> None:
 
 
 @settings(
-    max_examples=30,
+    max_examples=examples(30),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -21,6 +21,7 @@ from delivery.models import Order, OrderState
 from ltc.core.errors import InvalidInput, NotAllowed, TransitionRefused
 
 from ..contracts.steps import draft
+from ..profiles import examples
 from .steps import (
     ON_ACCEPTANCE,
     TODAY,
@@ -326,7 +327,7 @@ ACTIONS = st.lists(
 
 
 @settings(
-    max_examples=20,
+    max_examples=examples(20),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )

@@ -12,6 +12,7 @@ from contracts.models import CommercialPolicy, Quote, QuoteLine, QuoteState
 from ltc.core.errors import InvalidInput, NotAllowed, TransitionRefused
 from ltc.core.money import quantize
 
+from ..profiles import examples
 from .steps import (
     LINES,
     TODAY,
@@ -92,7 +93,7 @@ line_lists = st.lists(
 
 
 @settings(
-    max_examples=60,
+    max_examples=examples(60),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )

@@ -15,6 +15,7 @@ from delivery.models import DeliveryUnit, Order, OrderState, UnitState
 from ltc.core.errors import InvalidInput, TransitionRefused
 
 from ..contracts.steps import ON_ACCEPTANCE, approved, draft, executing, submit
+from ..profiles import examples
 from .steps import AMOUNT, TODAY, fresh, missing_codes, order, units_of
 
 
@@ -143,7 +144,7 @@ order_amounts = st.lists(
 
 
 @settings(
-    max_examples=40,
+    max_examples=examples(40),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )

@@ -21,6 +21,7 @@ from delivery.models import (
 )
 from ltc.core.errors import InvalidInput, NotAllowed, TransitionRefused
 
+from ..profiles import examples
 from .steps import NOW, TODAY, fresh, missing_codes, order, revenue_of, units_of
 
 AMOUNTS = ("1000", "2000.50", "3000")
@@ -378,7 +379,7 @@ def apply(step: str, unit, by):
 
 
 @settings(
-    max_examples=40,
+    max_examples=examples(40),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )

@@ -14,6 +14,7 @@ from opportunities import services
 from opportunities.models import Opportunity, Review, ReviewKind, ReviewState
 
 from ..factories import UserFactory, opportunity
+from ..profiles import examples
 
 DEALS = ["rep1", "rep3", "manager", "rep1-in-team2"]
 DECIDERS = ["admin", "manager", "director", "rep1", "rep2", "rep3", "solution", "finance"]
@@ -52,7 +53,7 @@ def people(org):
 
 
 @settings(
-    max_examples=40,
+    max_examples=examples(40),
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

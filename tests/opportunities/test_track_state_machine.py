@@ -50,9 +50,10 @@ from opportunities.models import (
     StageHistory,
 )
 
-from ..conftest import IN_CI, Org
+from ..conftest import Org
 from ..contracts.steps import TERMS
 from ..factories import opportunity
+from ..profiles import examples
 from .steps import fresh, meet
 
 # Every grade: D, D, C, C, B, B, A.
@@ -389,7 +390,8 @@ def test_random_edits_and_moves_keep_every_deal_on_its_track_and_won_at_the_sign
     run_state_machine_as_test(
         DealTrack,
         settings=settings(
-            max_examples=12 if IN_CI else 6,  # the full run in CI, a quick one locally
+            # The full run in CI, a quick one locally (tests/profiles.py).
+            max_examples=examples(12, fast=6),
             stateful_step_count=25,
             deadline=None,
             derandomize=True,  # the same sequences every run: a failure is never a fluke

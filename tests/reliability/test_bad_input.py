@@ -18,6 +18,7 @@ from ..api.test_contracts_api import TERMS, contract_body, contract_in, quote_bo
 from ..api.test_leads_api import NEW_LEAD
 from ..api.test_opportunities_api import validated_lead
 from ..factories import CustomerFactory
+from ..profiles import FULL, STRIDE, pairs
 
 pytestmark = pytest.mark.django_db
 
@@ -90,17 +91,17 @@ def _replaced(body, path, value):
 def _fuzz(client, url: str, body: dict, skip=()) -> int:
     """Post every mutation; returns how many requests were tried."""
     tried = 0
-    for path in _paths(body):
-        if path[-1] in skip:
-            continue
-        for value in BAD_VALUES:
-            before = _snapshot()
-            response = client.post(url, _replaced(body, path, value), format="json")
-            tried += 1
-            assert response.status_code < 500, (url, path, repr(value)[:60], response.content)
-            if 400 <= response.status_code < 500:
-                assert _snapshot() == before, (url, path, repr(value)[:60])
-                assert response.json(), (url, path)  # a message naming what is wrong
+    paths = [path for path in _paths(body) if path[-1] not in skip]
+    # Every bad value in every field (the fast profile: every field gets a third of the values,
+    # every value goes into some fields, tests/profiles.py).
+    for path, value in pairs(paths, BAD_VALUES):
+        before = _snapshot()
+        response = client.post(url, _replaced(body, path, value), format="json")
+        tried += 1
+        assert response.status_code < 500, (url, path, repr(value)[:60], response.content)
+        if 400 <= response.status_code < 500:
+            assert _snapshot() == before, (url, path, repr(value)[:60])
+            assert response.json(), (url, path)  # a message naming what is wrong
     return tried
 
 
@@ -116,7 +117,7 @@ def test_lead_and_customer_creation_never_fail_on_bad_input(org, api):
     mine = CustomerFactory(owner=org.rep1, team=org.team1)
     contact = {"customer": mine.pk, "name": "Li", "title": "CIO", "phone": "1", "email": "a@b.cn"}
     tried += _fuzz(rep1, "/api/v1/contacts/", contact)
-    assert tried > 300
+    assert tried > (300 if FULL else 300 // STRIDE)
 
 
 def test_conversion_quotes_and_contracts_never_fail_on_bad_input(org, api):
@@ -131,7 +132,7 @@ def test_conversion_quotes_and_contracts_never_fail_on_bad_input(org, api):
     deal = signing_deal(org)
     tried += _fuzz(rep1, "/api/v1/quotes/", quote_body(deal, valid_until=_later(30)))
     tried += _fuzz(rep1, "/api/v1/contracts/", contract_body(deal, payment_terms=TERMS))
-    assert tried > 300
+    assert tried > (300 if FULL else 300 // STRIDE)
 
 
 def test_change_requests_and_orders_never_fail_on_bad_input(org, api):
@@ -149,4 +150,4 @@ def test_change_requests_and_orders_never_fail_on_bad_input(org, api):
         ],
     }
     tried += _fuzz(rep1, "/api/v1/orders/", order)
-    assert tried > 250
+    assert tried > (250 if FULL else 250 // STRIDE)

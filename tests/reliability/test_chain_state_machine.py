@@ -41,6 +41,7 @@ from ltc.core.money import CENT, quantize
 
 from ..conftest import Org
 from ..contracts.steps import NOW, signed, signing_deal
+from ..profiles import examples
 
 ZERO = Decimal("0")
 PLAIN = st.sampled_from([Decimal(v) for v in ("500", "1000", "3000", "20000", "100000")])
@@ -261,7 +262,7 @@ def test_random_sequences_of_chain_operations_keep_every_invariant():
     run_state_machine_as_test(
         Chain,
         settings=settings(
-            max_examples=20,
+            max_examples=examples(20, fast=10),
             stateful_step_count=30,
             deadline=None,
             derandomize=True,  # the same sequences every run: a failure is never a fluke

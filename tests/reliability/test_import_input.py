@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 from leads.importing import MAX_BYTES, MAX_ROWS, ImportRefused, import_rows, parse_upload
 from leads.models import Lead
 
+from ..profiles import examples
+
 NAMES = st.sampled_from(["leads.csv", "leads.xlsx", "leads.txt", "leads.xlsm", "LEADS.CSV"])
 CELL = st.one_of(
     st.text(max_size=50),
@@ -23,7 +25,7 @@ CELL = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(name=NAMES, raw=st.binary(max_size=4000))
 def test_random_bytes_are_read_or_refused_with_a_reason(name, raw):
     try:
@@ -42,7 +44,7 @@ def _csv(rows) -> bytes:
 
 @pytest.mark.django_db
 @settings(
-    max_examples=40,
+    max_examples=examples(40),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
