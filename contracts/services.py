@@ -644,8 +644,29 @@ def clean_terms(terms) -> list[dict]:
 
 
 def _write_terms(contract: Contract, terms: list[dict]) -> None:
-    contract.terms.all().delete()
-    PaymentTerm.objects.bulk_create([PaymentTerm(contract=contract, **term) for term in terms])
+    """The contract's milestones become ``terms`` (``clean_terms`` rows). A milestone that stays
+    (same label and trigger) keeps its row, so the invoices naming it still do: rewriting every
+    row dropped an invoiced advance's link to its milestone, which then looked uninvoiced. The
+    others are created, and the old ones left out are deleted (an invoiced one is refused by its
+    deletion guard: it must stay in the new terms)."""
+    kept = list(contract.terms.order_by("position", "id"))
+    create, update = [], []
+    for row in terms:
+        match = next(
+            (t for t in kept if (t.label, t.trigger) == (row["label"], row["trigger"])), None
+        )
+        if match is None:
+            create.append(PaymentTerm(contract=contract, **row))
+            continue
+        kept.remove(match)
+        for field, value in row.items():
+            setattr(match, field, value)
+        update.append(match)
+    for gone in kept:
+        gone.delete()
+    if update:
+        PaymentTerm.objects.bulk_update(update, fields=sorted({f for row in terms for f in row}))
+    PaymentTerm.objects.bulk_create(create)
     if hasattr(contract, "_prefetched_objects_cache"):
         contract._prefetched_objects_cache.pop("terms", None)
 

@@ -322,6 +322,29 @@ def test_a_closed_order_is_not_invoiced_again_even_when_a_change_raises_its_shar
     assert invoiceable.top_orders(org.finance, 10) == []
 
 
+def test_a_change_of_terms_keeps_the_invoices_on_the_milestones_that_stay(org):
+    """The advance invoiced before a change still names the advance after it: the milestone's
+    row is kept, so it does not look uninvoiced (and invoiceable again) under the new terms."""
+    contract, _placed, terms = spec_example(org)
+    advance = Invoice.objects.get(contract=contract, term=terms["signing"])
+    _apply(
+        contract,
+        org,
+        new_terms=[
+            {"label": "Advance", "percent": "30", "trigger": "signing"},
+            {"label": "On acceptance", "percent": "70", "trigger": "acceptance"},
+        ],
+    )
+
+    advance.refresh_from_db()
+    assert advance.term_id == terms["signing"].pk
+    assert [(t.label, t.percent) for t in fresh(contract).terms.all()] == [
+        ("Advance", D("30.00")),
+        ("On acceptance", D("70.00")),
+    ]
+    assert invoiceable.for_contract(fresh(contract), term=advance.term).invoiceable == 0
+
+
 # Corrections and changes never leave more invoiced than is due ----------------------------------
 def test_an_acceptance_is_corrected_only_while_the_orders_invoices_stay_within_its_share(org):
     _contract, placed, _terms = spec_example(org)
