@@ -7,4 +7,9 @@ class ContractsConfig(AppConfig):
     verbose_name = _("Contracts")
 
     def ready(self):
+        from ltc.activity.subjects import register
+
         from . import notices, receivers, workbench  # noqa: F401  texts, review listener, panels
+        from .models import Contract
+
+        register("contract", Contract, url_name="contracts:contract_detail")

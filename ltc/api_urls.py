@@ -3,6 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from ltc.activity.api.views import PlannedActivityViewSet
 from ltc.customers.api.views import ContactViewSet, CustomerViewSet
 from ltc.org.api.views import UserViewSet
 from ltc.security.views import obtain_expiring_auth_token
@@ -11,6 +12,7 @@ router = DefaultRouter(trailing_slash=True)
 router.register("users", UserViewSet, basename="user")
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("contacts", ContactViewSet, basename="contact")
+router.register("planned-activities", PlannedActivityViewSet, basename="planned-activity")
 
 urlpatterns = [
     path("auth/token/", obtain_expiring_auth_token, name="api-token"),

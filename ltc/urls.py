@@ -18,6 +18,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("notifications/", include("ltc.activity.urls")),
+    path("activities/", include("ltc.activity.plan_urls")),
     path("customers/", include("ltc.customers.urls")),
     path("search/", include("ltc.search.urls")),
     path("leads/", include("leads.urls")),

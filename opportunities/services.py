@@ -1121,6 +1121,12 @@ def log_activity(
     return activity
 
 
+def complete_planned_activity(*, obj: Opportunity, user, kind: str, note: str, now: datetime):
+    """A planned activity done on a deal is logged like any other: a visit or meeting restarts
+    its cadence clock."""
+    return log_activity(opportunity=obj, user=user, kind=kind, note=note, now=now)
+
+
 # The cadence sweep -----------------------------------------------------------------------------
 def notify_missed_cadence(*, now: datetime | None = None) -> int:
     """Tell the AR and their manager about every open opportunity whose account was not visited

@@ -9,6 +9,9 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from .querysets import PlannedActivityQuerySet
 
 
 class ActivityKind(models.TextChoices):
@@ -16,6 +19,7 @@ class ActivityKind(models.TextChoices):
     VISIT = "visit", _("Visit")
     EMAIL = "email", _("E-mail")
     MEETING = "meeting", _("Meeting")
+    TODO = "todo", _("To-do")
 
 
 class Activity(models.Model):
@@ -125,3 +129,102 @@ class Notification(models.Model):
         from .notices import render
 
         return render(self.kind, self.params)
+
+
+class PlannedState(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class PlannedActivity(FSMModelMixin, models.Model):
+    """A call, meeting, visit, e-mail or to-do someone will do, due at a time, on one record.
+    Completing it with an outcome logs the :class:`Activity` through the record's own rule (a
+    lead's follow-up, a deal's visit), see ``subjects.py``."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=ActivityKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    note = models.TextField(_("note"), blank=True, max_length=5000)
+    due_at = models.DateTimeField(_("due"))
+    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"), default=30)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        related_name="planned_activities",
+        on_delete=models.PROTECT,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("planned by"),
+        related_name="+",
+        on_delete=models.PROTECT,
+    )
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    subject = GenericForeignKey("content_type", "object_id")
+    state = FSMField(
+        _("state"), default=PlannedState.PLANNED, choices=PlannedState.choices, protected=True
+    )
+    outcome = models.TextField(_("outcome"), blank=True, max_length=5000)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    activity = models.OneToOneField(
+        Activity,
+        verbose_name=_("logged activity"),
+        null=True,
+        blank=True,
+        related_name="planned",
+        on_delete=models.SET_NULL,
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = PlannedActivityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("planned activity")
+        verbose_name_plural = _("planned activities")
+        ordering = ["due_at", "id"]
+        indexes = [
+            models.Index(fields=["owner", "state", "due_at"]),
+            models.Index(fields=["content_type", "object_id", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.title}"
+
+    def is_overdue(self, now=None) -> bool:
+        from django.utils import timezone
+
+        return self.state == PlannedState.PLANNED and self.due_at < (now or timezone.now())
+
+    @property
+    def overdue(self) -> bool:
+        return self.is_overdue()
+
+    @transition(field=state, source=PlannedState.PLANNED, target=PlannedState.DONE)
+    def complete(self):
+        pass
+
+    @transition(field=state, source=PlannedState.PLANNED, target=PlannedState.CANCELLED)
+    def cancel(self):
+        pass
+
+
+class CalendarFeed(models.Model):
+    """A user's secret iCalendar address. Only the SHA-256 of the token is kept: the address is
+    shown once when made; making a new one or revoking it ends the old one."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        related_name="calendar_feed",
+        on_delete=models.CASCADE,
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -8,6 +8,13 @@ from django.utils.translation import gettext as _gettext
 _KINDS: dict = {}
 
 
+def register_own() -> None:
+    """This app's own kinds (called from its AppConfig.ready)."""
+    from django.utils.translation import gettext_lazy as _
+
+    register("activity_planned", _("%(by)s planned “%(title)s” for you."))
+
+
 def register(kind: str, template) -> None:
     _KINDS[kind] = template
 
