@@ -357,6 +357,19 @@ class Opportunity(FSMModelMixin, models.Model):
         return self.state == OpportunityState.OPEN
 
     @property
+    def is_past_cadence(self) -> bool:
+        from django.utils import timezone
+
+        from .querysets import is_past_cadence
+
+        return self.is_open and is_past_cadence(
+            last_visit_at=self.last_visit_at,
+            created_at=self.created_at,
+            cadence_days=self.stage.cadence_days,
+            now=timezone.now(),
+        )
+
+    @property
     def is_fast_track(self) -> bool:
         return self.grade in FAST_TRACK_GRADES
 

@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -40,10 +41,9 @@ def opportunity_panels(user) -> list[dict]:
         )
         late = (
             Opportunity.objects.visible_to(user)
-            .open()
-            .filter(cadence_warned_at__isnull=False)
+            .past_cadence()
             .select_related("customer")
-            .order_by("cadence_warned_at")[:ROWS]
+            .order_by(F("last_visit_at").asc(nulls_first=True), "created_at")[:ROWS]
         )
         panels.append(
             {
@@ -56,7 +56,7 @@ def opportunity_panels(user) -> list[dict]:
                     }
                     for o in late
                 ],
-                "url": reverse("opportunities:list"),
+                "url": reverse("opportunities:list") + "?past_cadence=true",
                 "empty": _("Every account was visited on time."),
             }
         )
