@@ -59,8 +59,10 @@ def keys() -> list[str]:
 def visible_subjects_q(user, prefix: str = "") -> Q:
     """Planned activities on a record the user may see (one subquery per registered model)."""
     q = Q(pk__in=[])
+    # One query (then the cache) for every registered model's content type.
+    content_types = ContentType.objects.get_for_models(*(s.model for s in _SUBJECTS.values()))
     for subject in _SUBJECTS.values():
-        content_type = ContentType.objects.get_for_model(subject.model)
+        content_type = content_types[subject.model]
         q |= Q(
             **{
                 f"{prefix}content_type": content_type,

@@ -298,3 +298,28 @@ def test_the_workbench_and_the_list_filter_show_the_computed_lateness(org, clien
         api = client.get("/api/v1/opportunities/?past_cadence=true").json()
     assert "Late deal" in page and "Visited deal" not in page
     assert [row["id"] for row in api["results"]] == [late.pk]
+
+
+def test_the_managers_dashboard_counts_the_late_deals_per_rep(
+    org, client, settings, django_assert_max_num_queries
+):
+    deal_in(org, "bidding", owner="rep1")
+    deal_in(org, "bidding", owner="rep1")
+    deal_in(org, "bidding", owner="rep2")
+    deal_in(org, "bidding", owner="rep3")  # another team: not the manager's
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with time_machine.travel(START + timedelta(days=9), tick=False):
+        from ltc.dashboards import figures
+        from ltc.dashboards.scope import resolve_scope
+
+        figure = figures.visit_cadence(resolve_scope(org.manager))
+        client.force_login(org.manager)
+        with django_assert_max_num_queries(120):
+            page = client.get("/dashboards/").content.decode()
+    assert figure["count"] == 3
+    assert [(r["owner_id"], r["count"]) for r in figure["owners"]] == [
+        (org.rep1.pk, 2),
+        (org.rep2.pk, 1),
+    ]
+    assert "Deals past their visit cadence" in page
+    assert f"past_cadence=true&amp;owner={org.rep1.pk}" in page
