@@ -9,7 +9,12 @@ class ContractsConfig(AppConfig):
     def ready(self):
         from ltc.activity.subjects import register
 
-        from . import notices, receivers, workbench  # noqa: F401  texts, review listener, panels
+        from . import (  # noqa: F401  texts, review listener, panels, digest section
+            digest,
+            notices,
+            receivers,
+            workbench,
+        )
         from .models import Contract
 
         register("contract", Contract, url_name="contracts:contract_detail")

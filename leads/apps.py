@@ -9,7 +9,7 @@ class LeadsConfig(AppConfig):
     def ready(self):
         from ltc.activity.subjects import register
 
-        from . import notices, workbench  # noqa: F401  register texts and workbench panels
+        from . import digest, notices, workbench  # noqa: F401  texts, panels, digest section
         from .models import Lead
         from .services import complete_planned_follow_up
 

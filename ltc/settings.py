@@ -375,6 +375,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ltc.activity.tasks.deliver_notification_emails",
         "schedule": crontab(minute="*"),
     },
+    "send-morning-digests": {
+        "task": "ltc.activity.tasks.send_morning_digests",
+        "schedule": crontab(minute=0, hour=7),
+    },
     "purge-idempotency-keys": {
         "task": "ltc.idempotency.tasks.purge_idempotency_keys",
         "schedule": crontab(minute=17, hour="*/6"),

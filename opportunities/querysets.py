@@ -73,6 +73,21 @@ class ReviewQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(opportunity_scope(user, prefix="opportunity__"))
 
+    def awaiting_assessment_by(self, user):
+        """Pending reviews whose assessment for the user's place in the deal's triangle is not
+        written yet (a partner registration asks no SR or FR)."""
+        return self.filter(state="pending").filter(
+            Q(opportunity__owner=user, relationship_assessment="")
+            | (
+                Q(opportunity__solution_owner=user, solution_assessment="")
+                & ~Q(kind="registration")
+            )
+            | (
+                Q(opportunity__fulfillment_owner=user, delivery_assessment="")
+                & ~Q(kind="registration")
+            )
+        )
+
     def to_decide_by(self, user):
         """Pending reviews a manager may decide: deals of the teams they manage, never their own."""
         if not (user.is_superuser or user.role == Role.ADMIN or managed_team_ids(user)):

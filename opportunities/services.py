@@ -798,7 +798,31 @@ def request_review(
         },
         url=f"/opportunities/reviews/{review.pk}/",
     )
+    ask_assessors(review, by=user)
     return review
+
+
+def ask_assessors(review: Review, *, by) -> int:
+    """Tell the SR and FR (and the AR) whose assessment the review still waits for, with the
+    link to the assessment form."""
+    review.opportunity = Opportunity.objects.select_related(
+        "owner", "solution_owner", "fulfillment_owner"
+    ).get(pk=review.opportunity_id)
+    people = [
+        missing["user"]
+        for missing in review.missing_assessors()
+        if missing["user"] is not None and missing["user"].pk != by.pk
+    ]
+    return notify(
+        people,
+        kind="review_assessment_requested",
+        params={
+            "by": str(by),
+            "review": str(review.get_kind_display()),
+            "name": review.opportunity.name,
+        },
+        url=f"/opportunities/reviews/{review.pk}/#assess",
+    )
 
 
 @transaction.atomic

@@ -746,6 +746,8 @@ def _get_review(request, pk: int) -> Review:
     related = (
         "opportunity",
         "opportunity__owner",
+        "opportunity__solution_owner",
+        "opportunity__fulfillment_owner",
         "opportunity__customer",
         "requested_by",
         "decided_by",

@@ -13,6 +13,15 @@ from .models import Opportunity, OpportunityTask, Review
 ROWS = 8
 
 
+def waiting_note(review) -> str:
+    missing = review.waiting_for
+    if not missing:
+        return review.opportunity.name
+    return str(
+        _("%(name)s · waiting for %(who)s") % {"name": review.opportunity.name, "who": missing}
+    )
+
+
 @register
 def opportunity_panels(user) -> list[dict]:
     panels = []
@@ -60,10 +69,36 @@ def opportunity_panels(user) -> list[dict]:
                 "empty": _("Every account was visited on time."),
             }
         )
+    if user.role in {Role.REP, Role.MANAGER, Role.SOLUTION, Role.DELIVERY}:
+        to_assess = (
+            Review.objects.awaiting_assessment_by(user)
+            .select_related("opportunity")
+            .order_by("requested_at", "id")[:ROWS]
+        )
+        panels.insert(
+            0,
+            {
+                "title": _("Reviews waiting for your assessment"),
+                "items": [
+                    {
+                        "url": reverse("opportunities:review", args=[r.pk]) + "#assess",
+                        "text": r.get_kind_display(),
+                        "note": r.opportunity.name,
+                    }
+                    for r in to_assess
+                ],
+                "url": reverse("opportunities:reviews"),
+                "empty": _("No review waits for your assessment."),
+            },
+        )
     if user.role in {Role.MANAGER, Role.ADMIN}:
         reviews = (
             Review.objects.to_decide_by(user)
-            .select_related("opportunity")
+            .select_related(
+                "opportunity__owner",
+                "opportunity__solution_owner",
+                "opportunity__fulfillment_owner",
+            )
             .order_by("requested_at")[:ROWS]
         )
         panels.append(
@@ -73,7 +108,7 @@ def opportunity_panels(user) -> list[dict]:
                     {
                         "url": reverse("opportunities:review", args=[r.pk]),
                         "text": r.get_kind_display(),
-                        "note": r.opportunity.name,
+                        "note": waiting_note(r),
                     }
                     for r in reviews
                 ],

@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ltc.core.errors import InvalidInput, Missing, NotAllowed, TransitionRefused
-from ltc.core.tasks import publish_on_commit
 from ltc.org.models import Role
 from ltc.org.scoping import manages
 
@@ -88,9 +87,11 @@ def notify(recipients: Iterable, *, kind: str, params: dict, url: str = "") -> i
     return notify_many([(r, kind, params, url) for r in recipients])
 
 
+@transaction.atomic
 def notify_many(items: Iterable[tuple]) -> int:
-    """Insert notifications in bulk from ``(recipient or id, kind, params, url)``; e-mails follow
-    through the Celery task after commit (and the beat sweep if the broker is down)."""
+    """Insert notifications in bulk from ``(recipient or id, kind, params, url)``, with their
+    e-mails and group-robot posts in the outbox, in the caller's transaction; a Celery task
+    sends them after commit (and the minute sweep if the broker is down)."""
     now = timezone.now()
     rows = []
     for recipient, kind, params, url in items:
@@ -104,9 +105,9 @@ def notify_many(items: Iterable[tuple]) -> int:
         )
     if rows:
         Notification.objects.bulk_create(rows, batch_size=2000)
-        from .tasks import deliver_notification_emails
+        from .outbox import queue_for_notifications
 
-        publish_on_commit(deliver_notification_emails)
+        queue_for_notifications(rows)
     return len(rows)
 
 
