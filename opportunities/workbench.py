@@ -87,7 +87,7 @@ def opportunity_panels(user) -> list[dict]:
                     }
                     for r in to_assess
                 ],
-                "url": reverse("opportunities:reviews"),
+                "url": reverse("opportunities:list"),
                 "empty": _("No review waits for your assessment."),
             },
         )

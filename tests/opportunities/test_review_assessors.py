@@ -128,7 +128,7 @@ def test_contracts_waiting_for_signature_and_quotes_for_approval_say_whom(org):
 
     from ..contracts.steps import approved, signing_deal
 
-    deal = signing_deal(org.rep1)
+    deal = signing_deal(org.rep1, solution=org.solution, delivery=org.delivery)
     approved(deal, org)
     waiting = panel(org.manager, "Contracts of your teams waiting for signature")
     assert [i["note"] for i in waiting["items"]] == [

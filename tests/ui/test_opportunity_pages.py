@@ -548,8 +548,9 @@ def test_board_and_list_run_a_bounded_number_of_queries(
             with django_assert_max_num_queries(12):
                 assert client.get(reverse(page)).status_code == 200
         # The workbench gathers a few queries per panel of every app (tests/ui/test_workbench.py);
-        # +1 for "My day", +1 for the stage cadences of the computed visit lateness.
-        with django_assert_max_num_queries(26):
+        # +1 for "My day", +1 for the stage cadences of the computed visit lateness, +1 for the
+        # reviews waiting for one's assessment, +1 for the contracts waiting for signature.
+        with django_assert_max_num_queries(28):
             assert client.get(reverse("home")).status_code == 200
     board = browser_as("manager").get(reverse("opportunities:board"))
     columns = board.context["columns"]
