@@ -157,6 +157,8 @@ def week_calendar(request):
         day = date.fromisoformat(request.GET.get("week", "")) if request.GET.get("week") else today
     except ValueError:
         day = today
+    if not 2000 <= day.year <= 2999:  # a week the calendar (and the database) can hold
+        day = today
     monday = calendar.monday_of(day)
     team = request.GET.get("team") == "1" and is_manager(request.user)
     days = calendar.week(request.user, monday, team=team)

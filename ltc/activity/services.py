@@ -164,7 +164,7 @@ def plan_activity(
         raise InvalidInput(_("Choose call, meeting, visit, e-mail or to-do."), "kind")
     if not (title or "").strip():
         raise InvalidInput(_("Say what is planned."), "title")
-    if due_at is None or timezone.is_naive(due_at):
+    if due_at is None or timezone.is_naive(due_at) or not 2000 <= due_at.year <= 2999:
         raise InvalidInput(_("Give the date and time it is due."), "due_at")
     if not 1 <= int(duration_minutes or 0) <= 24 * 60:
         raise InvalidInput(_("The duration is 1 to 1440 minutes."), "duration_minutes")

@@ -167,3 +167,16 @@ def test_the_calendar_page_makes_and_revokes_the_address(org, browser_as):
     assert ".ics" not in client.get(reverse("activity:calendar")).content.decode()
     client.post(reverse("activity:feed_revoke"))
     assert client.get(reverse("activity:feed", args=[token])).status_code == 404
+
+
+@pytest.mark.parametrize("week", ["0001-01-01", "9999-12-31", "2030-13-45", "x"])
+def test_an_impossible_week_shows_this_week(org, browser_as, week):
+    response = browser_as("rep1").get(reverse("activity:calendar"), {"week": week})
+    assert response.status_code == 200
+    assert response.context["monday"] == calendar_monday(timezone.localdate())
+
+
+def calendar_monday(day):
+    from ltc.activity.calendar import monday_of
+
+    return monday_of(day)

@@ -307,3 +307,19 @@ def test_the_deal_page_with_planned_activities_runs_bounded_queries(
         plan(org.rep1, deal, "opportunity", title=f"Visit {i}")
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+def test_a_due_date_outside_the_calendar_is_refused(org):
+    from datetime import datetime
+
+    deal = opportunity(org.rep1)
+    with pytest.raises(InvalidInput) as refused:
+        services.plan_activity(
+            by=org.rep1,
+            subject_type="opportunity",
+            subject_id=deal.pk,
+            kind="call",
+            title="Far away",
+            due_at=timezone.make_aware(datetime(9999, 12, 31, 12)),
+        )
+    assert refused.value.field == "due_at"
