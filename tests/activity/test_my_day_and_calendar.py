@@ -23,15 +23,6 @@ pytestmark = pytest.mark.django_db
 NOW = timezone.make_aware(datetime(2030, 5, 9, 10, 0))
 
 
-@pytest.fixture(autouse=True)
-def english(client, settings):
-    from django.utils import translation
-
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    with translation.override("en"):
-        yield
-
-
 @pytest.fixture
 def frozen():
     with time_machine.travel(NOW, tick=False):

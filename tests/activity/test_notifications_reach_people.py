@@ -31,15 +31,6 @@ pytestmark = pytest.mark.django_db
 NOW = timezone.make_aware(datetime(2030, 5, 9, 6, 30))
 
 
-@pytest.fixture(autouse=True)
-def english(client, settings):
-    from django.utils import translation
-
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    with translation.override("en"):
-        yield
-
-
 @pytest.fixture
 def with_emails(org):
     for user in (org.rep1, org.rep2, org.manager):

@@ -18,15 +18,6 @@ from ..factories import CustomerFactory, held_lead, opportunity
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def english(client, settings):
-    from django.utils import translation
-
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    with translation.override("en"):
-        yield
-
-
 def plan(by, obj, key, *, kind="visit", due_in=timedelta(hours=2), **fields):
     return services.plan_activity(
         by=by,

@@ -3,7 +3,7 @@ workbench, one click from the assessment form; the requester and the manager see
 missing. Approved contracts waiting for signature and quotes waiting for approval say whom they
 wait for."""
 
-from decimal import Decimal
+# ruff: noqa: F811 - ``deal`` is test_reviews' fixture, imported to be shared, used as an argument
 
 import pytest
 from django.urls import reverse
@@ -13,8 +13,7 @@ from ltc.core.workbench import panels_for
 from opportunities import services
 from opportunities.models import Review, ReviewKind
 
-from ..factories import opportunity
-from .steps import A_AMOUNT
+from .test_reviews import deal, request  # noqa: F401  the same deal and request
 
 pytestmark = pytest.mark.django_db
 
@@ -26,23 +25,6 @@ def english(client, settings):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def deal(org):
-    return opportunity(
-        org.rep1,
-        amount=Decimal(A_AMOUNT),
-        stage_code="approval",
-        solution_owner=org.solution,
-        fulfillment_owner=org.delivery,
-    )
-
-
-def request(deal, user, **assessments):
-    return services.request_review(
-        opportunity=deal, user=user, kind=ReviewKind.PROJECT_APPROVAL, **assessments
-    )
 
 
 def panel(user, title):
@@ -128,11 +110,11 @@ def test_contracts_waiting_for_signature_and_quotes_for_approval_say_whom(org):
 
     from ..contracts.steps import approved, signing_deal
 
-    deal = signing_deal(org.rep1, solution=org.solution, delivery=org.delivery)
-    approved(deal, org)
+    signing = signing_deal(org.rep1, solution=org.solution, delivery=org.delivery)
+    approved(signing, org)
     waiting = panel(org.manager, "Contracts of your teams waiting for signature")
     assert [i["note"] for i in waiting["items"]] == [
-        f"{deal.customer.name} · waiting for AR {org.rep1}"
+        f"{signing.customer.name} · waiting for AR {org.rep1}"
     ]
 
     from contracts import services as contract_services

@@ -59,9 +59,9 @@ class PlanActivitySerializer(serializers.Serializer):
         self.fields["subject_type"].choices = keys()
 
 
-class OutcomeSerializer(serializers.Serializer):
+class PlannedActivityOutcomeSerializer(serializers.Serializer):
     outcome = serializers.CharField(max_length=5000)
 
 
-class CancelSerializer(serializers.Serializer):
+class CancelPlannedActivitySerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")

@@ -11,9 +11,9 @@ from ltc.core.errors import InvalidInput
 from .. import services
 from ..models import PlannedActivity
 from .serializers import (
-    CancelSerializer,
-    OutcomeSerializer,
+    CancelPlannedActivitySerializer,
     PlanActivitySerializer,
+    PlannedActivityOutcomeSerializer,
     PlannedActivitySerializer,
 )
 
@@ -57,14 +57,14 @@ class PlannedActivityViewSet(
         return Response(PlannedActivitySerializer(planned).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=OutcomeSerializer,
+        request=PlannedActivityOutcomeSerializer,
         responses={200: PlannedActivitySerializer, 403: FORBIDDEN, 409: REFUSED},
         summary="Complete it with its outcome (logs the activity: a follow-up, a visit)",
     )
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         planned = self.get_object()
-        data = OutcomeSerializer(data=request.data)
+        data = PlannedActivityOutcomeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         planned = services.complete_planned_activity(
             planned=planned, user=request.user, outcome=data.validated_data["outcome"]
@@ -72,14 +72,14 @@ class PlannedActivityViewSet(
         return Response(PlannedActivitySerializer(planned).data)
 
     @extend_schema(
-        request=CancelSerializer,
+        request=CancelPlannedActivitySerializer,
         responses={200: PlannedActivitySerializer, 403: FORBIDDEN, 409: REFUSED},
         summary="Cancel it",
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         planned = self.get_object()
-        data = CancelSerializer(data=request.data)
+        data = CancelPlannedActivitySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         planned = services.cancel_planned_activity(
             planned=planned, user=request.user, reason=data.validated_data["reason"]
