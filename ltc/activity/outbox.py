@@ -138,7 +138,9 @@ def queue_for_notifications(notifications: list) -> int:
                 )
             )
     OutboxMessage.objects.bulk_create(rows, batch_size=1000)
-    Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(emailed_at=now)
+    handed = [n.pk for n in notifications]
+    for start in range(0, len(handed), 500):  # SQLite's limit of parameters per statement
+        Notification.objects.filter(pk__in=handed[start : start + 500]).update(emailed_at=now)
     if rows:
         publish_sending()
     return len(rows)

@@ -20,7 +20,7 @@ from ltc.org.scoping import is_manager
 
 from . import calendar, services
 from .forms import OutcomeForm, PlanForm
-from .models import PlannedActivity, PlannedState
+from .models import CalendarFeed, PlannedActivity, PlannedState
 from .subjects import by_key, for_content_type_id, for_model
 
 DONE_ROWS = 5
@@ -181,7 +181,7 @@ def week_calendar(request):
             "next": monday + timedelta(days=7),
             "team": team,
             "may_see_team": is_manager(request.user),
-            "has_feed": services.CalendarFeed.objects.filter(user=request.user).exists(),
+            "has_feed": CalendarFeed.objects.filter(user=request.user).exists(),
             "feed_url": request.build_absolute_uri(reverse("activity:feed", args=[feed_token]))
             if feed_token
             else "",

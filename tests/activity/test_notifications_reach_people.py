@@ -317,3 +317,15 @@ def test_the_digest_lists_approvals_for_the_manager(with_emails):
     )
     text = digest.body_for(with_emails.solution, timezone.now())
     assert "Waiting for your approval or assessment" in text and deal.name in text
+
+
+def test_a_sweep_sized_batch_is_handed_to_the_outbox_in_one_go(with_emails):
+    count = services.notify_many(
+        [
+            (with_emails.rep1, "lead_recovered", {"title": f"L{i}", "due": "x"}, "")
+            for i in range(1200)
+        ]
+    )
+    assert count == 1200
+    assert OutboxMessage.objects.count() == 1200
+    assert not Notification.objects.filter(emailed_at__isnull=True).exists()
