@@ -85,10 +85,11 @@ def _link(url: str) -> str:
     return f"{base}{url}" if (base and url) else url
 
 
-def queue_for_notifications(notifications: list) -> int:
+def queue_for_notifications(notifications: list, *, handed_over: bool = False) -> int:
     """Write the e-mails (for recipients who want this kind by e-mail and have an address) and
     the group-robot posts (for the manager alerts of a team with a webhook) of these
-    notifications, and mark them handed over. Runs in the caller's transaction."""
+    notifications, and mark them handed over (unless they were written so). Runs in the
+    caller's transaction."""
     from ltc.org.models import User
 
     from .models import Notification
@@ -138,9 +139,10 @@ def queue_for_notifications(notifications: list) -> int:
                 )
             )
     OutboxMessage.objects.bulk_create(rows, batch_size=1000)
-    handed = [n.pk for n in notifications]
-    for start in range(0, len(handed), 500):  # SQLite's limit of parameters per statement
-        Notification.objects.filter(pk__in=handed[start : start + 500]).update(emailed_at=now)
+    if not handed_over:
+        handed = [n.pk for n in notifications]
+        for start in range(0, len(handed), 500):  # SQLite's limit of parameters per statement
+            Notification.objects.filter(pk__in=handed[start : start + 500]).update(emailed_at=now)
     if rows:
         publish_sending()
     return len(rows)

@@ -87,7 +87,6 @@ def notify(recipients: Iterable, *, kind: str, params: dict, url: str = "") -> i
     return notify_many([(r, kind, params, url) for r in recipients])
 
 
-@transaction.atomic
 def notify_many(items: Iterable[tuple]) -> int:
     """Insert notifications in bulk from ``(recipient or id, kind, params, url)``, with their
     e-mails and group-robot posts in the outbox, in the caller's transaction; a Celery task
@@ -100,14 +99,21 @@ def notify_many(items: Iterable[tuple]) -> int:
             continue
         rows.append(
             Notification(
-                recipient_id=recipient_id, kind=kind, params=params, url=url, created_at=now
+                recipient_id=recipient_id,
+                kind=kind,
+                params=params,
+                url=url,
+                created_at=now,
+                emailed_at=now,  # handed to the outbox below, in the same transaction
             )
         )
     if rows:
-        Notification.objects.bulk_create(rows, batch_size=2000)
         from .outbox import queue_for_notifications
 
-        queue_for_notifications(rows)
+        # No savepoint inside the caller's transaction; its own one otherwise.
+        with transaction.atomic(savepoint=False):
+            Notification.objects.bulk_create(rows, batch_size=2000)
+            queue_for_notifications(rows, handed_over=True)
     return len(rows)
 
 
