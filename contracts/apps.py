@@ -7,4 +7,14 @@ class ContractsConfig(AppConfig):
     verbose_name = _("Contracts")
 
     def ready(self):
-        from . import notices, receivers, workbench  # noqa: F401  texts, review listener, panels
+        from ltc.activity.subjects import register
+
+        from . import (  # noqa: F401  texts, review listener, panels, digest section
+            digest,
+            notices,
+            receivers,
+            workbench,
+        )
+        from .models import Contract
+
+        register("contract", Contract, url_name="contracts:contract_detail")

@@ -2,7 +2,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from ltc.core.workbench import register
-from ltc.org.models import Role
+from ltc.org.models import Role, User
+from ltc.org.scoping import managers_of
 
 from . import selectors
 from .models import Contract, ContractState, Quote, QuoteState
@@ -10,16 +11,22 @@ from .models import Contract, ContractState, Quote, QuoteState
 ROWS = 8
 
 
+def _names(user_ids: list[int]) -> str:
+    return ", ".join(str(u) for u in User.objects.filter(pk__in=user_ids).order_by("username"))
+
+
 @register
 def contract_panels(user) -> list[dict]:
     panels = []
     if user.role in {Role.REP, Role.MANAGER}:
-        quotes = (
+        quotes = list(
             Quote.objects.visible_to(user)
             .filter(opportunity__owner=user, state=QuoteState.PENDING_APPROVAL)
             .select_related("opportunity")
             .order_by("created_at", "id")[:ROWS]
         )
+        # The requester sees whom the discount waits for: the managers above them.
+        approvers = _names(managers_of([user.pk]).get(user.pk, [])) if quotes else ""
         panels.append(
             {
                 "title": _("My quotes awaiting discount approval"),
@@ -27,7 +34,8 @@ def contract_panels(user) -> list[dict]:
                     {
                         "url": reverse("contracts:quote_detail", args=[q.pk]),
                         "text": q.number,
-                        "note": q.opportunity.name,
+                        "note": _("%(name)s · waiting for %(who)s")
+                        % {"name": q.opportunity.name, "who": approvers or "—"},
                     }
                     for q in quotes
                 ],
@@ -82,6 +90,29 @@ def contract_panels(user) -> list[dict]:
             }
             for ch in waiting["changes"].select_related("contract").order_by("requested_at")[:ROWS]
         ]
+        unsigned = (
+            Contract.objects.visible_to(user)
+            .filter(state=ContractState.APPROVED)
+            .exclude(opportunity__owner=user)
+            .select_related("customer", "opportunity__owner")
+            .order_by("id")[:ROWS]
+        )
+        panels.append(
+            {
+                "title": _("Contracts of your teams waiting for signature"),
+                "items": [
+                    {
+                        "url": reverse("contracts:contract_detail", args=[c.pk]),
+                        "text": f"{c.number} · {c.title}",
+                        "note": _("%(name)s · waiting for %(who)s")
+                        % {"name": c.customer.name, "who": f"AR {c.opportunity.owner}"},
+                    }
+                    for c in unsigned
+                ],
+                "url": reverse("contracts:contract_list") + "?state=approved",
+                "empty": _("No approved contract waits for a signature."),
+            }
+        )
         panels.append(
             {
                 "title": _("Approvals waiting for you"),

@@ -7,4 +7,10 @@ class LeadsConfig(AppConfig):
     verbose_name = _("Leads")
 
     def ready(self):
-        from . import notices, workbench  # noqa: F401  register texts and workbench panels
+        from ltc.activity.subjects import register
+
+        from . import digest, notices, workbench  # noqa: F401  texts, panels, digest section
+        from .models import Lead
+        from .services import complete_planned_follow_up
+
+        register("lead", Lead, url_name="leads:detail", complete=complete_planned_follow_up)

@@ -8,6 +8,7 @@ register(
 register(
     "lead_recovered_team",
     _("%(owner)s's lead “%(title)s” went back to the pool: its follow-up was due %(due)s."),
+    manager_alert=True,
 )
 register(
     "lead_due_soon", _("Lead “%(title)s” goes back to the pool at %(due)s unless you follow it up.")

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from ltc.activity.models import Activity, TransitionLog
+from ltc.activity.models import Activity, ActivityKind, TransitionLog
 from ltc.activity.services import (
     log_transition,
     log_transitions_bulk,
@@ -318,6 +318,15 @@ def release_lead(*, lead: Lead, user, reason: str, now: datetime | None = None) 
 
 
 # Working a lead ------------------------------------------------------------------------------
+def complete_planned_follow_up(*, obj: Lead, user, kind: str, note: str, now: datetime) -> Activity:
+    """A planned call, visit, e-mail or meeting done on a lead is its follow-up (the pool's
+    clock restarts); a to-do is only logged, by someone who works on the lead."""
+    if kind == ActivityKind.TODO:
+        _require(works_on(user, obj), _("Only the owner or their manager may log on this lead."))
+        return record_activity(obj=obj, kind=kind, note=note, actor=user, occurred_at=now)
+    return log_follow_up(lead=obj, user=user, kind=kind, note=note, now=now)
+
+
 @transaction.atomic
 def log_follow_up(
     *, lead: Lead, user, kind: str, note: str, now: datetime | None = None

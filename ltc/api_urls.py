@@ -3,6 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from ltc.activity.api.views import PlannedActivityViewSet
 from ltc.customers.api.views import ContactViewSet, CustomerViewSet
 from ltc.org.api.views import UserViewSet
 from ltc.security.views import UserTokenViewSet, obtain_user_token
@@ -12,6 +13,7 @@ router.register("users", UserViewSet, basename="user")
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("auth/tokens", UserTokenViewSet, basename="user-token")
+router.register("planned-activities", PlannedActivityViewSet, basename="planned-activity")
 
 urlpatterns = [
     path("auth/token/", obtain_user_token, name="api-token"),

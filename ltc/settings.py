@@ -265,7 +265,16 @@ EMAIL_BACKEND = os.environ.get(
 )
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# A server that does not answer must not hold a worker: the outbox tries again later.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "LTC <ltc@localhost>")
+# The address of the site, for the links in e-mails and group-robot posts (e.g.
+# https://ltc.example.com); without it they carry the path only.
+LTC_BASE_URL = os.environ.get("LTC_BASE_URL", "")
 
 # REST API
 REST_FRAMEWORK = {
@@ -403,6 +412,10 @@ CELERY_BEAT_SCHEDULE = {
     "deliver-notification-emails": {
         "task": "ltc.activity.tasks.deliver_notification_emails",
         "schedule": crontab(minute="*"),
+    },
+    "send-morning-digests": {
+        "task": "ltc.activity.tasks.send_morning_digests",
+        "schedule": crontab(minute=0, hour=7),
     },
     "purge-idempotency-keys": {
         "task": "ltc.idempotency.tasks.purge_idempotency_keys",

@@ -43,6 +43,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("account/", include("ltc.security.urls")),
     path("notifications/", include("ltc.activity.urls")),
+    path("activities/", include("ltc.activity.plan_urls")),
     path("customers/", include("ltc.customers.urls")),
     path("search/", include("ltc.search.urls")),
     path("leads/", include("leads.urls")),

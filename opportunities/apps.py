@@ -7,10 +7,19 @@ class OpportunitiesConfig(AppConfig):
     verbose_name = _("Opportunities")
 
     def ready(self):
+        from ltc.activity.subjects import register
         from ltc.customers.querysets import register_scope
 
         from . import notices, workbench  # noqa: F401  register texts and workbench panels
         from .models import Opportunity
+        from .services import complete_planned_activity
+
+        register(
+            "opportunity",
+            Opportunity,
+            url_name="opportunities:detail",
+            complete=complete_planned_activity,
+        )
 
         # Customers of the deals whose iron triangle (or team) the user is in are theirs to see.
         register_scope(lambda user: Opportunity.objects.visible_to(user).values("customer_id"))

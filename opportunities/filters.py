@@ -18,6 +18,9 @@ class OpportunityFilter(django_filters.FilterSet):
     customer = IdFilter(field_name="customer_id", label=_("Customer (id)"))
     team = IdFilter(field_name="team_id", label=_("Team (id)"))
     expected_close_date = django_filters.DateFromToRangeFilter(label=_("Expected close between"))
+    past_cadence = django_filters.BooleanFilter(
+        method="filter_past_cadence", label=_("Past their visit cadence")
+    )
 
     class Meta:
         model = Opportunity
@@ -30,7 +33,14 @@ class OpportunityFilter(django_filters.FilterSet):
             "customer",
             "team",
             "expected_close_date",
+            "past_cadence",
         ]
+
+    def filter_past_cadence(self, queryset, name, value):
+        if value is None:
+            return queryset
+        late = queryset.past_cadence().values("pk")
+        return queryset.filter(pk__in=late) if value else queryset.exclude(pk__in=late)
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -358,6 +358,19 @@ class Opportunity(FSMModelMixin, models.Model):
         return self.state == OpportunityState.OPEN
 
     @property
+    def is_past_cadence(self) -> bool:
+        from django.utils import timezone
+
+        from .querysets import is_past_cadence
+
+        return self.is_open and is_past_cadence(
+            last_visit_at=self.last_visit_at,
+            created_at=self.created_at,
+            cadence_days=self.stage.cadence_days,
+            now=timezone.now(),
+        )
+
+    @property
     def is_fast_track(self) -> bool:
         return self.grade in FAST_TRACK_GRADES
 
@@ -515,6 +528,15 @@ def has_delivery_assessment(review: Review) -> bool:
     return review.kind == ReviewKind.REGISTRATION or bool(review.delivery_assessment.strip())
 
 
+# Who writes which assessment of a review: the triangle role, the deal's field naming the
+# person, and the requirement the assessment answers.
+ASSESSORS = (
+    ("AR", "owner", has_relationship_assessment),
+    ("SR", "solution_owner", has_solution_assessment),
+    ("FR", "fulfillment_owner", has_delivery_assessment),
+)
+
+
 class Review(FSMModelMixin, models.Model):
     """A decision review (决策评审): the triangle assesses, a manager decides. Its duration feeds
     the document-flow-time figure."""
@@ -576,6 +598,25 @@ class Review(FSMModelMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.opportunity_id}"
+
+    def missing_assessors(self) -> list[dict]:
+        """The assessments a pending review still waits for, each with the role and the person
+        who writes it (None when the deal has nobody in that role yet)."""
+        if self.state != ReviewState.PENDING:
+            return []
+        return [
+            {"role": role, "user": getattr(self.opportunity, person)}
+            for role, person, written in ASSESSORS
+            if not written(self)
+        ]
+
+    @property
+    def waiting_for(self) -> str:
+        """“SR 孙浩, FR —”: who a pending review still waits for."""
+        return ", ".join(
+            f"{m['role']} {m['user'] if m['user'] is not None else '—'}"
+            for m in self.missing_assessors()
+        )
 
     def _decide(self, by, at, comment) -> None:
         self.decided_by = by

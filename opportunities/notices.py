@@ -13,8 +13,17 @@ register(
     _(
         "%(owner)s's opportunity “%(name)s” needs a visit: none for %(days)s days (every %(cadence)s days expected)."
     ),
+    manager_alert=True,
 )
-register("review_requested", _("%(by)s asks for your decision: %(review)s of “%(name)s”."))
+register(
+    "review_requested",
+    _("%(by)s asks for your decision: %(review)s of “%(name)s”."),
+    manager_alert=True,
+)
+register(
+    "review_assessment_requested",
+    _("%(by)s asks for your assessment: %(review)s of “%(name)s”."),
+)
 register("review_decided", _("%(review)s of “%(name)s” was %(decision)s by %(by)s."))
 register("task_assigned", _("New task on “%(name)s”: %(task)s."))
 register("opportunity_assigned", _("You are %(role)s on opportunity “%(name)s”."))

@@ -1,8 +1,11 @@
 """Who sees which opportunity: the iron triangle, the managers above its team, and company-wide
 roles. The one scoping rule of the opportunities app."""
 
+from datetime import datetime, timedelta
+
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from ltc.org.models import Role
 from ltc.org.scoping import managed_team_ids, managed_users
@@ -26,12 +29,39 @@ def opportunity_scope(user, prefix: str = "") -> Q:
     return q
 
 
+# The visit cadence: an open deal is late when its account was not visited (a logged visit or
+# meeting, planned or not) within its current stage's cadence, counted from the last visit or,
+# never visited, from the deal's creation. Entering a later stage does not restart the clock: a
+# deal that reached stage 5 without a visit is late. Computed, never stored; the sweep only
+# reminds (``cadence_warned_at`` says a reminder went out for this lateness).
+def past_cadence_q(cadence_days: int, now: datetime) -> Q:
+    deadline = now - timedelta(days=cadence_days)
+    return Q(last_visit_at__lt=deadline) | Q(last_visit_at__isnull=True, created_at__lt=deadline)
+
+
+def is_past_cadence(
+    *, last_visit_at: datetime | None, created_at: datetime, cadence_days: int, now: datetime
+) -> bool:
+    """The same rule for a row already in memory (a board card, a detail page)."""
+    return (last_visit_at or created_at) < now - timedelta(days=cadence_days)
+
+
 class OpportunityQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(opportunity_scope(user))
 
     def open(self):
         return self.filter(state="open")
+
+    def past_cadence(self, now: datetime | None = None):
+        """Open deals past their stage's visit cadence now (one query for the cadences)."""
+        from .models import Stage
+
+        now = now or timezone.now()
+        late = Q(pk__in=[])
+        for days in Stage.objects.order_by().values_list("cadence_days", flat=True).distinct():
+            late |= Q(stage__cadence_days=days) & past_cadence_q(days, now)
+        return self.open().filter(late)
 
     def for_list(self):
         return self.select_related(
@@ -42,6 +72,21 @@ class OpportunityQuerySet(models.QuerySet):
 class ReviewQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(opportunity_scope(user, prefix="opportunity__"))
+
+    def awaiting_assessment_by(self, user):
+        """Pending reviews whose assessment for the user's place in the deal's triangle is not
+        written yet (a partner registration asks no SR or FR)."""
+        return self.filter(state="pending").filter(
+            Q(opportunity__owner=user, relationship_assessment="")
+            | (
+                Q(opportunity__solution_owner=user, solution_assessment="")
+                & ~Q(kind="registration")
+            )
+            | (
+                Q(opportunity__fulfillment_owner=user, delivery_assessment="")
+                & ~Q(kind="registration")
+            )
+        )
 
     def to_decide_by(self, user):
         """Pending reviews ``user`` may decide now: the queryset form of

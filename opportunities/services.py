@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -44,6 +43,7 @@ from .models import (
     StageRequirement,
     TaskRole,
 )
+from .querysets import past_cadence_q
 from .signals import review_decided
 
 EDITABLE_FIELDS = (
@@ -830,7 +830,31 @@ def request_review(
         },
         url=f"/opportunities/reviews/{review.pk}/",
     )
+    ask_assessors(review, by=user)
     return review
+
+
+def ask_assessors(review: Review, *, by) -> int:
+    """Tell the SR and FR (and the AR) whose assessment the review still waits for, with the
+    link to the assessment form."""
+    review.opportunity = Opportunity.objects.select_related(
+        "owner", "solution_owner", "fulfillment_owner"
+    ).get(pk=review.opportunity_id)
+    people = [
+        missing["user"]
+        for missing in review.missing_assessors()
+        if missing["user"] is not None and missing["user"].pk != by.pk
+    ]
+    return notify(
+        people,
+        kind="review_assessment_requested",
+        params={
+            "by": str(by),
+            "review": str(review.get_kind_display()),
+            "name": review.opportunity.name,
+        },
+        url=f"/opportunities/reviews/{review.pk}/#assess",
+    )
 
 
 @transaction.atomic
@@ -1145,27 +1169,28 @@ def log_activity(
     return activity
 
 
+def complete_planned_activity(*, obj: Opportunity, user, kind: str, note: str, now: datetime):
+    """A planned activity done on a deal is logged like any other: a visit or meeting restarts
+    its cadence clock."""
+    return log_activity(opportunity=obj, user=user, kind=kind, note=note, now=now)
+
+
 # The cadence sweep -----------------------------------------------------------------------------
 def notify_missed_cadence(*, now: datetime | None = None) -> int:
     """Tell the AR and their manager about every open opportunity whose account was not visited
-    within its stage's cadence. Set-based per stage (stages are few), once per lateness: a visit
-    or a stage change clears the mark."""
+    within its stage's cadence (``past_cadence_q``, the rule the pages show). Set-based per stage
+    (stages are few), once per lateness: a visit or a stage change clears the mark, so the next
+    lateness (or the new stage's) reminds again. The lateness itself is never stored."""
     now = now or timezone.now()
     total = 0
     for stage in Stage.objects.all():
-        deadline = now - timedelta(days=stage.cadence_days)
         with transaction.atomic():
             late = (
                 Opportunity.objects.select_for_update(skip_locked=True)
                 .filter(state=OpportunityState.OPEN, stage=stage, cadence_warned_at__isnull=True)
-                .filter(
-                    Q(last_visit_at__lt=deadline)
-                    | Q(last_visit_at__isnull=True, stage_entered_at__lt=deadline)
-                )
+                .filter(past_cadence_q(stage.cadence_days, now))
             )
-            rows = list(
-                late.values_list("id", "owner_id", "name", "last_visit_at", "stage_entered_at")
-            )
+            rows = list(late.values_list("id", "owner_id", "name", "last_visit_at", "created_at"))
             if not rows:
                 continue
             Opportunity.objects.filter(
@@ -1176,8 +1201,8 @@ def notify_missed_cadence(*, now: datetime | None = None) -> int:
                 User.objects.filter(pk__in={r[1] for r in rows}).values_list("id", "username")
             )
             notices = []
-            for pk, owner_id, name, last_visit, entered in rows:
-                since = last_visit or entered
+            for pk, owner_id, name, last_visit, created in rows:
+                since = last_visit or created
                 params = {
                     "name": name,
                     "days": (now - since).days,

@@ -53,6 +53,7 @@ from .forms import (
     TaskCompleteForm,
 )
 from .models import Grade, Opportunity, Process, Review, ReviewKind, ReviewState, Stage
+from .querysets import is_past_cadence
 
 PAGE_SIZE = 50
 RECENT_REVIEW_DAYS = 30
@@ -156,7 +157,8 @@ BOARD_CARD_FIELDS = (
     "grade",
     "stage_id",
     "stage_entered_at",
-    "cadence_warned_at",
+    "last_visit_at",
+    "created_at",
     "owner_id",
     "owner__username",
     "owner__first_name",
@@ -212,6 +214,7 @@ def _cards_html(column: dict, next_url: str) -> str:
         escape(_("Visit overdue for this stage's cadence"))
     )
     grades = {value: escape(label) for value, label in Grade.choices}
+    now = timezone.now()
     days_text: dict[int, str] = {}
     owners: dict[int, str] = {}
     out = []
@@ -238,7 +241,14 @@ def _cards_html(column: dict, next_url: str) -> str:
                 grade_label=grades.get(card.grade, escape(card.grade)),
                 owner=owners[card.owner_id],
                 days=days_text[days],
-                warning=warning if card.cadence_warned_at else "",
+                warning=warning
+                if is_past_cadence(
+                    last_visit_at=card.last_visit_at,
+                    created_at=card.created_at,
+                    cadence_days=column["stage"].cadence_days,
+                    now=now,
+                )
+                else "",
                 move_form=_MOVE_FORM.format(
                     move=move, next=escape(next_url), pk=card.pk, move_to=move_to, options=options
                 )
@@ -736,6 +746,8 @@ def _get_review(request, pk: int) -> Review:
     related = (
         "opportunity",
         "opportunity__owner",
+        "opportunity__solution_owner",
+        "opportunity__fulfillment_owner",
         "opportunity__customer",
         "requested_by",
         "decided_by",

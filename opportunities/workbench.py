@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +11,15 @@ from ltc.org.models import Role
 from .models import Opportunity, OpportunityTask, Review
 
 ROWS = 8
+
+
+def waiting_note(review) -> str:
+    missing = review.waiting_for
+    if not missing:
+        return review.opportunity.name
+    return str(
+        _("%(name)s · waiting for %(who)s") % {"name": review.opportunity.name, "who": missing}
+    )
 
 
 @register
@@ -40,10 +50,9 @@ def opportunity_panels(user) -> list[dict]:
         )
         late = (
             Opportunity.objects.visible_to(user)
-            .open()
-            .filter(cadence_warned_at__isnull=False)
+            .past_cadence()
             .select_related("customer")
-            .order_by("cadence_warned_at")[:ROWS]
+            .order_by(F("last_visit_at").asc(nulls_first=True), "created_at")[:ROWS]
         )
         panels.append(
             {
@@ -56,14 +65,40 @@ def opportunity_panels(user) -> list[dict]:
                     }
                     for o in late
                 ],
-                "url": reverse("opportunities:list"),
+                "url": reverse("opportunities:list") + "?past_cadence=true",
                 "empty": _("Every account was visited on time."),
             }
+        )
+    if user.role in {Role.REP, Role.MANAGER, Role.SOLUTION, Role.DELIVERY}:
+        to_assess = (
+            Review.objects.awaiting_assessment_by(user)
+            .select_related("opportunity")
+            .order_by("requested_at", "id")[:ROWS]
+        )
+        panels.insert(
+            0,
+            {
+                "title": _("Reviews waiting for your assessment"),
+                "items": [
+                    {
+                        "url": reverse("opportunities:review", args=[r.pk]) + "#assess",
+                        "text": r.get_kind_display(),
+                        "note": r.opportunity.name,
+                    }
+                    for r in to_assess
+                ],
+                "url": reverse("opportunities:list"),
+                "empty": _("No review waits for your assessment."),
+            },
         )
     if user.role in {Role.MANAGER, Role.ADMIN}:
         reviews = (
             Review.objects.to_decide_by(user)
-            .select_related("opportunity")
+            .select_related(
+                "opportunity__owner",
+                "opportunity__solution_owner",
+                "opportunity__fulfillment_owner",
+            )
             .order_by("requested_at")[:ROWS]
         )
         panels.append(
@@ -73,7 +108,7 @@ def opportunity_panels(user) -> list[dict]:
                     {
                         "url": reverse("opportunities:review", args=[r.pk]),
                         "text": r.get_kind_display(),
-                        "note": r.opportunity.name,
+                        "note": waiting_note(r),
                     }
                     for r in reviews
                 ],

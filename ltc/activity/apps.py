@@ -6,3 +6,8 @@ class ActivityConfig(AppConfig):
     name = "ltc.activity"
     label = "activity"
     verbose_name = _("Activity")
+
+    def ready(self):
+        from . import notices, workbench  # noqa: F401  the "My day" panel
+
+        notices.register_own()

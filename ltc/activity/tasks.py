@@ -1,44 +1,34 @@
+"""Thin Celery wrappers around the outbox and the digest. Each is idempotent: a message is sent
+once whatever runs it how often; retries with back-off are the outbox's (a message not sent is
+tried again at its next attempt time), and a task that fails as a whole (the database away) is
+retried by Celery with its own back-off."""
+
 import logging
 
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import send_mail
-from django.utils import timezone, translation
+from django.db import DatabaseError
 
-from .models import Notification
+from . import digest, outbox
 
 log = logging.getLogger(__name__)
 
+RETRY = {"autoretry_for": (DatabaseError,), "retry_backoff": True, "max_retries": 5}
 
-@shared_task(name="ltc.activity.tasks.deliver_notification_emails")
+
+@shared_task(name="ltc.activity.tasks.send_due_outbox", **RETRY)
+def send_due_outbox(limit: int = 200) -> int:
+    """Send the outbox messages whose time has come (after a commit, and every minute)."""
+    return outbox.send_due(limit=limit)
+
+
+@shared_task(name="ltc.activity.tasks.deliver_notification_emails", **RETRY)
 def deliver_notification_emails(limit: int = 500) -> int:
-    """E-mail notifications that were not yet sent. Each row is claimed by a conditional update
-    before sending, so two workers never send the same one."""
-    sent = 0
-    pending = (
-        Notification.objects.filter(emailed_at__isnull=True)
-        .select_related("recipient")
-        .order_by("id")[:limit]
-    )
-    for notification in pending:
-        claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
-            emailed_at=timezone.now()
-        )
-        if not claimed:
-            continue
-        recipient = notification.recipient
-        if not recipient.email:
-            continue
-        with translation.override(recipient.language or settings.LANGUAGE_CODE):
-            text = notification.text
-            try:
-                send_mail(
-                    subject=f"[LTC] {text[:80]}",
-                    message=text,
-                    from_email=settings.DEFAULT_FROM_EMAIL,
-                    recipient_list=[recipient.email],
-                )
-                sent += 1
-            except Exception:
-                log.exception("e-mail to %s failed", recipient.email)
-    return sent
+    """The minute sweep: notifications written straight by SQL (the recovery sweep) are handed
+    to the outbox, then whatever is due is sent."""
+    outbox.queue_pending_notifications(limit=limit)
+    return outbox.send_due()
+
+
+@shared_task(name="ltc.activity.tasks.send_morning_digests", **RETRY)
+def send_morning_digests() -> int:
+    return digest.send_morning_digests()

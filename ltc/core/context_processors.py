@@ -10,9 +10,9 @@ def navigation(request):
     from ltc.org.navigation import menu_for
 
     return {
-        "unread_notifications": Notification.objects.filter(
-            recipient=user, read_at__isnull=True
-        ).count(),
+        "unread_notifications": Notification.objects.shown_to(user)
+        .filter(read_at__isnull=True)
+        .count(),
         "menu": menu_for(user, current=request.path),
         "api_docs_url": reverse("api-docs"),
     }

@@ -11,6 +11,12 @@ def register(provider: Callable) -> Callable:
     return provider
 
 
+def register_first(provider: Callable) -> Callable:
+    """A panel every workbench starts with (the day's activities)."""
+    _PROVIDERS.insert(0, provider)
+    return provider
+
+
 def panels_for(user) -> list[dict]:
     panels: list[dict] = []
     for provider in _PROVIDERS:

@@ -21,7 +21,7 @@ from contracts.models import Contract
 from delivery.models import Order, UnitState
 from leads.models import OPEN_STATES as OPEN_LEAD_STATES
 from leads.models import Lead
-from ltc.activity.models import Activity
+from ltc.activity.models import Activity, PlannedActivity
 from ltc.attachments.models import Attachment
 from ltc.customers.sections import register
 from opportunities.models import Opportunity, OpportunityState
@@ -118,6 +118,21 @@ def chain_sections(user, customer) -> list[dict]:
     }
     for activity in activities:
         activity.subject_name = names.get((activity.content_type_id, activity.object_id), "")
+    # What is planned on its leads and deals (the customer's own plans have their panel below),
+    # soonest first, as the viewer may see them.
+    plan_q = Q(content_type=types[Lead], object_id__in=lead_ids)
+    plan_q |= Q(content_type=types[Opportunity], object_id__in=[d.pk for d in deals])
+    planned = list(
+        PlannedActivity.objects.visible_to(user)
+        .open()
+        .filter(plan_q)
+        .select_related("owner")
+        .order_by("due_at", "id")[:RECENT_ACTIVITIES]
+    )
+    now = timezone.now()
+    for plan in planned:
+        plan.subject_name = names.get((plan.content_type_id, plan.object_id), "")
+        plan.late = plan.due_at < now
     # Files on its records (the customer's own files have their panel below).
     file_q = Q(pk__in=[])
     for model, rows in (
@@ -146,6 +161,7 @@ def chain_sections(user, customer) -> list[dict]:
             "invoices": invoices,
             "receivables": receivables,
             "activities": activities,
+            "planned": planned,
             "files": files,
             "people": _people(customer, leads, deals, contracts),
             "rows_cap": ROWS,

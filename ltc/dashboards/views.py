@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from ltc.core.errors import InvalidInput
 from ltc.org.models import Role, Team, User
 
-from . import drilldown, exports
+from . import drilldown, exports, figures
 from .forms import TargetForm
 from .models import SalesTarget
 from .params import FigureRequest, figure_request
@@ -347,6 +347,7 @@ def _render(request, *, mine: bool):
         "teams": teams,
         "people": people,
         "may_set_targets": may_set_targets(request.user),
+        "cadence": figures.visit_cadence(figure.scope),
     }
     return render(request, "dashboards/dashboard.html", context)
 

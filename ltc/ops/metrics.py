@@ -60,10 +60,18 @@ class LTCCollector:
         for state in (DeliveryState.PENDING, DeliveryState.SENDING, DeliveryState.FAILED):
             deliveries.add_metric([state.value], counts.get(state.value, 0))
         yield deliveries
+        from ltc.activity.models import OutboxMessage
+
         yield GaugeMetricFamily(
             "ltc_notification_emails_pending",
-            "Notifications whose e-mail has not been sent yet",
-            value=Notification.objects.filter(emailed_at__isnull=True).count(),
+            "Notifications not yet handed to the outbox, and outbox messages not yet sent",
+            value=Notification.objects.filter(emailed_at__isnull=True).count()
+            + OutboxMessage.objects.filter(state="pending").count(),
+        )
+        yield GaugeMetricFamily(
+            "ltc_outbox_messages_failed",
+            "Outbox messages (e-mails, group-robot posts) that failed for good",
+            value=OutboxMessage.objects.filter(state="failed").count(),
         )
 
     def _periodic(self):

@@ -11,6 +11,7 @@ TRIANGLE = SALES | {Role.SOLUTION, Role.DELIVERY}
 
 MENU = [
     ("home", _("Workbench"), ALL - {Role.INTEGRATION}),
+    ("activity:calendar", _("Calendar"), ALL - {Role.INTEGRATION}),
     ("leads:pool", _("Lead pool"), SALES | {Role.MARKETING}),
     ("leads:mine", _("My leads"), SALES),
     ("leads:list", _("All leads"), {Role.MANAGER, Role.MARKETING, Role.ADMIN}),

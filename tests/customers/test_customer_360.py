@@ -77,6 +77,37 @@ def test_each_section_shows_only_what_the_viewer_sees(browser_as, org, chain):
     assert "Visited the plant" not in rep3_html  # an activity on rep1's deal
 
 
+def test_what_is_planned_on_its_deals_shows_to_who_sees_the_deal(browser_as, org, chain):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ltc.activity.services import plan_activity
+
+    other = signing_deal(org.rep3, customer=chain["customer"], name="Team 2 expansion")
+    for owner, deal, title in (
+        (org.rep1, chain["deal"], "Site visit with the CFO"),
+        (org.rep3, other, "Team 2 call"),
+    ):
+        plan_activity(
+            by=owner,
+            subject_type="opportunity",
+            subject_id=deal.pk,
+            kind="visit",
+            title=title,
+            due_at=timezone.now() + timedelta(days=2),
+        )
+    planned = (
+        page(browser_as("rep1"), chain["customer"])
+        .content.decode()
+        .split('id="planned-on-records"')[1]
+    ).split("</section>")[0]
+    assert "Site visit with the CFO" in planned and chain["deal"].name in planned
+    assert "Team 2 call" not in planned  # rep3's deal is not rep1's to see
+    rep3 = page(browser_as("rep3"), chain["customer"]).content.decode()
+    assert "Team 2 call" in rep3 and "Site visit with the CFO" not in rep3
+
+
 def test_a_manager_of_another_team_does_not_see_the_customer(browser_as, org, chain, client):
     client.force_login(team2_manager(org))
     assert page(client, chain["customer"]).status_code == 404

@@ -1,0 +1,11 @@
+from django import template
+
+from ..plan_views import plans_context
+
+register = template.Library()
+
+
+@register.inclusion_tag("activity/_plans.html", takes_context=True)
+def planned_activities(context, record):
+    """The planned activities of a record and the form to plan one, for its detail page."""
+    return plans_context(context["request"], record)
