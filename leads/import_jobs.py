@@ -50,13 +50,13 @@ def file_sha256(raw: bytes) -> str:
 def start_import(*, upload, by) -> tuple[LeadImport, bool]:
     """The job for this file: a new one (parsed now, so that a file we cannot read is refused
     at once with the reason) or, for a file this user already uploaded, the existing one."""
-    raw = upload.read()
+    records = importing.parse_upload(upload)  # refuses an oversized file before reading it
     upload.seek(0)
+    raw = upload.read()
     digest = file_sha256(raw)
     existing = LeadImport.objects.filter(uploaded_by=by, sha256=digest).first()
     if existing is not None:
         return existing, False
-    records = importing.parse_upload(upload)
     name = (upload.name or "import")[:200]
     job = LeadImport(
         name=name, size=len(raw), sha256=digest, uploaded_by=by, total_rows=len(records)
