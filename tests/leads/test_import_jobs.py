@@ -364,3 +364,57 @@ def test_two_files_with_the_same_rows_at_once_create_each_lead_once(postgres, or
     assert Lead.objects.count() == 30
     assert LeadImportRow.objects.filter(outcome=RowOutcome.CREATED).count() == 30
     assert LeadImportRow.objects.filter(outcome=RowOutcome.ALREADY_IMPORTED).count() == 30
+
+
+API = "/api/v1/leads/imports/"
+
+
+def test_the_api_uploads_a_file_once_and_lists_each_rows_outcome(
+    org, published, api, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    client = api("rep1")
+    content = "\n".join(",".join(r) for r in [HEADER, GOOD, BAD_SOURCE]).encode()
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post(API, {"file": SimpleUploadedFile("a.csv", content)}, format="multipart")
+    assert first.status_code == 201, first.content
+    job_id = first.json()["id"]
+    assert first.json()["state"] == "queued" and published == [job_id]
+    again = client.post(API, {"file": SimpleUploadedFile("b.csv", content)}, format="multipart")
+    assert again.status_code == 200 and again.json()["id"] == job_id
+    run_import(job_id)
+    with django_assert_max_num_queries(8):
+        detail = client.get(f"{API}{job_id}/")
+    assert detail.json()["state"] == "done" and detail.json()["percent"] == 100
+    with django_assert_max_num_queries(8):
+        rows = client.get(f"{API}{job_id}/rows/")
+    results = rows.json()["results"]
+    assert [(r["row"], r["outcome"]) for r in results] == [(2, "created"), (3, "refused")]
+    assert results[1]["errors"][0].startswith("source:")
+    with django_assert_max_num_queries(8):
+        assert [j["id"] for j in client.get(API).json()["results"]] == [job_id]
+    refused = client.post(f"{API}{job_id}/resume/")
+    assert refused.status_code == 409
+
+
+def test_the_api_refuses_a_bad_file_naming_the_field(org, published, api):
+    response = api("rep1").post(
+        API,
+        {"file": SimpleUploadedFile("x.pdf", b"%PDF")},
+        format="multipart",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    assert "file" in response.json()
+    assert not LeadImport.objects.exists()
+
+
+@pytest.mark.parametrize("name,sees", [("manager", True), ("rep2", False), ("finance", False)])
+def test_the_api_scopes_import_jobs(org, published, api, name, sees):
+    job = upload(org.rep1, [HEADER, GOOD])
+    LeadImport.objects.filter(pk=job.pk).update(state="failed")
+    client = api(name)
+    assert client.get(f"{API}{job.pk}/").status_code == (200 if sees else 404)
+    assert client.get(f"{API}{job.pk}/rows/").status_code == (200 if sees else 404)
+    # A manager sees the job but only its uploader or an admin may resume it.
+    assert client.post(f"{API}{job.pk}/resume/").status_code == (403 if sees else 404)
+    assert api("rep1").post(f"{API}{job.pk}/resume/").status_code == 202
