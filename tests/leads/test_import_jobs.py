@@ -418,3 +418,12 @@ def test_the_api_scopes_import_jobs(org, published, api, name, sees):
     # A manager sees the job but only its uploader or an admin may resume it.
     assert client.post(f"{API}{job.pk}/resume/").status_code == (403 if sees else 404)
     assert api("rep1").post(f"{API}{job.pk}/resume/").status_code == 202
+
+
+def test_a_job_whose_file_is_gone_fails_with_the_reason_and_can_be_resumed(org, published):
+    job = upload(org.rep1, [HEADER, GOOD])
+    job.file.delete(save=False)
+    job = run_import(job.pk)
+    assert job.state == ImportState.FAILED and job.error
+    assert import_jobs.is_resumable(job)
+    assert not Lead.objects.exists()
