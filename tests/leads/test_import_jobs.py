@@ -427,3 +427,12 @@ def test_a_job_whose_file_is_gone_fails_with_the_reason_and_can_be_resumed(org, 
     assert job.state == ImportState.FAILED and job.error
     assert import_jobs.is_resumable(job)
     assert not Lead.objects.exists()
+
+
+def test_beat_runs_the_sweep_and_the_tasks_are_registered(settings):
+    from ltc.celery import app
+
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "leads.tasks.sweep_stuck_imports" in tasks
+    app.loader.import_default_modules()
+    assert {"leads.tasks.sweep_stuck_imports", "leads.tasks.run_lead_import"} <= set(app.tasks)
