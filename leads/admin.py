@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Campaign, Lead, LeadRecovery, Pool
+from .models import Campaign, Lead, LeadImport, LeadRecovery, Pool
 
 
 @admin.register(Pool)
@@ -74,4 +74,23 @@ class LeadRecoveryAdmin(admin.ModelAdmin):
     readonly_fields = ("lead", "former_owner", "kind", "reason", "due_at", "at")
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(LeadImport)
+class LeadImportAdmin(admin.ModelAdmin):
+    """Read only: a job changes state through its task and the resume action of its page."""
+
+    list_display = ("name", "uploaded_by", "created_at", "state", "total_rows", "last_row")
+    list_filter = ("state",)
+    list_select_related = ("uploaded_by",)
+    search_fields = ("name", "sha256", "uploaded_by__username")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

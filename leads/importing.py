@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
@@ -70,41 +71,55 @@ def parse_upload(upload) -> list[dict]:
 
 def import_rows(*, records: list[dict | None], by) -> list[RowResult]:
     """Create a lead per valid row (each row its own transaction); refuse the others with why."""
-    from . import services
+    return [
+        import_row(number=number, record=record, by=by)
+        for number, record in enumerate(records, start=2)
+        if record is not None
+    ]
+
+
+def row_errors(record: dict) -> tuple[dict | None, list[str]]:
+    """The row's validated lead fields, or the messages naming each field that is wrong."""
     from .api.serializers import LeadSerializer
 
-    results = []
-    for number, record in enumerate(records, start=2):
-        if record is None:
-            continue
-        serializer = LeadSerializer(data=record)
-        if not serializer.is_valid():
-            errors = [
-                f"{name}: {' '.join(str(m) for m in messages)}"
-                for name, messages in serializer.errors.items()
-            ]
-            results.append(
-                RowResult(row=number, ok=False, title=record.get("title", ""), errors=errors)
-            )
-            continue
-        data = dict(serializer.validated_data)
-        data.pop("pool", None)
-        try:
-            lead = services.create_lead(by=by, **data)
-        except DomainError as exc:
-            results.append(
-                RowResult(
-                    row=number, ok=False, title=record.get("title", ""), errors=[str(exc.detail)]
-                )
-            )
-            continue
-        results.append(
-            RowResult(
-                row=number,
-                ok=True,
-                lead_id=lead.pk,
-                title=lead.title,
-                duplicate_of=lead.duplicate_of_id,
-            )
+    serializer = LeadSerializer(data=record)
+    if not serializer.is_valid():
+        return None, [
+            f"{name}: {' '.join(str(m) for m in messages)}"
+            for name, messages in serializer.errors.items()
+        ]
+    data = dict(serializer.validated_data)
+    data.pop("pool", None)
+    return data, []
+
+
+def import_row(*, number: int, record: dict, by) -> RowResult:
+    """Validate one row and create its lead (in its own transaction), or say why not."""
+    from . import services
+
+    data, errors = row_errors(record)
+    if errors:
+        return RowResult(row=number, ok=False, title=record.get("title", ""), errors=errors)
+    try:
+        lead = services.create_lead(by=by, **data)
+    except DomainError as exc:
+        return RowResult(
+            row=number, ok=False, title=record.get("title", ""), errors=[str(exc.detail)]
         )
-    return results
+    return RowResult(
+        row=number, ok=True, lead_id=lead.pk, title=lead.title, duplicate_of=lead.duplicate_of_id
+    )
+
+
+def fingerprint(record: dict) -> str:
+    """The same row, whatever file it comes in: its title, company, phone and e-mail normalised
+    the way the duplicate rule normalises them (``ltc.core.normalize``)."""
+    from ltc.core.normalize import company_key, email_key, phone_key
+
+    parts = [
+        " ".join(str(record.get("title", "")).split()).casefold(),
+        company_key(record.get("company_name", "")),
+        phone_key(record.get("phone", "")),
+        email_key(record.get("email", "")),
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()

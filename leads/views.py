@@ -21,7 +21,7 @@ from ltc.core.views import flash_form_errors, flash_refusal, safe_next
 from ltc.org.models import Role, User
 from ltc.org.scoping import managed_users, visible_users
 
-from . import importing, services
+from . import import_jobs, services
 from .filters import LeadFilter
 from .forms import (
     AssignForm,
@@ -33,7 +33,7 @@ from .forms import (
     ReleaseForm,
     ValidateForm,
 )
-from .models import Lead, LeadState
+from .models import ImportState, Lead, LeadImport, LeadState
 from .scoring import reason_label
 
 PAGE_SIZE = 50
@@ -192,24 +192,84 @@ def edit(request, pk: int):
 
 @login_required
 def import_leads(request):
+    """Upload a file: it becomes an import job run by Celery (see ``leads.import_jobs``)."""
     form = ImportForm(request.POST or None, request.FILES or None)
-    results = None
     if request.method == "POST" and form.is_valid():
         try:
-            records = importing.parse_upload(form.cleaned_data["file"])
-            results = importing.import_rows(records=records, by=request.user)
+            job, created = import_jobs.start_import(
+                upload=form.cleaned_data["file"], by=request.user
+            )
         except DomainError as exc:
             flash_refusal(request, exc)
         else:
-            created = sum(1 for r in results if r.ok)
-            messages.success(
-                request,
-                _("%(created)s leads imported, %(refused)s rows refused.")
-                % {"created": created, "refused": len(results) - created},
-            )
+            if created:
+                messages.success(request, _("The file is queued for import."))
+            else:
+                messages.info(request, _("You already uploaded this file; here is its import."))
+            return redirect("leads:import_job", pk=job.pk)
+    jobs = LeadImport.objects.visible_to(request.user).select_related("uploaded_by")[:20]
     return render(
-        request, "leads/import.html", {"form": form, "results": results, "title": _("Import leads")}
+        request,
+        "leads/import.html",
+        {"form": form, "jobs": jobs, "title": _("Import leads")},
     )
+
+
+IMPORT_ROWS_PER_PAGE = 50
+
+
+def _visible_import(request, pk) -> LeadImport:
+    return get_object_or_404(
+        LeadImport.objects.visible_to(request.user).select_related("uploaded_by"), pk=pk
+    )
+
+
+def _import_progress_context(request, job) -> dict:
+    return {
+        "job": job,
+        "finished": job.state in (ImportState.DONE, ImportState.FAILED),
+        "may_resume": import_jobs.may_resume(request.user, job) and import_jobs.is_resumable(job),
+    }
+
+
+@login_required
+def import_job(request, pk):
+    job = _visible_import(request, pk)
+    rows = Paginator(
+        job.rows.only(
+            "row", "outcome", "title", "lead_id", "duplicate_of_id", "errors", "job_id"
+        ).order_by("row"),
+        IMPORT_ROWS_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    context = _import_progress_context(request, job)
+    context.update({"rows": rows, "title": _("Lead import %(name)s") % {"name": job.name}})
+    return render(request, "leads/import_job.html", context)
+
+
+@login_required
+def import_progress(request, pk):
+    """The progress fragment htmx polls; when the job has just finished, the whole page reloads
+    (HX-Refresh) to list every row's outcome."""
+    job = _visible_import(request, pk)
+    response = render(
+        request, "leads/_import_progress.html", _import_progress_context(request, job)
+    )
+    if request.GET.get("was") != job.state and job.state in (ImportState.DONE, ImportState.FAILED):
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+@require_POST
+def import_resume(request, pk):
+    job = _visible_import(request, pk)
+    try:
+        import_jobs.resume_import(job=job, by=request.user)
+    except DomainError as exc:
+        flash_refusal(request, exc)
+    else:
+        messages.success(request, _("The import will continue after the last row it recorded."))
+    return redirect("leads:import_job", pk=job.pk)
 
 
 # Actions: POST only, a flash message after each, back to the lead (or where the user came from).

@@ -397,6 +397,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "leads.tasks.recover_overdue_leads",
         "schedule": crontab(minute="*/5"),
     },
+    "sweep-stuck-lead-imports": {
+        "task": "leads.tasks.sweep_stuck_imports",
+        "schedule": crontab(minute="*/2"),
+    },
     "warn-leads-due-soon": {
         "task": "leads.tasks.warn_leads_due_soon",
         "schedule": crontab(minute="*/15"),

@@ -9,7 +9,7 @@ from ltc.activity.models import Activity, ActivityKind
 from ltc.core.money import Currency
 from ltc.org.models import User
 
-from ..models import Campaign, DisqualifyReason, Lead, Pool
+from ..models import Campaign, DisqualifyReason, Lead, LeadImport, LeadImportRow, Pool
 from ..scoring import reason_label
 
 
@@ -371,3 +371,41 @@ class BulkLeadResultSerializer(serializers.Serializer):
     duplicates = serializers.IntegerField()
     errors = serializers.IntegerField()
     results = BulkLeadRowSerializer(many=True)
+
+
+class LeadImportSerializer(serializers.ModelSerializer):
+    rows_done = serializers.IntegerField(read_only=True)
+    percent = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = LeadImport
+        fields = [
+            "id",
+            "name",
+            "size",
+            "sha256",
+            "uploaded_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "state",
+            "total_rows",
+            "rows_done",
+            "percent",
+            "created_count",
+            "already_count",
+            "refused_count",
+            "error",
+        ]
+        read_only_fields = fields
+
+
+class LeadImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class LeadImportRowSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LeadImportRow
+        fields = ["row", "outcome", "title", "lead", "duplicate_of", "errors"]
+        read_only_fields = fields

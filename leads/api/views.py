@@ -3,7 +3,9 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404  # a malformed id is a 404, not a 500
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from ltc.core.api import FORBIDDEN, REFUSED
@@ -11,9 +13,9 @@ from ltc.core.errors import NotAllowed
 from ltc.idempotency.services import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from ltc.org.models import Role
 
-from .. import bulk, services
+from .. import bulk, import_jobs, importing, services
 from ..filters import LeadFilter
-from ..models import Campaign, Lead, Pool
+from ..models import Campaign, Lead, LeadImport, Pool
 from .pagination import KeysetPagination
 from .serializers import (
     ActivitySerializer,
@@ -22,6 +24,9 @@ from .serializers import (
     CampaignSerializer,
     DisqualifySerializer,
     FollowUpSerializer,
+    LeadImportRowSerializer,
+    LeadImportSerializer,
+    LeadImportUploadSerializer,
     LeadSerializer,
     MergeSerializer,
     ReasonSerializer,
@@ -314,3 +319,74 @@ class CampaignViewSet(
     def perform_update(self, serializer):
         self._check_writer()
         serializer.save()
+
+
+class LeadImportViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Lead import jobs (CSV or Excel files run by Celery): the caller's own, their teams' for a
+    manager, all for an admin; any other is a 404."""
+
+    serializer_class = LeadImportSerializer
+    queryset = LeadImport.objects.none()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        return LeadImport.objects.visible_to(self.request.user).order_by("-id")
+
+    def get_parsers(self):
+        if getattr(self, "action", None) == "create":
+            return [MultiPartParser()]
+        return super().get_parsers()
+
+    @extend_schema(
+        request={"multipart/form-data": LeadImportUploadSerializer},
+        responses={
+            201: LeadImportSerializer,
+            200: OpenApiResponse(
+                LeadImportSerializer, description="The caller already uploaded this file"
+            ),
+            400: OpenApiResponse(description="The file is refused; the reason names `file`"),
+        },
+        summary="Upload a lead file: a new import job (201) or the one of the same file (200)",
+    )
+    def create(self, request, *args, **kwargs):
+        body = LeadImportUploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            job, created = import_jobs.start_import(
+                upload=body.validated_data["file"], by=request.user
+            )
+        except importing.ImportRefused as exc:
+            raise ValidationError({"file": [str(exc.detail)]})
+        return Response(
+            LeadImportSerializer(job).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(
+        responses=LeadImportRowSerializer(many=True),
+        summary="What became of each row of the file, in row order",
+    )
+    @action(detail=True, methods=["get"])
+    def rows(self, request, pk=None):
+        job = self.get_object()
+        queryset = job.rows.only(
+            "row", "outcome", "title", "lead_id", "duplicate_of_id", "errors", "job_id"
+        ).order_by("row")
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(LeadImportRowSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=None,
+        responses={202: LeadImportSerializer, 403: FORBIDDEN, 404: OpenApiResponse(), 409: REFUSED},
+        summary="Resume a failed or stuck import after its last recorded row",
+    )
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        job = import_jobs.resume_import(job=self.get_object(), by=request.user)
+        return Response(LeadImportSerializer(job).data, status=status.HTTP_202_ACCEPTED)
