@@ -5,8 +5,11 @@ wait for."""
 
 # ruff: noqa: F811 - ``deal`` is test_reviews' fixture, imported to be shared, used as an argument
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from ltc.activity.models import Notification
 from ltc.core.workbench import panels_for
@@ -122,7 +125,13 @@ def test_contracts_waiting_for_signature_and_quotes_for_approval_say_whom(org):
     from ..contracts.test_quotes import discounted, quote
 
     q = contract_services.submit_quote(
-        quote=quote(signing_deal(org.rep1), org.rep1, lines=discounted("20")), by=org.rep1
+        quote=quote(
+            signing_deal(org.rep1),
+            org.rep1,
+            lines=discounted("20"),
+            valid_until=timezone.localdate() + timedelta(days=30),
+        ),
+        by=org.rep1,
     )
     assert q.state == QuoteState.PENDING_APPROVAL
     mine = panel(org.rep1, "My quotes awaiting discount approval")
