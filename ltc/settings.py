@@ -84,9 +84,13 @@ INSTALLED_APPS = [
     "ltc.dashboards",
     "ltc.idempotency",
     "ltc.integrations",
-    "ltc.demo",
-    "ltc.bench",
 ]
+# The tooling (the demo data and the benchmark's generator and timings) is not production code:
+# loaded in development, tests and the benchmark, left out when DJANGO_ENV=production unless
+# LTC_TOOLING=1 asks for it (to seed a demo on a production-like stack).
+TOOLING_APPS = ["ltc.demo", "ltc.bench"]
+if env_bool("LTC_TOOLING", not PRODUCTION):
+    INSTALLED_APPS += TOOLING_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

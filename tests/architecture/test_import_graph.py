@@ -164,3 +164,20 @@ def test_every_app_is_placed_on_a_floor():
 )
 def test_the_rule_itself(source, target, expected):
     assert violation(source, target) == expected
+
+
+def test_production_settings_leave_the_tooling_out(tmp_path):
+    from tests.ops.helpers import python_with_settings
+
+    code = "from django.conf import settings; print(sorted(set(settings.TOOLING_APPS) & set(settings.INSTALLED_APPS)))"
+    production = {
+        "DJANGO_ENV": "production",
+        "SECRET_KEY": "x" * 50,
+        "ALLOWED_HOSTS": "ltc.example",
+    }
+    assert python_with_settings(code, tmp_path, drop=("LTC_TOOLING",), **production) == "[]"
+    asked = python_with_settings(code, tmp_path, **production, LTC_TOOLING="1")
+    assert asked == "['ltc.bench', 'ltc.demo']"
+    assert python_with_settings(code, tmp_path, drop=("DJANGO_ENV", "LTC_TOOLING")) == (
+        "['ltc.bench', 'ltc.demo']"
+    )
