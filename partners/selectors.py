@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 import unicodedata
+from collections import Counter
 from difflib import SequenceMatcher
 
 from django.utils.translation import gettext as _
