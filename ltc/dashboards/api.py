@@ -9,6 +9,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from partners.middleware import PartnerAPIScope
+
 from . import figures, product_figures
 from . import serializers as s
 from .params import FigureRequest, figure_request
@@ -32,7 +34,7 @@ ERRORS = {
 class FigureView(APIView):
     """One figure: ``compute`` calls the definition, ``serializer_class`` renders it."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, PartnerAPIScope]
     serializer_class: type = s.DashboardEnvelope
 
     def compute(self, request: FigureRequest) -> dict:
