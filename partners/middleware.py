@@ -3,7 +3,6 @@ same answer as a record they may not see), and the home page takes them to the p
 querysets agree: every internal ``visible_to`` is empty for a partner user."""
 
 from django.http import Http404
-from django.shortcuts import redirect
 
 # What a partner user may reach: the portal, its files, their notifications, their account
 # (password, API tokens), signing out, the language switch, and their registrations in the API.
@@ -35,7 +34,9 @@ class PartnerPortalMiddleware:
         if user is not None and getattr(user, "is_partner", False):
             path = request.path_info
             if path == "/":
-                return redirect("partners:portal")
+                from .views import portal
+
+                return portal(request)  # a partner user's home is their portal
             if not partner_may_reach(path):
                 raise Http404
         return self.get_response(request)

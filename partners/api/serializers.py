@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -74,7 +76,7 @@ class RegistrationSerializer(serializers.ModelSerializer):
 class RegisterSerializer(serializers.Serializer):
     customer_name = serializers.CharField(max_length=200)
     project_name = serializers.CharField(max_length=200)
-    amount = serializers.DecimalField(max_digits=15, decimal_places=2, min_value=0.01)
+    amount = serializers.DecimalField(max_digits=15, decimal_places=2, min_value=Decimal("0.01"))
     currency = serializers.ChoiceField(choices=Currency.choices, default="CNY")
     expected_close_date = serializers.DateField(validators=[long_ahead_business_date])
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
