@@ -1,4 +1,5 @@
 from django.db import transaction
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -106,7 +107,7 @@ class RegistrationViewSet(
                 .first()
             )
             if customer is None:
-                raise InvalidInput("Choose a customer you see.", "customer")
+                raise InvalidInput(_("Choose a customer you see."), "customer")
         with transaction.atomic():
             registration = services.accept_registration(
                 registration=registration,
