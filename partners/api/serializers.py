@@ -73,7 +73,7 @@ class RegistrationSerializer(serializers.ModelSerializer):
         ]
 
 
-class RegisterSerializer(serializers.Serializer):
+class RegistrationCreateSerializer(serializers.Serializer):
     customer_name = serializers.CharField(max_length=200)
     project_name = serializers.CharField(max_length=200)
     amount = serializers.DecimalField(max_digits=15, decimal_places=2, min_value=Decimal("0.01"))
@@ -82,7 +82,7 @@ class RegisterSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
 
 
-class AcceptSerializer(serializers.Serializer):
+class RegistrationAcceptSerializer(serializers.Serializer):
     owner = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(role__in=[Role.REP, Role.MANAGER], is_active=True),
         help_text=_("The AR of the deal (a user id of GET users/)."),
@@ -95,5 +95,5 @@ class AcceptSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
-class RejectSerializer(serializers.Serializer):
+class RegistrationRejectSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)

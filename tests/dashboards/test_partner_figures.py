@@ -62,3 +62,14 @@ def test_the_manager_dashboard_shows_them_in_bounded_queries(
         page = client.get("/dashboards/")
     html = page.content.decode()
     assert 'id="partners"' in html and "Acme Partner" in html
+
+
+def test_the_api_answers_the_figures_and_a_partner_user_gets_404(
+    org, registrations, api, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(20):
+        answer = api("manager").get("/api/v1/dashboard/partners/")
+    assert answer.status_code == 200
+    (row,) = answer.json()["partners"]
+    assert (row["name"], row["won_amount"]) == ("Acme Partner", "800000.00")
+    assert api("partner").get("/api/v1/dashboard/partners/").status_code == 404
