@@ -186,3 +186,17 @@ def test_protection_does_not_expire_before_its_day_nor_for_a_closed_deal(org, pa
         with pytest.raises(TransitionRefused) as caught:
             services.renew_registration(registration=registration, by=org.manager)
     assert missing(caught.value) == {"deal_open"}
+
+
+def test_the_expiry_is_a_registered_task_in_the_beat_schedule(settings, org, partner_org):
+    from ltc.celery import app
+    from partners import tasks
+
+    entries = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "partners.tasks.expire_protections" in entries
+    app.loader.import_default_modules()
+    assert "partners.tasks.expire_protections" in app.tasks
+    services.accept_registration(registration=register(org), by=org.manager, owner=org.rep1)
+    with time_machine.travel(timezone.now() + timedelta(days=120), tick=False):
+        assert tasks.expire_protections.run() == 1
+        assert tasks.expire_protections.run() == 0
