@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "contracts",
     "delivery",
     "billing",
+    "complaints",
     "ltc.dashboards",
     "ltc.idempotency",
     "ltc.integrations",
@@ -428,6 +429,10 @@ CELERY_BEAT_SCHEDULE = {
     "notify-overdue-invoices": {
         "task": "billing.tasks.notify_overdue_invoices",
         "schedule": crontab(minute=5, hour="*"),
+    },
+    "flag-complaint-sla-breaches": {
+        "task": "complaints.tasks.flag_sla_breaches",
+        "schedule": crontab(minute="*/10"),
     },
 }
 
