@@ -213,6 +213,10 @@ def resolve_complaint(*, complaint: Complaint, by, resolution: str, now=None) ->
     return _apply(complaint, by, "resolve", at=now or timezone.now())
 
 
+# A confirmation time typed to the minute, or sent by a system whose clock runs a little ahead.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
 def _confirmation_missing(complaint, confirmed_by, channel, confirmed_at, now) -> list[Missing]:
     missing = []
     if not (confirmed_by or "").strip():
@@ -221,7 +225,10 @@ def _confirmation_missing(complaint, confirmed_by, channel, confirmed_at, now) -
         missing.append(Missing("channel", _("How the customer confirmed it")))
     if confirmed_at is None:
         missing.append(Missing("confirmed_at", _("When the customer confirmed it")))
-    elif confirmed_at > now or (complaint.resolved_at and confirmed_at < complaint.resolved_at):
+    elif confirmed_at > now + CLOCK_SKEW or (
+        complaint.resolved_at
+        and confirmed_at < complaint.resolved_at.replace(second=0, microsecond=0)
+    ):
         missing.append(
             Missing(
                 "confirmed_at", _("A confirmation time after the resolution, not in the future")
