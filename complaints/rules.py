@@ -4,7 +4,7 @@ the API ask. ``actions_for`` answers which transitions a user may press now."""
 from __future__ import annotations
 
 from ltc.org.models import Role
-from ltc.org.scoping import managed_team_ids, manages
+from ltc.org.scoping import is_manager, managed_team_ids, manages
 
 # Roles that may open a complaint on a record they see. Finance and marketing read them.
 OPENERS = {Role.REP, Role.MANAGER, Role.SOLUTION, Role.DELIVERY, Role.ADMIN, Role.INTEGRATION}
@@ -15,6 +15,11 @@ ACTIONS = (*TRANSITIONS, "reassign")
 
 def may_open(user) -> bool:
     return user.is_superuser or user.role in OPENERS
+
+
+def may_pick_owner(user) -> bool:
+    """Whether ``user`` may name another owner than the default when opening one."""
+    return user.is_superuser or user.role in COMPANY_WIDE or is_manager(user)
 
 
 def manages_complaint(user, complaint) -> bool:

@@ -130,6 +130,8 @@ def open_complaint(
     )
     now = now or timezone.now()
     respond, resolve = sla_hours(severity)
+    if owner is not None and not rules.may_pick_owner(by):
+        raise NotAllowed(_("Only a manager picks another owner; the default owner is used."))
     owner = _check_owner(owner) if owner is not None else _default_owner(customer, contract, by)
     deal_team = contract.opportunity.team_id if contract is not None else None
     complaint = Complaint.objects.create(

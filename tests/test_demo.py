@@ -38,6 +38,7 @@ def _counts() -> dict[str, int]:
             "contracts",
             "delivery",
             "billing",
+            "complaints",
         )
         for model in apps.get_app_config(app_label).get_models()
     }
@@ -117,12 +118,14 @@ def test_every_page_renders_with_the_demo_data_for_every_demo_user(client):
             "dashboards:manager",
             "dashboards:mine",
             "dashboards:targets",
+            "complaints:list",
         )
     ]
     pages += [reverse("leads:detail", args=[pk]) for pk in lead_ids]
     pages += [reverse("opportunities:detail", args=[pk]) for pk in deal_ids]
     pages += [reverse("opportunities:review", args=[pk]) for pk in review_ids]
     from contracts.models import Contract, Quote
+    from complaints.models import Complaint
     from delivery.models import Order, RevenueEntry
 
     assert RevenueEntry.objects.exists()
@@ -134,6 +137,7 @@ def test_every_page_renders_with_the_demo_data_for_every_demo_user(client):
         ("contracts:quote_detail", Quote),
         ("contracts:quote_print", Quote),
         ("delivery:order_detail", Order),
+        ("complaints:detail", Complaint),
     ):
         pages += [reverse(name, args=[pk]) for pk in model.objects.values_list("pk", flat=True)]
     seen = 0
@@ -176,3 +180,15 @@ def test_the_demo_quotes_are_built_from_the_catalogue():
     plant = Quote.objects.get(opportunity__name="博远信息 数据中心扩容")
     assert plant.state == QuoteState.PENDING_APPROVAL and plant.max_discount > 10
     assert plant.margin_percent is not None
+
+
+def test_the_demo_has_complaints_closed_late_and_reopened():
+    from complaints.models import Complaint
+
+    _seed()
+    states = set(Complaint.objects.values_list("state", flat=True))
+    assert states == {"closed", "in_progress", "open", "reopened"}
+    closed = Complaint.objects.get(state="closed")
+    assert closed.confirmation is not None and not closed.breached(closed.closed_at)
+    assert Complaint.objects.filter(resolution_breached_at__isnull=False).count() == 1
+    assert Notification.objects.filter(kind="complaint_resolution_breached_team").exists()

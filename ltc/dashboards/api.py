@@ -9,7 +9,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import figures, product_figures
+from . import complaint_figures, figures, product_figures
 from . import serializers as s
 from .params import FigureRequest, figure_request
 
@@ -143,7 +143,22 @@ class ProductsView(FigureView):
         return product_figures.products(figure.scope, figure.period, currency=figure.currency)
 
 
+class ComplaintsView(FigureView):
+    serializer_class = s.DashboardComplaintsSerializer
+
+    @_schema(
+        s.DashboardComplaintsSerializer,
+        "Complaints: rate per contract and customer, SLA breaches, hours to resolve",
+    )
+    def get(self, request):
+        return super().get(request)
+
+    def compute(self, figure):
+        return complaint_figures.complaints(figure.scope, figure.period)
+
+
 urlpatterns = [
+    path("dashboard/complaints/", ComplaintsView.as_view(), name="dashboard-complaints"),
     path("dashboard/products/", ProductsView.as_view(), name="dashboard-products"),
     path("dashboard/funnel/", FunnelView.as_view(), name="dashboard-funnel"),
     path("dashboard/leakage/", LeakageView.as_view(), name="dashboard-leakage"),
