@@ -7,4 +7,4 @@ from .selectors import panel
 
 @register
 def complaints_section(user, customer) -> list[dict]:
-    return [{"template": "complaints/_panel.html", **panel(user, customer=customer)}]
+    return [{"template": "complaints/_section.html", **panel(user, customer=customer)}]
