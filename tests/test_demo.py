@@ -124,8 +124,8 @@ def test_every_page_renders_with_the_demo_data_for_every_demo_user(client):
     pages += [reverse("leads:detail", args=[pk]) for pk in lead_ids]
     pages += [reverse("opportunities:detail", args=[pk]) for pk in deal_ids]
     pages += [reverse("opportunities:review", args=[pk]) for pk in review_ids]
-    from contracts.models import Contract, Quote
     from complaints.models import Complaint
+    from contracts.models import Contract, Quote
     from delivery.models import Order, RevenueEntry
 
     assert RevenueEntry.objects.exists()

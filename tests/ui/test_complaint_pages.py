@@ -82,7 +82,9 @@ def test_closing_on_the_page_without_a_confirmation_lists_what_is_missing(org, b
     complaint = complaint_in(org, "resolved")
     client = browser_as("delivery")
     url = reverse("complaints:action", args=[complaint.pk, "close"])
-    response = client.post(url, {"confirmed_by": "", "channel": "", "confirmed_at": ""}, follow=True)
+    response = client.post(
+        url, {"confirmed_by": "", "channel": "", "confirmed_at": ""}, follow=True
+    )
     assert Complaint.objects.get(pk=complaint.pk).state == "resolved"
     assert [str(m) for m in response.context["messages"]]
     now = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
