@@ -211,3 +211,12 @@ def test_a_complaint_handled_in_time_is_never_flagged(org):
 def test_the_sweep_is_in_the_beat_schedule(settings):
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "complaints.tasks.flag_sla_breaches" in tasks
+
+
+def test_the_beat_task_runs_the_same_sweep(org):
+    from complaints import tasks
+
+    complaint_in(org, severity="critical")
+    with time_machine.travel(timezone.now() + timedelta(hours=3)):
+        assert tasks.flag_sla_breaches() == 1  # called in-process: no eager mode
+        assert tasks.flag_sla_breaches() == 0
