@@ -19,6 +19,7 @@ from . import rules
 from .models import (
     AWAITING_RESPONSE,
     UNRESOLVED,
+    Category,
     Complaint,
     ConfirmationChannel,
     CustomerConfirmation,
@@ -119,8 +120,6 @@ def open_complaint(
     title = (title or "").strip()
     if not title:
         raise InvalidInput(_("Give the complaint a title."), "title")
-    from .models import Category
-
     if category not in Category.values:
         raise InvalidInput(_("Pick a category."), "category")
     if severity not in Severity.values:
