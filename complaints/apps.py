@@ -7,4 +7,5 @@ class ComplaintsConfig(AppConfig):
     verbose_name = _("Complaints")
 
     def ready(self):
-        from . import notices, sections  # noqa: F401  notice kinds, the customer page's section
+        # notice kinds, the customer page's section, the workbench panel
+        from . import notices, sections, workbench  # noqa: F401

@@ -129,3 +129,12 @@ def test_the_pages_speak_both_languages(org, browser_as):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     html = client.get(reverse("complaints:detail", args=[complaint.pk])).content.decode()
     assert "Start work" in html and "Service level" in html
+
+
+def test_the_owner_finds_the_complaints_to_resolve_on_the_workbench(org, browser_as):
+    complaint = complaint_in(org, "in_progress")
+    html = browser_as("delivery").get(reverse("home")).content.decode()
+    assert reverse("complaints:detail", args=[complaint.pk]) in html
+    closed = complaint_in(org, "closed", contract=complaint.contract)
+    html = browser_as("delivery").get(reverse("home")).content.decode()
+    assert reverse("complaints:detail", args=[closed.pk]) not in html
