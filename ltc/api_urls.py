@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("contracts.api.urls")),
     path("", include("delivery.api.urls")),
     path("", include("billing.api.urls")),
+    path("", include("complaints.api.urls")),
     path("", include("ltc.dashboards.api")),
     path("", include("ltc.audit.api.urls")),
     path("", include("ltc.attachments.api.urls")),

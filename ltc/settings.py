@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "delivery",
     "billing",
     "partners",
+    "complaints",
     "ltc.dashboards",
     "ltc.idempotency",
     "ltc.integrations",
@@ -441,6 +442,10 @@ CELERY_BEAT_SCHEDULE = {
     "expire-partner-protections": {
         "task": "partners.tasks.expire_protections",
         "schedule": crontab(minute=25, hour="*"),
+    },
+    "flag-complaint-sla-breaches": {
+        "task": "complaints.tasks.flag_sla_breaches",
+        "schedule": crontab(minute="*/10"),
     },
 }
 

@@ -51,6 +51,7 @@ urlpatterns = [
     path("products/", include("products.urls")),
     path("contracts/", include("contracts.urls")),
     path("delivery/", include("delivery.urls")),
+    path("complaints/", include("complaints.urls")),
     path("dashboards/", include("ltc.dashboards.urls")),
     path("billing/", include("billing.urls")),
     path("audit/", include("ltc.audit.urls")),

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from partners.middleware import PartnerAPIScope
 
-from . import figures, partner_figures, product_figures
+from . import complaint_figures, figures, partner_figures, product_figures
 from . import serializers as s
 from .params import FigureRequest, figure_request
 
@@ -194,7 +194,22 @@ class PartnersView(FigureView):
         return partner_figures.partners(figure.scope, figure.period, currency=figure.currency)
 
 
+class ComplaintsView(FigureView):
+    serializer_class = s.DashboardComplaintsSerializer
+
+    @_schema(
+        s.DashboardComplaintsSerializer,
+        "Complaints: rate per contract and customer, SLA breaches, hours to resolve",
+    )
+    def get(self, request):
+        return super().get(request)
+
+    def compute(self, figure):
+        return complaint_figures.complaints(figure.scope, figure.period)
+
+
 urlpatterns = [
+    path("dashboard/complaints/", ComplaintsView.as_view(), name="dashboard-complaints"),
     path("dashboard/partners/", PartnersView.as_view(), name="dashboard-partners"),
     path("dashboard/products/", ProductsView.as_view(), name="dashboard-products"),
     path("dashboard/funnel/", FunnelView.as_view(), name="dashboard-funnel"),

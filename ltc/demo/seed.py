@@ -24,6 +24,7 @@ from ltc.org.models import Team, User
 
 from . import data
 from .catalogue import seed_catalogue
+from .complaints import seed_complaints
 from .partners import seed_partners
 from .pipeline import seed_pipeline
 from .targets import seed_targets
@@ -54,6 +55,7 @@ def seed_demo(*, now: datetime | None = None) -> SeedResult:
     seed_pipeline(users, now, result)
     seed_targets(users, result)
     seed_partners(users, now, result)
+    seed_complaints(users, now, result)
     return result
 
 

@@ -36,6 +36,7 @@ MENU = [
     ("billing:invoice_list", _("Invoices"), {Role.FINANCE, Role.MANAGER, Role.ADMIN}),
     ("billing:payment_list", _("Payments"), {Role.FINANCE, Role.ADMIN}),
     ("billing:receivables", _("Receivables"), {Role.FINANCE, Role.MANAGER, Role.ADMIN}),
+    ("complaints:list", _("Complaints"), ALL - {Role.INTEGRATION}),
     ("customers:list", _("Customers"), ALL - {Role.INTEGRATION}),
     ("products:list", _("Catalogue"), ALL - {Role.INTEGRATION}),
     ("audit:list", _("Audit trail"), {Role.FINANCE, Role.ADMIN}),

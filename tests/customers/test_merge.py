@@ -5,6 +5,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
+from complaints.services import open_complaint
 from leads import services as lead_services
 from leads.models import Lead, LeadRecovery
 from ltc.activity.models import Activity, TransitionLog
@@ -40,6 +41,10 @@ def two(org, frozen):
     second = build_chain(org, number="B")
     log_activity(first["customer"], org.rep1, "Lunch with the CFO")
     log_activity(second["customer"], org.rep1, "Site survey")
+    # A complaint on the duplicate (the complaints app keys it to the customer too).
+    open_complaint(
+        by=org.admin, customer=second["customer"], title="Late", category="delivery", severity="low"
+    )
     second["customer"].external_id = "ERP-B"
     second["customer"].tax_id = "TAX-B"
     second["customer"].save()
