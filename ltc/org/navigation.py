@@ -36,6 +36,7 @@ MENU = [
     ("billing:payment_list", _("Payments"), {Role.FINANCE, Role.ADMIN}),
     ("billing:receivables", _("Receivables"), {Role.FINANCE, Role.MANAGER, Role.ADMIN}),
     ("customers:list", _("Customers"), ALL - {Role.INTEGRATION}),
+    ("customers:pool", _("Customer pool"), SALES),
     ("products:list", _("Catalogue"), ALL - {Role.INTEGRATION}),
     ("audit:list", _("Audit trail"), {Role.FINANCE, Role.ADMIN}),
 ]
