@@ -131,7 +131,8 @@ class Customer(FSMModelMixin, models.Model):
     merged_at = models.DateTimeField(_("merged"), null=True, blank=True, editable=False)
 
     # The customer pool (ltc.customers.pool). A customer without a pool is under no pool rule.
-    # db_default too: the bench generator COPYs customers without these columns.
+    # recovery_count has a db_default: the bench generator COPYs customers without it (it names
+    # pool_state; a protected FSM field cannot take a db_default, Django sets it after insert).
     pool = models.ForeignKey(
         CustomerPool,
         verbose_name=_("customer pool"),
@@ -143,7 +144,6 @@ class Customer(FSMModelMixin, models.Model):
     pool_state = FSMField(
         _("pool state"),
         default=PoolState.HELD,
-        db_default=PoolState.HELD,
         choices=PoolState.choices,
         protected=True,
     )

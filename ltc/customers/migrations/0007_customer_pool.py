@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='customer',
             name='pool_state',
-            field=django_fsm.FSMField(choices=[('held', 'With its owner'), ('pooled', 'In the customer pool')], db_default='held', default='held', max_length=50, protected=True, verbose_name='pool state'),
+            field=django_fsm.FSMField(choices=[('held', 'With its owner'), ('pooled', 'In the customer pool')], default='held', max_length=50, protected=True, verbose_name='pool state'),
         ),
         migrations.AddField(
             model_name='customer',
