@@ -90,11 +90,12 @@ def may_assign(user) -> bool:
 
 
 def may_release(user, customer: Customer) -> bool:
-    """The owner, a manager above the owner, or an admin may send a held customer back."""
-    if customer.owner_id is None or customer.pool_id is None:
-        return False
+    """The owner, a manager above the owner, or an admin may send a held customer back (the
+    transition then asks for an owner and a pool)."""
     if _role(user) == Role.ADMIN:
         return True
+    if customer.owner_id is None:
+        return False
     return customer.owner_id == user.pk or manages(user, customer.owner)
 
 
@@ -314,7 +315,7 @@ def release_customer(
         raise InvalidInput(_("Say why the customer goes back to the pool."), "reason")
     customer = _locked(customer.pk)
     _require(
-        may_release(user, customer) or customer.pool_state == PoolState.POOLED,
+        may_release(user, customer),
         _("Only the owner or their manager may release this customer."),
     )
     former_owner, due = customer.owner, customer.pool_due_at

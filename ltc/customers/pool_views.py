@@ -75,7 +75,7 @@ def pool_panel(user, customer: Customer) -> dict:
     if customer.is_pooled:
         panel["claim_blockers"] = pool.claim_blockers(user, [customer], now)[customer.pk]
         panel["show_claim"] = pool.may_see_pool(user)
-    elif pool.may_release(user, customer):
+    elif customer.pool_id and pool.may_release(user, customer):
         panel["release_form"] = PoolReleaseForm()
     if not customer.is_pooled and may_edit_customer(user, customer):
         panel["activity_form"] = CustomerActivityForm()
@@ -84,8 +84,8 @@ def pool_panel(user, customer: Customer) -> dict:
     return panel
 
 
-def _action(request, pk: int, run, success: str, form_class=None):
-    scope = Customer.objects.claimable_by(request.user)
+def _action(request, pk: int, run, success: str, form_class=None, scope=None):
+    scope = scope if scope is not None else Customer.objects.visible_to(request.user)
     customer = get_object_or_404(scope.select_related("pool", "owner"), pk=pk)
     data = {}
     if form_class is not None:
@@ -117,6 +117,7 @@ def claim(request, pk: int):
         pk,
         lambda c, d: pool.claim_customer(customer=c, user=request.user),
         _("Customer claimed: it is yours now."),
+        scope=Customer.objects.claimable_by(request.user),
     )
 
 

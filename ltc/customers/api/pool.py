@@ -122,7 +122,7 @@ class CustomerPoolActions:
     )
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
-        customer = self._pool_customer(Customer.objects.claimable_by(request.user))
+        customer = self._pool_customer()
         body = AssignSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         owner = body.validated_data["owner"]
