@@ -360,6 +360,7 @@ def log_customer_activity(
         raise InvalidInput(_("Choose a kind of activity."), "kind")
     if not (note or "").strip():
         raise InvalidInput(_("Write what was said or agreed."), "note")
+    customer = Customer.objects.select_related("owner").get(pk=customer.pk)
     _require(
         may_edit_customer(user, customer),
         _("Only the account owner or their manager may log activities here."),

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from . import figures, product_figures
+from . import customer_pool_figures, figures, product_figures
 
 # A figure function by the name the pages and exports use.
 FIGURES: dict[str, Callable] = {
@@ -21,6 +21,7 @@ FIGURES: dict[str, Callable] = {
     "receivables": lambda f: figures.receivables(f.scope, f.period, currency=f.currency),
     "revenue": lambda f: figures.revenue(f.scope, f.period, currency=f.currency),
     "products": lambda f: product_figures.products(f.scope, f.period, currency=f.currency),
+    "customer_pool": lambda f: customer_pool_figures.customer_pool(f.scope, f.period),
 }
 
 
@@ -304,4 +305,18 @@ TABLES += [
         drill=("discount_team", "key"),
     ),
 ]
+TABLES.append(
+    Table(
+        "customer_pool_reps",
+        "customer_pool",
+        _("Customer pool by rep"),
+        (
+            C("name", _("Rep")),
+            C("recovered", _("Customers recovered"), "count"),
+            C("reclaimed", _("Customers reclaimed from the pool"), "count"),
+            C("untouched", _("Customers held untouched"), "count"),
+        ),
+        lambda r: r["reps"],
+    )
+)
 TABLES_BY_NAME = {table.name: table for table in TABLES}

@@ -51,6 +51,7 @@ SECTIONS = [
         gettext_lazy("Products and discounts"),
         ["product_families", "discount_owner", "discount_team"],
     ),
+    ("customer_pool", gettext_lazy("Customer pool"), ["customer_pool_reps"]),
 ]
 # not on a rep's own dashboard
 TEAM_TABLES = {"leakage_reps", "win_owner", "win_team", "discount_owner", "discount_team"}
