@@ -121,8 +121,7 @@ def default_pool_for(user) -> CustomerPool | None:
     """The customer pool of the nearest team above the user that has one, else the default."""
     chain = team_and_ancestor_ids(user) if user and user.pk else []
     pools = {
-        p.team_id: p
-        for p in CustomerPool.objects.filter(Q(team_id__in=chain) | Q(is_default=True))
+        p.team_id: p for p in CustomerPool.objects.filter(Q(team_id__in=chain) | Q(is_default=True))
     }
     for team_id in chain:
         if team_id in pools:
@@ -319,9 +318,7 @@ def release_customer(
         _("Only the owner or their manager may release this customer."),
     )
     former_owner, due = customer.owner, customer.pool_due_at
-    ensure_can(
-        customer, "release", _("This customer cannot be released."), holds_on(customer)
-    )
+    ensure_can(customer, "release", _("This customer cannot be released."), holds_on(customer))
     customer.release(at=now)
     customer.save()
     CustomerRecovery.objects.create(

@@ -137,7 +137,7 @@ def warn_customers_due_soon(*, now: datetime | None = None) -> int:
             Customer.objects.filter(pk__in=[r[0] for r in rows], warned_at__isnull=True).update(
                 warned_at=now
             )
-            for pk, owner_id, due, name in rows:
+            for _pk, owner_id, due, name in rows:
                 due_soon[owner_id].append((due, name))
         notify_many(
             (

@@ -213,7 +213,10 @@ def test_recovery_records_events_logs_and_notices_and_runs_once(org, customers):
         (org.rep1, "recovered"),
         (org.rep3, "recovered"),
     ]
-    assert TransitionLog.objects.filter(content_type__model="customer", transition="recover").count() == 2
+    assert (
+        TransitionLog.objects.filter(content_type__model="customer", transition="recover").count()
+        == 2
+    )
     kinds = set(Notification.objects.values_list("recipient__username", "kind"))
     assert {("rep1", "customer_recovered"), ("manager", "customer_recovered_team")} <= kinds
 
