@@ -29,11 +29,11 @@ class PooledCustomerSerializer(CustomerSerializer):
         return [m.as_dict() for m in self.context["blockers"].get(customer.pk, [])]
 
 
-class ReasonSerializer(serializers.Serializer):
+class PoolReleaseSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, help_text="why it goes back to the pool")
 
 
-class AssignSerializer(serializers.Serializer):
+class PoolAssignSerializer(serializers.Serializer):
     owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
 
 
@@ -115,7 +115,7 @@ class CustomerPoolActions:
         )
 
     @extend_schema(
-        request=AssignSerializer,
+        request=PoolAssignSerializer,
         responses=ACTION_RESPONSES,
         summary="Assign a customer to a rep (managers, administrators)",
         examples=[OpenApiExample("Assign", value={"owner": 7}, request_only=True)],
@@ -123,7 +123,7 @@ class CustomerPoolActions:
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         customer = self._pool_customer()
-        body = AssignSerializer(data=request.data)
+        body = PoolAssignSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         owner = body.validated_data["owner"]
         return Response(
@@ -133,7 +133,7 @@ class CustomerPoolActions:
         )
 
     @extend_schema(
-        request=ReasonSerializer,
+        request=PoolReleaseSerializer,
         responses=ACTION_RESPONSES,
         summary="Release a customer back to its pool (refused while it has an open deal)",
         examples=[
@@ -145,7 +145,7 @@ class CustomerPoolActions:
     @action(detail=True, methods=["post"])
     def release(self, request, pk=None):
         customer = self._pool_customer()
-        body = ReasonSerializer(data=request.data)
+        body = PoolReleaseSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         released = pool.release_customer(
             customer=customer, user=request.user, reason=body.validated_data["reason"]
