@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from ltc.core.fsm import requirement
+from ltc.core.models import TakenBack
 from ltc.core.normalize import company_key, phone_key
 
 from .querysets import ContactQuerySet, CustomerPoolQuerySet, CustomerQuerySet
@@ -238,7 +239,7 @@ class Customer(FSMModelMixin, models.Model):
         self.warned_at = None
 
 
-class CustomerRecovery(models.Model):
+class CustomerRecovery(TakenBack):
     """A customer taken back from its owner: by the recovery sweep or released by hand; when
     someone takes it from the pool again, ``reclaimed_by``/``reclaimed_at`` say who and when."""
 
@@ -252,17 +253,8 @@ class CustomerRecovery(models.Model):
     pool = models.ForeignKey(
         CustomerPool, verbose_name=_("customer pool"), related_name="+", on_delete=models.PROTECT
     )
-    former_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("former owner"),
-        related_name="+",
-        on_delete=models.PROTECT,
-        db_index=False,
-    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    reason = models.TextField(_("reason"), max_length=2000)
     due_at = models.DateTimeField(_("was due back"), null=True, blank=True)
-    at = models.DateTimeField(_("when"))
     reclaimed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("taken again by"),
