@@ -390,7 +390,9 @@ def touch_customers(*, customer_ids, by, at: datetime) -> int:
 def touched_by_activity(activity) -> int:
     """The customers an activity touches: its own subject, or the customer of a registered
     source (a deal). Called on every new activity (apps.py)."""
-    model = activity.content_type.model_class()
+    from django.contrib.contenttypes.models import ContentType
+
+    model = ContentType.objects.get_for_id(activity.content_type_id).model_class()
     if model is Customer:
         ids = [activity.object_id]
     elif model in _TOUCH_SOURCES:
