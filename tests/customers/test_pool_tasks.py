@@ -31,7 +31,11 @@ class TestOnTheMemoryBroker:
 
     @pytest.mark.django_db(transaction=True)
     def test_the_worker_recovers_idle_customers_once(
-        self, org, celery_app, celery_worker, finished_task_ids  # noqa: F811
+        self,
+        org,
+        celery_app,
+        celery_worker,
+        finished_task_ids,  # noqa: F811
     ):
         assert not celery_app.conf.task_always_eager
         company = CustomerPoolFactory(is_default=True)
