@@ -145,3 +145,20 @@ def test_the_pool_list_says_why_a_claim_would_be_refused(org, api, customer_pool
     region_row = next(r for r in rows if r["pool_name"] == "East customers")
     assert [m["code"] for m in region_row["claim_blockers"]] == ["max_held"]
     assert api("rep2").post(f"/api/v1/customers/{region_row['id']}/claim/").status_code == 200
+
+
+# Partner users: the customer pool is all 404 / empty for them.
+@pytest.mark.parametrize("action", ACTIONS)
+def test_a_partner_user_gets_404_for_every_customer_pool_action(
+    org, api, customer_pools, partner_org, action
+):
+    from ltc.customers.models import Customer, CustomerPool
+
+    client = api("partner")
+    for customer in make_customers(org, customer_pools).values():
+        url = f"/api/v1/customers/{customer.pk}/"
+        response = client.get(url) if action == "retrieve" else client.post(f"{url}{action}/")
+        assert response.status_code == 404
+    assert client.get("/api/v1/customers/pool/").status_code == 404
+    assert not Customer.objects.in_pool_of(org.partner).exists()
+    assert not CustomerPool.objects.visible_to(org.partner).exists()
