@@ -415,6 +415,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "leads.tasks.warn_leads_due_soon",
         "schedule": crontab(minute="*/15"),
     },
+    "recover-idle-customers": {
+        "task": "ltc.customers.tasks.recover_idle_customers",
+        "schedule": crontab(minute=10, hour="*"),
+    },
+    "warn-customers-due-soon": {
+        "task": "ltc.customers.tasks.warn_customers_due_soon",
+        "schedule": crontab(minute=40, hour="*/6"),
+    },
     "notify-missed-cadence": {
         "task": "opportunities.tasks.notify_missed_cadence",
         "schedule": crontab(minute=0, hour="*/6"),

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from . import complaint_figures, figures, product_figures
+from . import complaint_figures, customer_pool_figures, figures, product_figures
 
 # A figure function by the name the pages and exports use.
 FIGURES: dict[str, Callable] = {
@@ -22,6 +22,7 @@ FIGURES: dict[str, Callable] = {
     "revenue": lambda f: figures.revenue(f.scope, f.period, currency=f.currency),
     "products": lambda f: product_figures.products(f.scope, f.period, currency=f.currency),
     "complaints": lambda f: complaint_figures.complaints(f.scope, f.period),
+    "customer_pool": lambda f: customer_pool_figures.customer_pool(f.scope, f.period),
 }
 
 
@@ -350,4 +351,18 @@ TABLES += [
         drill=("complaint_customer", "customer"),
     ),
 ]
+TABLES.append(
+    Table(
+        "customer_pool_reps",
+        "customer_pool",
+        _("Customer pool by rep"),
+        (
+            C("name", _("Rep")),
+            C("recovered", _("Customers recovered"), "count"),
+            C("reclaimed", _("Customers reclaimed from the pool"), "count"),
+            C("untouched", _("Customers held untouched"), "count"),
+        ),
+        lambda r: r["reps"],
+    )
+)
 TABLES_BY_NAME = {table.name: table for table in TABLES}

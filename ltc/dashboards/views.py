@@ -56,6 +56,7 @@ SECTIONS = [
         gettext_lazy("Complaints and after-sales"),
         ["complaint_summary", "complaint_contracts", "complaint_customers"],
     ),
+    ("customer_pool", gettext_lazy("Customer pool"), ["customer_pool_reps"]),
 ]
 # not on a rep's own dashboard
 TEAM_TABLES = {"leakage_reps", "win_owner", "win_team", "discount_owner", "discount_team"}

@@ -25,6 +25,7 @@ from ltc.org.models import Team, User
 from . import data
 from .catalogue import seed_catalogue
 from .complaints import seed_complaints
+from .customer_pool import seed_customer_pool
 from .partners import seed_partners
 from .pipeline import seed_pipeline
 from .targets import seed_targets
@@ -56,6 +57,7 @@ def seed_demo(*, now: datetime | None = None) -> SeedResult:
     seed_targets(users, result)
     seed_partners(users, now, result)
     seed_complaints(users, now, result)
+    seed_customer_pool(users, now, result)
     return result
 
 

@@ -38,6 +38,7 @@ MENU = [
     ("billing:receivables", _("Receivables"), {Role.FINANCE, Role.MANAGER, Role.ADMIN}),
     ("complaints:list", _("Complaints"), ALL - {Role.INTEGRATION}),
     ("customers:list", _("Customers"), ALL - {Role.INTEGRATION}),
+    ("customers:pool", _("Customer pool"), SALES),
     ("products:list", _("Catalogue"), ALL - {Role.INTEGRATION}),
     ("audit:list", _("Audit trail"), {Role.FINANCE, Role.ADMIN}),
     ("partners:registration_list", _("Deal registrations"), {Role.MANAGER, Role.ADMIN}),

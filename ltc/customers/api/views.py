@@ -10,6 +10,7 @@ from ltc.core.api import FORBIDDEN
 from .. import services
 from ..merging import merge_customers
 from ..models import Contact, Customer
+from .pool import CustomerPoolActions
 from .serializers import (
     ContactSerializer,
     CustomerSerializer,
@@ -26,6 +27,7 @@ EXTERNAL_ID = OpenApiParameter(
 
 
 class CustomerViewSet(
+    CustomerPoolActions,
     FieldHistoryMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
