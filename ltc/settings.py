@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "leads",
     "opportunities",
     "products",
+    "tenders",
     "contracts",
     "delivery",
     "billing",

@@ -98,7 +98,9 @@ class Tender(FSMModelMixin, models.Model):
     winning_price = money_field(
         verbose_name=_("winning price"), null=True, blank=True, validators=[MinValueValidator(0)]
     )
-    winning_currency = models.CharField(_("currency of the winning price"), max_length=3, blank=True)
+    winning_currency = models.CharField(
+        _("currency of the winning price"), max_length=3, blank=True
+    )
     result_note = models.TextField(_("result note"), blank=True, max_length=5000)
     decided_at = models.DateTimeField(_("result recorded"), null=True, blank=True)
     # The deadlines as planned activities of the deal's AR (calendar, my day, the digest).

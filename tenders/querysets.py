@@ -10,9 +10,7 @@ class TenderQuerySet(models.QuerySet):
         return self.filter(opportunity_scope(user, prefix="opportunity__"))
 
     def for_list(self):
-        return self.select_related(
-            "opportunity", "opportunity__customer", "opportunity__owner"
-        )
+        return self.select_related("opportunity", "opportunity__customer", "opportunity__owner")
 
 
 class TenderTaskQuerySet(models.QuerySet):

@@ -95,9 +95,7 @@ def _clean(fields: dict, tender: Tender | None, currency: str) -> dict:
     questions = clean.get("questions_due_at", tender.questions_due_at if tender else None)
     submission = clean.get("submission_due_at", tender.submission_due_at if tender else None)
     if questions and submission and questions > submission:
-        raise InvalidInput(
-            _("Questions close before the submission deadline."), "questions_due_at"
-        )
+        raise InvalidInput(_("Questions close before the submission deadline."), "questions_due_at")
     return clean
 
 
@@ -128,9 +126,7 @@ def create_tender(*, opportunity: Opportunity, by, **fields) -> Tender:
     tender = Tender.objects.create(opportunity=opportunity, created_by=by, **clean)
     deadlines.sync(tender, by=by)
     tender.save(update_fields=["questions_activity", "submission_activity"])
-    log_transition(
-        obj=tender, transition="create", source="", target=tender.state, actor=by
-    )
+    log_transition(obj=tender, transition="create", source="", target=tender.state, actor=by)
     return tender
 
 
@@ -169,12 +165,11 @@ def add_task(
         raise InvalidInput(_("Choose the role in the bid."), "role")
     if not (task or "").strip():
         raise InvalidInput(_("Say what is to be done."), "task")
-    if member is None or not Opportunity.objects.visible_to(member).filter(
-        pk=tender.opportunity_id
-    ).exists():
-        raise InvalidInput(
-            _("The bid team is drawn from the people who see the deal."), "member"
-        )
+    if (
+        member is None
+        or not Opportunity.objects.visible_to(member).filter(pk=tender.opportunity_id).exists()
+    ):
+        raise InvalidInput(_("The bid team is drawn from the people who see the deal."), "member")
     check_business_date(due_on, field="due_on", ahead_days=LONG_AHEAD_DAYS)
     return TenderTask.objects.create(
         tender=tender, member=member, role=role, task=task.strip(), due_on=due_on
@@ -183,8 +178,8 @@ def add_task(
 
 @transaction.atomic
 def complete_task(*, task: TenderTask, by, now: datetime | None = None) -> TenderTask:
-    task = TenderTask.objects.select_for_update().select_related("tender__opportunity").get(
-        pk=task.pk
+    task = (
+        TenderTask.objects.select_for_update().select_related("tender__opportunity").get(pk=task.pk)
     )
     _require(
         task.member_id == by.pk or rules.may_work_on(by, task.tender),
