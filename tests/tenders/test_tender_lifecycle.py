@@ -117,7 +117,9 @@ def test_cancelling_needs_a_reason_and_cancels_the_deadlines(org, tender):
         services.cancel_tender(tender=tender, by=org.rep1, note=" ")
     assert _codes(exc) == {"result_note"}
     services.cancel_tender(tender=tender, by=org.rep1, note="The issuer withdrew the tender.")
-    states = set(PlannedActivity.objects.filter(object_id=tender.pk).values_list("state", flat=True))
+    states = set(
+        PlannedActivity.objects.filter(object_id=tender.pk).values_list("state", flat=True)
+    )
     assert states == {PlannedState.CANCELLED}
 
 
