@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from . import figures, product_figures
+from . import figures, product_figures, tender_figures
 
 # A figure function by the name the pages and exports use.
 FIGURES: dict[str, Callable] = {
@@ -21,6 +21,7 @@ FIGURES: dict[str, Callable] = {
     "receivables": lambda f: figures.receivables(f.scope, f.period, currency=f.currency),
     "revenue": lambda f: figures.revenue(f.scope, f.period, currency=f.currency),
     "products": lambda f: product_figures.products(f.scope, f.period, currency=f.currency),
+    "tenders": lambda f: tender_figures.tenders(f.scope, f.period, currency=f.currency),
 }
 
 
@@ -302,6 +303,45 @@ TABLES += [
         (C("name", _("Team")), *DISCOUNT_COLUMNS),
         lambda r: r["discount_by_team"],
         drill=("discount_team", "key"),
+    ),
+]
+TABLES += [
+    Table(
+        "tender_results",
+        "tenders",
+        _("Tenders by result"),
+        (
+            C("name", _("Result")),
+            C("count", _("Tenders"), "count"),
+            C("amount", _("Submitted price"), "money"),
+        ),
+        lambda r: r["results"],
+        drill=("tender_result", "key"),
+    ),
+    Table(
+        "tender_win_rate",
+        "tenders",
+        _("Bid win rate"),
+        (
+            C("decided", _("Decided"), "count"),
+            C("won", _("Won"), "count"),
+            C("lost", _("Lost"), "count"),
+            C("win_rate", _("Win rate"), "share"),
+            C("won_amount", _("Won at"), "money"),
+        ),
+        _one("summary"),
+    ),
+    Table(
+        "tender_bonds",
+        "tenders",
+        _("Bid bonds outstanding"),
+        (
+            C("name", _("Bond")),
+            C("count", _("Tenders"), "count"),
+            C("amount", _("Outstanding"), "money"),
+        ),
+        lambda r: r["bonds"],
+        drill=("tender_bond", "key"),
     ),
 ]
 TABLES_BY_NAME = {table.name: table for table in TABLES}

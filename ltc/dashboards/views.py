@@ -51,6 +51,7 @@ SECTIONS = [
         gettext_lazy("Products and discounts"),
         ["product_families", "discount_owner", "discount_team"],
     ),
+    ("tenders", gettext_lazy("Tenders"), ["tender_results", "tender_win_rate", "tender_bonds"]),
 ]
 # not on a rep's own dashboard
 TEAM_TABLES = {"leakage_reps", "win_owner", "win_team", "discount_owner", "discount_team"}
@@ -383,6 +384,8 @@ def records(request):
         raise Http404(force_str(exc.detail)) from exc
     if model == drilldown.LEADS:
         queryset = queryset.select_related("owner", "pool").order_by("-created_at", "-id")
+    elif model == drilldown.TENDERS:
+        queryset = queryset.select_related("opportunity", "opportunity__customer").order_by("-id")
     else:
         queryset = queryset.select_related("customer", "owner", "stage").order_by("-id")
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
