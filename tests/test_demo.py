@@ -38,6 +38,7 @@ def _counts() -> dict[str, int]:
             "contracts",
             "delivery",
             "billing",
+            "tenders",
         )
         for model in apps.get_app_config(app_label).get_models()
     }
@@ -176,3 +177,13 @@ def test_the_demo_quotes_are_built_from_the_catalogue():
     plant = Quote.objects.get(opportunity__name="博远信息 数据中心扩容")
     assert plant.state == QuoteState.PENDING_APPROVAL and plant.max_discount > 10
     assert plant.margin_percent is not None
+
+
+def test_demo_tenders_show_preparing_won_lost_and_cancelled():
+    from tenders.models import Tender
+
+    _seed()
+    states = set(Tender.objects.values_list("state", flat=True))
+    assert {"preparing", "won", "lost", "cancelled"} <= states
+    preparing = Tender.objects.get(state="preparing")
+    assert preparing.tasks.count() == 4 and preparing.submission_activity is not None

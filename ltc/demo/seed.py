@@ -26,6 +26,7 @@ from . import data
 from .catalogue import seed_catalogue
 from .pipeline import seed_pipeline
 from .targets import seed_targets
+from .tenders import seed_tenders
 
 
 @dataclass
@@ -52,6 +53,7 @@ def seed_demo(*, now: datetime | None = None) -> SeedResult:
     seed_catalogue(users, result)
     seed_pipeline(users, now, result)
     seed_targets(users, result)
+    seed_tenders(users, now, result)
     return result
 
 
