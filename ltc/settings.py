@@ -346,6 +346,8 @@ SPECTACULAR_SETTINGS = {
         "ProfitabilityEnum": "contracts.models.Evaluation.Profitability",
         "OrderStateEnum": "delivery.models.OrderState",
         "UnitStateEnum": "delivery.models.UnitState",
+        "BidRoleEnum": "tenders.models.BidRole",
+        "TenderStateEnum": "tenders.models.TenderState",
         "UnitKindEnum": "delivery.models.UnitKind",
         "RevenueKindEnum": "delivery.models.RevenueEntry.Kind",
     },

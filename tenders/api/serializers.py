@@ -73,22 +73,23 @@ class TenderSerializer(serializers.ModelSerializer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
-        if request is not None and getattr(request, "user", None) is not None:
-            self.fields["opportunity"].queryset = Opportunity.objects.visible_to(request.user)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            self.fields["opportunity"].queryset = Opportunity.objects.visible_to(user)
 
 
-class TaskInputSerializer(serializers.Serializer):
+class TenderTaskInputSerializer(serializers.Serializer):
     member = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     role = serializers.ChoiceField(choices=BidRole.choices)
     task = serializers.CharField(max_length=200)
     due_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
-class TaskDoneSerializer(serializers.Serializer):
+class TenderTaskDoneSerializer(serializers.Serializer):
     task = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
 
 
-class SubmitSerializer(serializers.Serializer):
+class TenderSubmitSerializer(serializers.Serializer):
     # The price may be missing here: the service refuses with 409 naming every missing item.
     price = serializers.DecimalField(required=False, allow_null=True, default=None, **MONEY)
     currency = serializers.ChoiceField(
@@ -96,11 +97,11 @@ class SubmitSerializer(serializers.Serializer):
     )
 
 
-class WinSerializer(serializers.Serializer):
+class TenderWinSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 
 
-class LoseSerializer(serializers.Serializer):
+class TenderLoseSerializer(serializers.Serializer):
     winner = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     winning_price = serializers.DecimalField(required=False, allow_null=True, default=None, **MONEY)
     winning_currency = serializers.ChoiceField(
@@ -114,9 +115,9 @@ class LoseSerializer(serializers.Serializer):
     lessons = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
 
 
-class CancelSerializer(serializers.Serializer):
+class TenderCancelSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 
 
-class BondReturnSerializer(serializers.Serializer):
+class TenderBondReturnSerializer(serializers.Serializer):
     on = serializers.DateField(required=False, allow_null=True, default=None)

@@ -18,14 +18,14 @@ from .. import services
 from ..filters import TenderFilter
 from ..models import Tender, TenderTask
 from .serializers import (
-    BondReturnSerializer,
-    CancelSerializer,
-    LoseSerializer,
-    SubmitSerializer,
-    TaskDoneSerializer,
-    TaskInputSerializer,
+    TenderBondReturnSerializer,
+    TenderCancelSerializer,
+    TenderLoseSerializer,
     TenderSerializer,
-    WinSerializer,
+    TenderSubmitSerializer,
+    TenderTaskDoneSerializer,
+    TenderTaskInputSerializer,
+    TenderWinSerializer,
 )
 
 INVALID = OpenApiResponse(description="Invalid input: the field is named")
@@ -142,7 +142,7 @@ class TenderViewSet(
         return self._answer(services.update_tender(tender=tender, by=request.user, **fields))
 
     @extend_schema(
-        request=TaskInputSerializer,
+        request=TenderTaskInputSerializer,
         examples=[TASK_EXAMPLE],
         responses={201: TenderSerializer, **ERRORS},
         summary="Give someone of the bid team a task with a due date",
@@ -150,7 +150,7 @@ class TenderViewSet(
     @action(detail=True, methods=["post"])
     def tasks(self, request, pk=None):
         tender = self._tender()
-        body = TaskInputSerializer(data=request.data)
+        body = TenderTaskInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         member = User.objects.filter(pk=data.pop("member")).first()
@@ -158,12 +158,14 @@ class TenderViewSet(
         return self._answer(tender, status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=TaskDoneSerializer, responses=ACTION_RESPONSES, summary="Tick a bid-team task off"
+        request=TenderTaskDoneSerializer,
+        responses=ACTION_RESPONSES,
+        summary="Tick a bid-team task off",
     )
     @action(detail=True, methods=["post"], url_path="complete-task")
     def complete_task(self, request, pk=None):
         tender = self._tender()
-        body = TaskDoneSerializer(data=request.data)
+        body = TenderTaskDoneSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         task = get_object_or_404(
             TenderTask.objects.filter(tender=tender), pk=body.validated_data["task"]
@@ -172,22 +174,24 @@ class TenderViewSet(
         return self._answer(tender)
 
     @extend_schema(
-        request=SubmitSerializer,
+        request=TenderSubmitSerializer,
         examples=[SUBMIT_EXAMPLE, REFUSAL_EXAMPLE],
         responses=ACTION_RESPONSES,
         summary="Submit the bid at its price (every bid-team task done)",
     )
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        return self._run(request, SubmitSerializer, services.submit_tender)
-
-    @extend_schema(request=WinSerializer, responses=ACTION_RESPONSES, summary="Record the win")
-    @action(detail=True, methods=["post"])
-    def win(self, request, pk=None):
-        return self._run(request, WinSerializer, services.win_tender)
+        return self._run(request, TenderSubmitSerializer, services.submit_tender)
 
     @extend_schema(
-        request=LoseSerializer,
+        request=TenderWinSerializer, responses=ACTION_RESPONSES, summary="Record the win"
+    )
+    @action(detail=True, methods=["post"])
+    def win(self, request, pk=None):
+        return self._run(request, TenderWinSerializer, services.win_tender)
+
+    @extend_schema(
+        request=TenderLoseSerializer,
         examples=[LOSE_EXAMPLE],
         responses=ACTION_RESPONSES,
         summary="Record the loss: the winning bidder and price (the winner joins the deal's "
@@ -195,23 +199,25 @@ class TenderViewSet(
     )
     @action(detail=True, methods=["post"])
     def lose(self, request, pk=None):
-        return self._run(request, LoseSerializer, services.lose_tender)
+        return self._run(request, TenderLoseSerializer, services.lose_tender)
 
     @extend_schema(
-        request=CancelSerializer, responses=ACTION_RESPONSES, summary="Cancel, with the reason"
+        request=TenderCancelSerializer,
+        responses=ACTION_RESPONSES,
+        summary="Cancel, with the reason",
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        return self._run(request, CancelSerializer, services.cancel_tender)
+        return self._run(request, TenderCancelSerializer, services.cancel_tender)
 
     @extend_schema(
-        request=BondReturnSerializer,
+        request=TenderBondReturnSerializer,
         responses=ACTION_RESPONSES,
         summary="Record the return of the bid bond (after the result)",
     )
     @action(detail=True, methods=["post"], url_path="return-bond")
     def return_bond(self, request, pk=None):
-        return self._run(request, BondReturnSerializer, services.return_bond)
+        return self._run(request, TenderBondReturnSerializer, services.return_bond)
 
     def _run(self, request, serializer_class, service):
         tender = self._tender()

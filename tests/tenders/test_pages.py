@@ -44,7 +44,9 @@ def test_the_deal_page_offers_a_tender_and_the_form_creates_it(browser_as, org, 
         },
     )
     tender = Tender.objects.get()
-    assert response.status_code == 302 and response.url == reverse("tenders:detail", args=[tender.pk])
+    assert response.status_code == 302 and response.url == reverse(
+        "tenders:detail", args=[tender.pk]
+    )
     page = client.get(reverse("opportunities:detail", args=[deal.pk])).content.decode()
     assert "ZB-7" in page and create_url not in page  # one tender in progress per deal
 
@@ -87,7 +89,10 @@ def test_a_refused_submit_lists_every_missing_item(browser_as, org, tender, en):
 def test_the_sr_sees_no_result_buttons_the_ar_does(browser_as, org, tender, en):
     services.submit_tender(tender=tender, by=org.rep1, price="100")
     url = reverse("tenders:detail", args=[tender.pk])
-    assert reverse("tenders:win", args=[tender.pk]) not in browser_as("solution").get(url).content.decode()
+    assert (
+        reverse("tenders:win", args=[tender.pk])
+        not in browser_as("solution").get(url).content.decode()
+    )
     assert reverse("tenders:win", args=[tender.pk]) in browser_as("rep1").get(url).content.decode()
 
 
