@@ -428,6 +428,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ltc.idempotency.tasks.purge_idempotency_keys",
         "schedule": crontab(minute=17, hour="*/6"),
     },
+    "remind-tender-deadlines": {
+        "task": "tenders.tasks.remind_deadlines",
+        "schedule": crontab(minute="*/15"),
+    },
     "notify-overdue-invoices": {
         "task": "billing.tasks.notify_overdue_invoices",
         "schedule": crontab(minute=5, hour="*"),

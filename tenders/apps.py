@@ -11,6 +11,7 @@ class TendersConfig(AppConfig):
         from ltc.attachments import registry as attachments
         from opportunities.requirements import register_field_check
 
+        from . import notices  # noqa: F401  register the notification texts
         from .models import Tender, TenderState
 
         # Deadlines are planned activities on the tender (calendar, my day, the digest).

@@ -120,6 +120,8 @@ class Tender(FSMModelMixin, models.Model):
         on_delete=models.SET_NULL,
         editable=False,
     )
+    # The submission deadline the bid team was last reminded of (moving it re-arms the reminder).
+    reminded_for = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, related_name="+", on_delete=models.PROTECT
     )

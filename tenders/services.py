@@ -6,10 +6,11 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ltc.activity.services import log_transition
+from ltc.activity.services import log_transition, notify
 from ltc.core.dates import LONG_AHEAD_DAYS, check_business_date
 from ltc.core.errors import InvalidInput, Missing, NotAllowed, TransitionRefused
 from ltc.core.fsm import ensure_can
@@ -171,9 +172,17 @@ def add_task(
     ):
         raise InvalidInput(_("The bid team is drawn from the people who see the deal."), "member")
     check_business_date(due_on, field="due_on", ahead_days=LONG_AHEAD_DAYS)
-    return TenderTask.objects.create(
+    row = TenderTask.objects.create(
         tender=tender, member=member, role=role, task=task.strip(), due_on=due_on
     )
+    if member.pk != by.pk:
+        notify(
+            [member],
+            kind="tender_task",
+            params={"by": str(by), "number": tender.number, "task": row.task},
+            url=reverse("tenders:detail", args=[tender.pk]),
+        )
+    return row
 
 
 @transaction.atomic
