@@ -132,3 +132,24 @@ def test_the_list_is_scoped_filtered_and_bounded(
         response = client.get(reverse("tenders:list") + "?state=won")
     assert response.context["page"].paginator.count == 0
     assert browser_as("rep2").get(reverse("tenders:list")).context["page"].paginator.count == 0
+
+
+def test_tender_documents_attach_to_the_tender_and_follow_its_scope(browser_as, org, tender, en):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ltc.attachments import services as files
+
+    pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+    attachment = files.upload_attachment(
+        subject=tender,
+        by=org.solution,
+        upload=SimpleUploadedFile("technical-bid.pdf", pdf, content_type="application/pdf"),
+    )
+    assert attachment.kind == "tender"  # a tender's default kind of file
+    page = browser_as("rep1").get(reverse("tenders:detail", args=[tender.pk])).content.decode()
+    assert "technical-bid.pdf" in page
+    from django.http import Http404
+
+    assert files.subject_for(org.solution, "tenders.tender", tender.pk) == tender
+    with pytest.raises(Http404):
+        files.subject_for(org.rep2, "tenders.tender", tender.pk)
