@@ -9,7 +9,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import figures, product_figures
+from . import figures, product_figures, tender_figures
 from . import serializers as s
 from .params import FigureRequest, figure_request
 
@@ -143,8 +143,23 @@ class ProductsView(FigureView):
         return product_figures.products(figure.scope, figure.period, currency=figure.currency)
 
 
+class TendersView(FigureView):
+    serializer_class = s.DashboardTendersSerializer
+
+    @_schema(
+        s.DashboardTendersSerializer,
+        "Tenders by result, the bid win rate, and the bid bonds not returned yet",
+    )
+    def get(self, request):
+        return super().get(request)
+
+    def compute(self, figure):
+        return tender_figures.tenders(figure.scope, figure.period, currency=figure.currency)
+
+
 urlpatterns = [
     path("dashboard/products/", ProductsView.as_view(), name="dashboard-products"),
+    path("dashboard/tenders/", TendersView.as_view(), name="dashboard-tenders"),
     path("dashboard/funnel/", FunnelView.as_view(), name="dashboard-funnel"),
     path("dashboard/leakage/", LeakageView.as_view(), name="dashboard-leakage"),
     path("dashboard/win-rate/", WinRateView.as_view(), name="dashboard-win-rate"),

@@ -97,3 +97,12 @@ def test_the_manager_dashboard_shows_them_and_drills_down(
     with django_assert_max_num_queries(15):
         drill = client.get("/dashboards/records/?figure=tender_bond&key=in_progress")
     assert drill.status_code == 200 and "ZB-9" in drill.content.decode()
+
+
+def test_the_api_answers_the_same_figures(org, bids, api, django_assert_max_num_queries):
+    with django_assert_max_num_queries(20):
+        answer = api("manager").get("/api/v1/dashboard/tenders/")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["summary"]["won"] == 2 and body["bonds_total"] == "8000.00"
+    assert api("rep3").get("/api/v1/dashboard/tenders/").json()["summary"]["decided"] == 0
