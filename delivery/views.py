@@ -26,8 +26,6 @@ from ltc.activity.services import transitions_of
 from ltc.core.errors import DomainError, InvalidInput
 from ltc.core.tables import sort_by
 from ltc.core.views import run_post
-from ltc.org.models import Role
-from ltc.org.scoping import managed_team_ids, managed_users
 from opportunities import services as deals
 from products.models import Product
 
@@ -35,6 +33,7 @@ from . import services
 from .filters import OrderFilter
 from .forms import AcceptForm, CorrectForm, OrderForm, ShipForm, UnitFormSet
 from .models import DeliveryUnit, Order, OrderState, RevenueEntry, UnitCorrection, UnitState
+from .selectors import units_to_deliver
 
 PAGE_SIZE = 50
 UNITS_PAGE_SIZE = 100
@@ -62,28 +61,6 @@ def _order_url(order_id: int) -> str:
 
 def _unit(request, pk: int) -> DeliveryUnit:
     return get_object_or_404(DeliveryUnit.objects.visible_to(request.user), pk=pk)
-
-
-def delivery_scope(user, prefix: str = "order__contract__opportunity__") -> Q:
-    """The deals whose units wait for ``user``: those where they are the FR, and for a manager
-    those of the teams they manage (an admin's: all)."""
-    if user.is_superuser or user.role == Role.ADMIN:
-        return Q()
-    scope = Q(**{f"{prefix}fulfillment_owner": user})
-    if managed_team_ids(user):
-        scope |= Q(**{f"{prefix}team_id__in": managed_team_ids(user)}) | Q(
-            **{f"{prefix}owner__in": managed_users(user)}
-        )
-    return scope
-
-
-def units_to_deliver(user):
-    """Units planned (to ship) or shipped (to accept) of the deals ``user`` delivers."""
-    return (
-        DeliveryUnit.objects.visible_to(user)
-        .filter(delivery_scope(user), state__in=[UnitState.PLANNED, UnitState.SHIPPED])
-        .select_related("order", "order__contract", "order__contract__customer")
-    )
 
 
 # My deliveries -----------------------------------------------------------------------------------

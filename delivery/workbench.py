@@ -5,7 +5,7 @@ from ltc.core.workbench import register
 from ltc.org.models import Role
 
 from .models import UnitState
-from .views import units_to_deliver
+from .selectors import units_to_deliver
 
 ROWS = 8
 

@@ -6,7 +6,12 @@ from django.db import models
 from django.db.models import Q
 
 from ltc.org.models import Role
-from ltc.org.scoping import managed_team_ids, managed_users, team_and_ancestor_ids
+from ltc.org.scoping import (
+    is_partner_user,
+    managed_team_ids,
+    managed_users,
+    team_and_ancestor_ids,
+)
 
 # Marketing creates, imports and assigns leads company-wide; admin and integrations see all.
 ALL_LEADS = {Role.ADMIN, Role.INTEGRATION, Role.MARKETING}
@@ -32,6 +37,8 @@ class PoolQuerySet(models.QuerySet):
 
 class LeadQuerySet(models.QuerySet):
     def visible_to(self, user):
+        if is_partner_user(user):
+            return self.none()
         if user.is_superuser or user.role in ALL_LEADS:
             return self.all()
         q = Q(owner=user)

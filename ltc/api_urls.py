@@ -27,5 +27,6 @@ urlpatterns = [
     path("", include("ltc.dashboards.api")),
     path("", include("ltc.audit.api.urls")),
     path("", include("ltc.attachments.api.urls")),
+    path("", include("partners.api.urls")),
     path("", include(router.urls)),
 ]

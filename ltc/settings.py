@@ -82,12 +82,17 @@ INSTALLED_APPS = [
     "contracts",
     "delivery",
     "billing",
+    "partners",
     "ltc.dashboards",
     "ltc.idempotency",
     "ltc.integrations",
-    "ltc.demo",
-    "ltc.bench",
 ]
+# The tooling (the demo data and the benchmark's generator and timings) is not production code:
+# loaded in development, tests and the benchmark, left out when DJANGO_ENV=production unless
+# LTC_TOOLING=1 asks for it (to seed a demo on a production-like stack).
+TOOLING_APPS = ["ltc.demo", "ltc.bench"]
+if env_bool("LTC_TOOLING", not PRODUCTION):
+    INSTALLED_APPS += TOOLING_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -104,6 +109,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "ltc.security.middleware.SecurityHeadersMiddleware",
+    # Partner users reach their portal and nothing else (404 elsewhere).
+    "partners.middleware.PartnerPortalMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -290,6 +297,8 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         # Integration tokens write only within their scopes; users are not affected.
         "ltc.integrations.permissions.TokenScopePermission",
+        # Partner users reach their registrations only (404 elsewhere).
+        "partners.middleware.PartnerAPIScope",
     ],
     # Only requests authenticated by an integration token are throttled (per token).
     "DEFAULT_THROTTLE_CLASSES": ["ltc.integrations.throttling.IntegrationTokenThrottle"],
@@ -435,6 +444,10 @@ CELERY_BEAT_SCHEDULE = {
     "notify-overdue-invoices": {
         "task": "billing.tasks.notify_overdue_invoices",
         "schedule": crontab(minute=5, hour="*"),
+    },
+    "expire-partner-protections": {
+        "task": "partners.tasks.expire_protections",
+        "schedule": crontab(minute=25, hour="*"),
     },
 }
 

@@ -56,6 +56,7 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
     path("audit/", include("ltc.audit.urls")),
     path("attachments/", include("ltc.attachments.urls")),
+    path("", include("partners.urls")),  # portal/ (partner users) and partners/
     path("admin/", admin.site.urls),
     path("api/v1/", include("ltc.api_urls")),
     # Behind a login unless DEBUG is on (ltc/security/docs.py).

@@ -8,12 +8,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ltc.org.models import Role
-from ltc.org.scoping import managed_team_ids, managed_users
+from ltc.org.scoping import NOTHING, is_partner_user, managed_team_ids, managed_users
 
 ALL_OPPORTUNITIES = {Role.ADMIN, Role.INTEGRATION}
 
 
 def opportunity_scope(user, prefix: str = "") -> Q:
+    if is_partner_user(user):
+        return NOTHING
     if user.is_superuser or user.role in ALL_OPPORTUNITIES:
         return Q()
     q = (

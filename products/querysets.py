@@ -8,6 +8,7 @@ from datetime import date
 from django.db import models
 
 from ltc.org.models import Role
+from ltc.org.scoping import is_partner_user
 
 # Who reads cost prices (and so margins per product); finance and admin also write them.
 COST_READERS = {Role.FINANCE, Role.ADMIN, Role.MANAGER, Role.SOLUTION}
@@ -29,7 +30,8 @@ def may_edit_catalogue(user) -> bool:
 
 class CatalogueQuerySet(models.QuerySet):
     def visible_to(self, user):
-        if not (user and user.is_authenticated):
+        # A partner user sees no price list: their portal names no product.
+        if not (user and user.is_authenticated) or is_partner_user(user):
             return self.none()
         return self.all()
 

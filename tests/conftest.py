@@ -413,3 +413,18 @@ def _db_fixtures(request) -> set[str]:
     if marker is not None or names & {"db", "transactional_db", "django_db_setup"}:
         return {"db"}
     return set()
+
+
+@pytest.fixture
+def partner_org(org):
+    """A partner organisation whose channel manager is ``manager``, with one partner user,
+    ``partner`` (``api("partner")``, ``browser_as("partner")`` then work)."""
+    from partners.models import Partner
+    from partners.services import add_partner_user
+
+    partner = Partner.objects.create(
+        name="Acme Partner", channel_manager=org.manager, protection_days=90
+    )
+    org.partner = UserFactory(username="partner", role=Role.PARTNER)
+    add_partner_user(partner=partner, user=org.partner)
+    return partner

@@ -118,8 +118,18 @@ def test_every_page_renders_with_the_demo_data_for_every_demo_user(client):
             "dashboards:manager",
             "dashboards:mine",
             "dashboards:targets",
+            "partners:portal",
+            "partners:portal_register",
+            "partners:registration_list",
         )
     ]
+    from partners.models import DealRegistration
+
+    for pk in DealRegistration.objects.values_list("pk", flat=True):
+        pages += [
+            reverse("partners:registration_detail", args=[pk]),
+            reverse("partners:portal_detail", args=[pk]),
+        ]
     pages += [reverse("leads:detail", args=[pk]) for pk in lead_ids]
     pages += [reverse("opportunities:detail", args=[pk]) for pk in deal_ids]
     pages += [reverse("opportunities:review", args=[pk]) for pk in review_ids]
@@ -150,6 +160,21 @@ def test_every_page_renders_with_the_demo_data_for_every_demo_user(client):
             seen += status == 200
     # Most of the demo is visible to someone.
     assert seen > (len(pages) if FULL else len(pages) // 3)
+
+
+def test_the_demo_partner_has_registrations_in_every_state_and_logs_in_to_the_portal(client):
+    from partners.models import DealRegistration, RegistrationState
+
+    _seed()
+    states = set(DealRegistration.objects.values_list("state", flat=True))
+    assert states == set(RegistrationState.values)
+    accepted = DealRegistration.objects.get(state="accepted")
+    assert (accepted.opportunity.grade, accepted.opportunity.stage.code) == ("E", "approved")
+    assert client.login(username="partner", password=data.PASSWORD)
+    portal = client.get("/")
+    assert portal.status_code == 200
+    assert accepted.project_name in portal.content.decode()
+    assert client.get("/opportunities/").status_code == 404
 
 
 def test_the_demo_has_a_deal_won_at_another_value_than_its_estimate():

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ltc.org.models import Role
-from ltc.org.scoping import managed_team_ids, managed_users
+from ltc.org.scoping import is_partner_user, managed_team_ids, managed_users
 
 ALL_ACTIVITIES = {Role.ADMIN, Role.INTEGRATION}
 
@@ -22,6 +22,8 @@ def end_of_today(now: datetime | None = None) -> datetime:
 
 class PlannedActivityQuerySet(models.QuerySet):
     def visible_to(self, user):
+        if is_partner_user(user):
+            return self.none()
         if user.is_superuser or user.role in ALL_ACTIVITIES:
             return self
         from .subjects import visible_subjects_q

@@ -31,6 +31,7 @@ ATTACHABLE: dict[str, tuple[str, ...]] = {
     "delivery.deliveryunit": (K.ACCEPTANCE_CERTIFICATE, K.DOCUMENT),
     "billing.invoice": (K.INVOICE_COPY, K.DOCUMENT),
     "customers.customer": (K.DOCUMENT,),
+    "partners.dealregistration": (K.DOCUMENT,),
 }
 
 
@@ -45,6 +46,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "delivery.deliveryunit": ("delivery:order_detail", "order_id"),
     "billing.invoice": ("billing:invoice_detail", "pk"),
     "customers.customer": ("customers:detail", "pk"),
+    "partners.dealregistration": ("partners:registration_detail", "pk"),
 }
 
 

@@ -2,7 +2,7 @@ from django.db import models
 from django.db.models import Q
 
 from ltc.org.models import Role
-from ltc.org.scoping import managed_team_ids, managed_users
+from ltc.org.scoping import NOTHING, is_partner_user, managed_team_ids, managed_users
 
 # Roles that work across the company's customers: marketing (campaigns), finance (billing),
 # admin and integrations.
@@ -21,6 +21,8 @@ def register_scope(fn):
 
 def customer_scope(user, prefix: str = "") -> Q:
     """The Q that keeps the customers ``user`` may see; ``prefix`` reaches them via a relation."""
+    if is_partner_user(user):
+        return NOTHING
     if user.is_superuser or user.role in ALL_CUSTOMERS:
         return Q()
     q = Q(**{f"{prefix}owner": user})

@@ -4,12 +4,19 @@ period from the query, calls the figure function of ``figures.py`` and renders i
 from __future__ import annotations
 
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+)
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import figures, product_figures, tender_figures
+from partners.middleware import PartnerAPIScope
+
+from . import figures, partner_figures, product_figures, tender_figures
 from . import serializers as s
 from .params import FigureRequest, figure_request
 
@@ -32,7 +39,7 @@ ERRORS = {
 class FigureView(APIView):
     """One figure: ``compute`` calls the definition, ``serializer_class`` renders it."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, PartnerAPIScope]
     serializer_class: type = s.DashboardEnvelope
 
     def compute(self, request: FigureRequest) -> dict:
@@ -143,6 +150,50 @@ class ProductsView(FigureView):
         return product_figures.products(figure.scope, figure.period, currency=figure.currency)
 
 
+class PartnersView(FigureView):
+    serializer_class = s.DashboardPartnersSerializer
+
+    @extend_schema(
+        summary="Partner registrations by partner, acceptance rate, partner-sourced pipeline "
+        "and wins",
+        parameters=PARAMETERS,
+        responses={200: s.DashboardPartnersSerializer, **ERRORS},
+        examples=[
+            OpenApiExample(
+                "One partner",
+                response_only=True,
+                value={
+                    "period": {"label": "2027", "from": "2027-01-01", "to": "2027-12-31"},
+                    "scope": {"kind": "team", "team": 2, "owner": None, "label": "Team 1"},
+                    "currency": "CNY",
+                    "partners": [
+                        {
+                            "partner": 1,
+                            "name": "智联安防(合作伙伴)",
+                            "registered": 5,
+                            "accepted": 2,
+                            "rejected": 1,
+                            "acceptance_rate": 0.6667,
+                            "pipeline_count": 1,
+                            "pipeline_amount": "760000.00",
+                            "won_count": 0,
+                            "won_amount": "0.00",
+                        }
+                    ],
+                    "registered": 5,
+                    "pipeline_amount": "760000.00",
+                    "won_amount": "0.00",
+                },
+            )
+        ],
+    )
+    def get(self, request):
+        return super().get(request)
+
+    def compute(self, figure):
+        return partner_figures.partners(figure.scope, figure.period, currency=figure.currency)
+
+
 class TendersView(FigureView):
     serializer_class = s.DashboardTendersSerializer
 
@@ -158,8 +209,9 @@ class TendersView(FigureView):
 
 
 urlpatterns = [
-    path("dashboard/products/", ProductsView.as_view(), name="dashboard-products"),
+    path("dashboard/partners/", PartnersView.as_view(), name="dashboard-partners"),
     path("dashboard/tenders/", TendersView.as_view(), name="dashboard-tenders"),
+    path("dashboard/products/", ProductsView.as_view(), name="dashboard-products"),
     path("dashboard/funnel/", FunnelView.as_view(), name="dashboard-funnel"),
     path("dashboard/leakage/", LeakageView.as_view(), name="dashboard-leakage"),
     path("dashboard/win-rate/", WinRateView.as_view(), name="dashboard-win-rate"),

@@ -271,6 +271,27 @@ class DashboardProductsSerializer(DashboardEnvelope):
     discount_by_team = DashboardDiscountSerializer(many=True)
 
 
+class DashboardPartnerSerializer(serializers.Serializer):
+    partner = serializers.IntegerField()
+    name = serializers.CharField()
+    registered = serializers.IntegerField()
+    accepted = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    acceptance_rate = share()
+    pipeline_count = serializers.IntegerField()
+    pipeline_amount = money()
+    won_count = serializers.IntegerField()
+    won_amount = money()
+
+
+class DashboardPartnersSerializer(DashboardEnvelope):
+    currency = serializers.CharField()
+    partners = DashboardPartnerSerializer(many=True)
+    registered = serializers.IntegerField()
+    pipeline_amount = money()
+    won_amount = money()
+
+
 class DashboardTenderRowSerializer(serializers.Serializer):
     key = serializers.CharField(help_text="A tender state, or a bond group")
     name = serializers.CharField()

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from ltc.core.errors import InvalidInput
 from ltc.org.models import Role, Team, User
 
-from . import drilldown, exports, figures
+from . import drilldown, exports, figures, partner_figures
 from .forms import TargetForm
 from .models import SalesTarget
 from .params import FigureRequest, figure_request
@@ -349,6 +349,9 @@ def _render(request, *, mine: bool):
         "people": people,
         "may_set_targets": may_set_targets(request.user),
         "cadence": figures.visit_cadence(figure.scope),
+        "partners": None
+        if mine
+        else partner_figures.partners(figure.scope, figure.period, currency=figure.currency),
     }
     return render(request, "dashboards/dashboard.html", context)
 

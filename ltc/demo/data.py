@@ -25,6 +25,7 @@ USERS = {
     "solution": ("孙浩", "solution", TEAM_1, False),
     "delivery": ("周强", "delivery", TEAM_1, False),
     "finance": ("吴芳", "finance", None, False),
+    "partner": ("林晓峰", "partner", None, False),  # a user of the partner 智联安防 (portal only)
 }
 EMAIL_DOMAIN = "ltc-demo.example.com"
 

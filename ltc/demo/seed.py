@@ -24,6 +24,7 @@ from ltc.org.models import Team, User
 
 from . import data
 from .catalogue import seed_catalogue
+from .partners import seed_partners
 from .pipeline import seed_pipeline
 from .targets import seed_targets
 from .tenders import seed_tenders
@@ -53,6 +54,7 @@ def seed_demo(*, now: datetime | None = None) -> SeedResult:
     seed_catalogue(users, result)
     seed_pipeline(users, now, result)
     seed_targets(users, result)
+    seed_partners(users, now, result)
     seed_tenders(users, now, result)
     return result
 

@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 
 from ltc.org.models import Role, User
 
-from . import delivery as sending
+from . import webhooks as sending
 from .models import (
     DeliveryAttempt,
     DeliveryState,

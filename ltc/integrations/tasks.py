@@ -2,14 +2,14 @@
 
 from celery import shared_task
 
-from . import delivery
+from . import webhooks
 
 
 @shared_task(name="ltc.integrations.tasks.deliver_webhook", acks_late=True)
 def deliver_webhook(key: str) -> str:
-    return delivery.deliver(key)
+    return webhooks.deliver(key)
 
 
 @shared_task(name="ltc.integrations.tasks.sweep_outbox", acks_late=True)
 def sweep_outbox() -> int:
-    return delivery.sweep()
+    return webhooks.sweep()

@@ -14,6 +14,8 @@ class Role(models.TextChoices):
     FINANCE = "finance", _("Finance")
     ADMIN = "admin", _("Administrator")
     INTEGRATION = "integration", _("Integration (ERP/OA)")
+    # A partner organisation's person: sees only the partner portal (app ``partners``).
+    PARTNER = "partner", _("Partner user")
 
 
 class Team(models.Model):
@@ -73,6 +75,11 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    @property
+    def is_partner(self) -> bool:
+        """A partner organisation's user: every internal scope is empty for them."""
+        return self.role == Role.PARTNER and not self.is_superuser
 
     @property
     def is_admin_role(self) -> bool:

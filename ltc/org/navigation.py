@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Role
 
-ALL = {r.value for r in Role}
+# Partner users work in their portal only (partners.middleware keeps them there).
+ALL = {r.value for r in Role} - {Role.PARTNER}
 SALES = {Role.REP, Role.MANAGER, Role.ADMIN}
 TRIANGLE = SALES | {Role.SOLUTION, Role.DELIVERY}
 
@@ -39,6 +40,9 @@ MENU = [
     ("customers:list", _("Customers"), ALL - {Role.INTEGRATION}),
     ("products:list", _("Catalogue"), ALL - {Role.INTEGRATION}),
     ("audit:list", _("Audit trail"), {Role.FINANCE, Role.ADMIN}),
+    ("partners:registration_list", _("Deal registrations"), {Role.MANAGER, Role.ADMIN}),
+    ("partners:portal", _("My registrations"), {Role.PARTNER}),
+    ("partners:portal_register", _("Register a deal"), {Role.PARTNER}),
 ]
 
 

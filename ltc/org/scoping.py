@@ -13,6 +13,13 @@ from django.db.models import Q, QuerySet
 from .models import Role, Team, User
 
 COMPANY_WIDE_ROLES = {Role.ADMIN, Role.INTEGRATION}
+# What a partner user sees of any internal record: nothing. Their portal (app ``partners``)
+# reads its own records; every internal ``visible_to`` starts from this.
+NOTHING = Q(pk__in=[])
+
+
+def is_partner_user(user) -> bool:
+    return bool(getattr(user, "is_partner", False))
 
 
 def _tree() -> tuple[dict[int, list[int]], dict[int, int | None], dict[int, int | None]]:

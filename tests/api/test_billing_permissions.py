@@ -124,3 +124,14 @@ def test_a_release_is_for_billing_roles(org, api):
     assert api("rep2").post(url, body, format="json").status_code == 404
     assert api("finance").post(url, body, format="json").status_code == 200
     services.void_invoice(invoice=setup["owed"], by=org.finance, reason="Now it can be voided")
+
+
+# Partner users: every billing action is a 404, and the querysets give them nothing.
+@pytest.mark.parametrize("action", list(ACTIONS))
+def test_a_partner_user_gets_404_for_every_billing_action(org, api, partner_org, action):
+    from billing.models import Allocation
+
+    setup = _setup(org)
+    assert ACTIONS[action](api("partner"), setup).status_code == 404
+    for model in (Invoice, Payment, Allocation):
+        assert not model.objects.visible_to(org.partner).exists()

@@ -282,3 +282,15 @@ def test_quote_permission_table(org, api, role, action):
         quote.refresh_from_db()
         assert quote.notes == "" and quote.state == ("pending_approval" if submitted else "draft")
         assert not quote.opportunity.quotes.exclude(pk=quote.pk).exists()
+
+
+# Partner users: every contract action is a 404, and the querysets give them nothing.
+@pytest.mark.parametrize("action", list(CONTRACT_ACTIONS))
+def test_a_partner_user_gets_404_for_every_contract_action(org, api, partner_org, action):
+    from contracts.models import Quote
+
+    state, call = CONTRACT_ACTIONS[action]
+    contract = contract_in(org, state)
+    assert call(api("partner"), f"{CONTRACTS}{contract.pk}/").status_code == 404
+    assert not Contract.objects.visible_to(org.partner).exists()
+    assert not Quote.objects.visible_to(org.partner).exists()

@@ -126,3 +126,13 @@ def test_lists_show_exactly_the_visible_orders_units_and_revenue(org, api, role,
     summary = client.get(f"{REVENUE}summary/").json()
     assert len(summary["months"]) == expected
     assert client.get(f"{ORDERS}{unit.order_id}/").status_code == (200 if visible else 404)
+
+
+# Partner users: every delivery action is a 404, and the querysets give them nothing.
+@pytest.mark.parametrize("action", list(UNIT_ACTIONS))
+def test_a_partner_user_gets_404_for_every_delivery_action(org, api, partner_org, action):
+    state, call = UNIT_ACTIONS[action]
+    unit = unit_in(org, state)
+    assert call(api("partner"), unit).status_code in (404,)
+    for model in (Order, DeliveryUnit, RevenueEntry):
+        assert not model.objects.visible_to(org.partner).exists()

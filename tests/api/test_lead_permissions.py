@@ -262,3 +262,29 @@ def test_campaigns_are_read_by_colleagues_and_written_by_marketing(org, api, rol
         "/api/v1/campaigns/", {"name": "Spring fair", "source": "trade_show"}, format="json"
     )
     assert response.status_code == writes
+
+
+# Partner users: leads, pools, customers and contacts are all 404 / empty for them.
+@pytest.mark.parametrize("action", ACTIONS)
+def test_a_partner_user_gets_404_for_every_lead_action(org, api, partner_org, action):
+    from leads.models import Lead, Pool
+
+    leads = make_leads(org)
+    client = api("partner")
+    for lead in leads.values():
+        url = f"/api/v1/leads/{lead.pk}/"
+        response = client.get(url) if action == "retrieve" else client.post(f"{url}{action}/")
+        assert response.status_code == 404
+    assert not Lead.objects.visible_to(org.partner).exists()
+    assert not Pool.objects.visible_to(org.partner).exists()
+
+
+def test_a_partner_user_sees_no_customer_or_contact(org, api, accounts, partner_org):
+    from ltc.customers.models import Customer
+
+    client = api("partner")
+    for customer in accounts.values():
+        assert client.get(f"/api/v1/customers/{customer.pk}/").status_code == 404
+    assert client.get("/api/v1/customers/").status_code == 404
+    assert not Customer.objects.visible_to(org.partner).exists()
+    assert not Contact.objects.visible_to(org.partner).exists()

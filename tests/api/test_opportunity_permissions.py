@@ -323,3 +323,15 @@ def test_lists_show_exactly_the_visible_deals_and_reviews(org, api, deal, role, 
     assert [row["id"] for row in client.get("/api/v1/reviews/").json()["results"]] == (
         [review.pk] if visible else []
     )
+
+
+# Partner users: every opportunity action is a 404, and the querysets give them nothing (not
+# even their own partner's E deals: the portal shows those through the registration).
+@pytest.mark.parametrize("action", ACTIONS)
+def test_a_partner_user_gets_404_for_every_opportunity_action(org, api, deal, partner_org, action):
+    from opportunities.models import Review
+
+    opp, contact, review = deal
+    assert call(api("partner"), action, opp, contact, review).status_code == 404
+    assert not Opportunity.objects.visible_to(org.partner).exists()
+    assert not Review.objects.visible_to(org.partner).exists()

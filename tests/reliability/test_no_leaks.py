@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 SECRET = "绝密客户ZX9Q"
 CONTROL = "无此客户QQ7W"  # the same length, in no record
-TEAM1 = ["manager", "rep1", "rep2", "solution", "delivery", "marketing"]
+TEAM1 = ["manager", "rep1", "rep2", "solution", "delivery", "marketing", "partner"]
 SKIPPED = ("admin/", "api/schema/", "api/docs/", "logout/", "i18n/", "login/")
 
 
@@ -90,7 +90,7 @@ def _plain_paths(patterns=None, prefix="") -> list[str]:
 
 
 def test_no_page_api_export_or_search_shows_another_teams_customer(
-    org, api, browser_as, team2_chain
+    org, api, browser_as, team2_chain, partner_org
 ):
     paths = _plain_paths()
     assert len(paths) > 40, paths
@@ -137,7 +137,9 @@ UI_DETAILS = {
 
 
 @pytest.mark.parametrize("name", TEAM1)
-def test_every_record_of_another_teams_chain_is_a_404(org, api, browser_as, team2_chain, name):
+def test_every_record_of_another_teams_chain_is_a_404(
+    org, api, browser_as, team2_chain, partner_org, name
+):
     client, browser = api(name), browser_as(name)
     for kind, url in API_DETAILS.items():
         if kind in ("lead", "customer") and name == "marketing":

@@ -15,7 +15,7 @@ import time_machine
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ltc.integrations import delivery, events, signing
+from ltc.integrations import events, signing, webhooks
 from ltc.integrations.events import emit
 from ltc.integrations.models import (
     DeliveryAttempt,
@@ -93,7 +93,7 @@ def test_a_signature_verifies_and_a_tampered_body_or_old_timestamp_does_not():
 def test_a_delivery_posts_the_signed_event_and_records_the_attempt(org, receiver, subscription):
     event = emit("lead.converted", {"lead": 7, "opportunity": 9, "customer": 3})
     row = only_delivery()
-    assert delivery.deliver(str(row.uuid)) == DeliveryState.DELIVERED
+    assert webhooks.deliver(str(row.uuid)) == DeliveryState.DELIVERED
     (request,) = receiver.requests
     assert_signed(request)
     assert request.headers[signing.EVENT_HEADER] == "lead.converted"
@@ -107,7 +107,7 @@ def test_a_delivery_posts_the_signed_event_and_records_the_attempt(org, receiver
     }
     (attempt,) = DeliveryAttempt.objects.all()
     assert (attempt.number, attempt.status_code, attempt.succeeded) == (1, 200, True)
-    assert delivery.deliver(str(row.uuid)) == "skipped"  # delivered: nothing is sent again
+    assert webhooks.deliver(str(row.uuid)) == "skipped"  # delivered: nothing is sent again
     assert len(receiver.requests) == 1
 
 
@@ -121,14 +121,14 @@ def test_failures_back_off_exponentially_and_give_up_after_the_maximum(
     with time_machine.travel(start, tick=False) as clock:
         emit("lead.converted", {"lead": 1})
         key = str(only_delivery().uuid)
-        assert delivery.deliver(key) == DeliveryState.PENDING
+        assert webhooks.deliver(key) == DeliveryState.PENDING
         assert only_delivery().next_attempt_at == start + timedelta(seconds=30)
-        assert delivery.deliver(key) == "skipped"  # not due yet
+        assert webhooks.deliver(key) == "skipped"  # not due yet
         clock.shift(timedelta(seconds=30))
-        assert delivery.deliver(key) == DeliveryState.PENDING
+        assert webhooks.deliver(key) == DeliveryState.PENDING
         assert only_delivery().next_attempt_at == start + timedelta(seconds=30 + 120)
         clock.shift(timedelta(seconds=120))
-        assert delivery.deliver(key) == DeliveryState.FAILED
+        assert webhooks.deliver(key) == DeliveryState.FAILED
     attempts = list(DeliveryAttempt.objects.order_by("number"))
     assert [(a.number, a.status_code, a.succeeded) for a in attempts] == [
         (1, 503, False),
@@ -143,7 +143,7 @@ def test_failures_back_off_exponentially_and_give_up_after_the_maximum(
 def test_an_unreachable_receiver_is_a_recorded_failed_attempt(org, subscription):
     WebhookSubscription.objects.filter(pk=subscription.pk).update(url="http://127.0.0.1:1/x")
     emit("lead.converted", {"lead": 1})
-    assert delivery.deliver(str(only_delivery().uuid)) == DeliveryState.PENDING
+    assert webhooks.deliver(str(only_delivery().uuid)) == DeliveryState.PENDING
     (attempt,) = DeliveryAttempt.objects.all()
     assert attempt.status_code is None
     assert "refused" in attempt.error.lower() or "error" in attempt.error.lower()
@@ -153,10 +153,10 @@ def test_an_unreachable_receiver_is_a_recorded_failed_attempt(org, subscription)
 def test_a_replay_sends_a_delivered_or_failed_event_again(org, receiver, subscription):
     emit("lead.converted", {"lead": 1})
     row = only_delivery()
-    delivery.deliver(str(row.uuid))
-    assert delivery.replay(deliveries=[row.pk]) == 1
+    webhooks.deliver(str(row.uuid))
+    assert webhooks.replay(deliveries=[row.pk]) == 1
     assert only_delivery().state == DeliveryState.PENDING
-    assert delivery.deliver(str(row.uuid)) == DeliveryState.DELIVERED
+    assert webhooks.deliver(str(row.uuid)) == DeliveryState.DELIVERED
     assert len(receiver.requests) == 2
     assert list(DeliveryAttempt.objects.values_list("number", flat=True).order_by("number")) == [
         1,
@@ -174,7 +174,7 @@ def test_two_workers_racing_on_one_delivery_send_it_once(org, receiver, subscrip
 
     def work():
         try:
-            results.append(delivery.deliver(key))
+            results.append(webhooks.deliver(key))
         finally:
             connection.close()
 
@@ -207,7 +207,7 @@ def test_a_claim_blocked_behind_another_finds_the_delivery_taken(org, subscripti
     def first():
         try:
             with transaction.atomic():
-                outcome["first"] = delivery.claim(key, timezone.now())
+                outcome["first"] = webhooks.claim(key, timezone.now())
                 first_claimed.set()
                 release.wait(WAIT_SECONDS)
         finally:
@@ -215,7 +215,7 @@ def test_a_claim_blocked_behind_another_finds_the_delivery_taken(org, subscripti
 
     def second():
         try:
-            outcome["second"] = delivery.claim(key, timezone.now())
+            outcome["second"] = webhooks.claim(key, timezone.now())
         finally:
             connection.close()
 
@@ -265,10 +265,10 @@ def test_a_receiver_that_fails_twice_gets_the_event_on_the_third_try_exactly_onc
         row = only_delivery()
         assert row.state == DeliveryState.PENDING
         make_due(row)
-        assert delivery.sweep() == 1
+        assert webhooks.sweep() == 1
         assert wait_until(lambda tries=tries: DeliveryAttempt.objects.count() == tries)
     assert wait_until(lambda: only_delivery().state == DeliveryState.DELIVERED)
-    assert delivery.sweep() == 0  # nothing left to send
+    assert webhooks.sweep() == 0  # nothing left to send
     attempts = list(DeliveryAttempt.objects.order_by("number"))
     assert [(a.number, a.status_code, a.succeeded) for a in attempts] == [
         (1, 500, False),
@@ -306,7 +306,7 @@ def test_with_the_broker_down_the_contract_is_signed_and_its_webhook_sent_when_i
     assert receiver.requests == []
 
     # The broker is back: the beat's sweep queues what is pending and the worker sends it.
-    assert delivery.sweep(grace=timedelta(0)) == 1
+    assert webhooks.sweep(grace=timedelta(0)) == 1
     assert wait_until(lambda: WebhookDelivery.objects.get(pk=row.pk).state == "delivered")
     (request,) = receiver.requests
     assert_signed(request)
