@@ -123,3 +123,10 @@ def test_a_refused_action_changes_nothing(org, api, tender, role):
         assert fresh.issuer == "Metro"
     if EXPECTED[role]["cancel"] >= 400:
         assert fresh.state == "preparing"
+
+
+@pytest.mark.parametrize("action", [a for a in ACTIONS if a not in ("list", "create")])
+def test_a_partner_user_gets_404_for_every_tender_action(org, api, tender, partner_org, action):
+    response = call(api("partner"), action, tender, org)
+    assert response.status_code == 404, response.content
+    assert not Tender.objects.visible_to(org.partner).exists()
