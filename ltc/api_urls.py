@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("opportunities.api.urls")),  # first: it routes leads/<id>/convert/
     path("", include("leads.api.urls")),
     path("", include("products.api.urls")),
+    path("", include("tenders.api.urls")),
     path("", include("contracts.api.urls")),
     path("", include("delivery.api.urls")),
     path("", include("billing.api.urls")),

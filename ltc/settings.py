@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "leads",
     "opportunities",
     "products",
+    "tenders",
     "contracts",
     "delivery",
     "billing",
@@ -355,6 +356,8 @@ SPECTACULAR_SETTINGS = {
         "ProfitabilityEnum": "contracts.models.Evaluation.Profitability",
         "OrderStateEnum": "delivery.models.OrderState",
         "UnitStateEnum": "delivery.models.UnitState",
+        "BidRoleEnum": "tenders.models.BidRole",
+        "TenderStateEnum": "tenders.models.TenderState",
         "UnitKindEnum": "delivery.models.UnitKind",
         "RevenueKindEnum": "delivery.models.RevenueEntry.Kind",
     },
@@ -442,6 +445,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-keys": {
         "task": "ltc.idempotency.tasks.purge_idempotency_keys",
         "schedule": crontab(minute=17, hour="*/6"),
+    },
+    "remind-tender-deadlines": {
+        "task": "tenders.tasks.remind_deadlines",
+        "schedule": crontab(minute="*/15"),
     },
     "notify-overdue-invoices": {
         "task": "billing.tasks.notify_overdue_invoices",

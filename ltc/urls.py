@@ -49,6 +49,7 @@ urlpatterns = [
     path("leads/", include("leads.urls")),
     path("opportunities/", include("opportunities.urls")),
     path("products/", include("products.urls")),
+    path("tenders/", include("tenders.urls")),
     path("contracts/", include("contracts.urls")),
     path("delivery/", include("delivery.urls")),
     path("complaints/", include("complaints.urls")),

@@ -39,6 +39,7 @@ def _counts() -> dict[str, int]:
             "delivery",
             "billing",
             "complaints",
+            "tenders",
         )
         for model in apps.get_app_config(app_label).get_models()
     }
@@ -217,3 +218,13 @@ def test_the_demo_has_complaints_closed_late_and_reopened():
     assert closed.confirmation is not None and not closed.breached(closed.closed_at)
     assert Complaint.objects.filter(resolution_breached_at__isnull=False).count() == 1
     assert Notification.objects.filter(kind="complaint_resolution_breached_team").exists()
+
+
+def test_demo_tenders_show_preparing_won_lost_and_cancelled():
+    from tenders.models import Tender
+
+    _seed()
+    states = set(Tender.objects.values_list("state", flat=True))
+    assert {"preparing", "won", "lost", "cancelled"} <= states
+    preparing = Tender.objects.get(state="preparing")
+    assert preparing.tasks.count() == 4 and preparing.submission_activity is not None

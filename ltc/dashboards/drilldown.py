@@ -8,12 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 from ltc.core.errors import InvalidInput
 
-from . import complaint_figures, figures, product_figures
+from . import complaint_figures, figures, product_figures, tender_figures
 from .params import FigureRequest
 from .periods import parse_period
 from .scope import MAX_ID
 
-LEADS, DEALS, COMPLAINTS = "leads", "opportunities", "complaints"
+LEADS, DEALS, COMPLAINTS, TENDERS = "leads", "opportunities", "complaints", "tenders"
 
 
 def _month(key: str):
@@ -98,4 +98,12 @@ def records(figure: FigureRequest, kind: str, key: str) -> tuple[str, QuerySet]:
         except ValueError:
             raise InvalidInput(_("Unknown complaint figure."), "key") from None
         return COMPLAINTS, found
+    if kind == "tender_result":
+        if key not in (*tender_figures.DECIDED, *tender_figures.ACTIVE):
+            raise InvalidInput(_("Unknown state."), "key")
+        return TENDERS, tender_figures.result_tenders(scope, period, key)
+    if kind == "tender_bond":
+        if key not in tender_figures.BOND_GROUPS:
+            raise InvalidInput(_("Unknown bond group."), "key")
+        return TENDERS, tender_figures.bond_tenders(scope, key, figure.currency)
     raise InvalidInput(_("Unknown drill-down."), "figure")

@@ -292,6 +292,29 @@ class DashboardPartnersSerializer(DashboardEnvelope):
     won_amount = money()
 
 
+class DashboardTenderRowSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="A tender state, or a bond group")
+    name = serializers.CharField()
+    count = serializers.IntegerField()
+    amount = money()
+
+
+class DashboardTenderSummarySerializer(serializers.Serializer):
+    decided = serializers.IntegerField()
+    won = serializers.IntegerField()
+    lost = serializers.IntegerField()
+    win_rate = serializers.FloatField(allow_null=True, help_text="won ÷ (won + lost)")
+    won_amount = money()
+
+
+class DashboardTendersSerializer(DashboardEnvelope):
+    currency = serializers.CharField()
+    results = DashboardTenderRowSerializer(many=True)
+    summary = DashboardTenderSummarySerializer()
+    bonds = DashboardTenderRowSerializer(many=True)
+    bonds_total = money()
+
+
 class DashboardAgingSerializer(serializers.Serializer):
     not_due = money()
     days_0_30 = money()

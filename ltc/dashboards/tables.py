@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from . import complaint_figures, customer_pool_figures, figures, product_figures
+from . import complaint_figures, customer_pool_figures, figures, product_figures, tender_figures
 
 # A figure function by the name the pages and exports use.
 FIGURES: dict[str, Callable] = {
@@ -23,6 +23,7 @@ FIGURES: dict[str, Callable] = {
     "products": lambda f: product_figures.products(f.scope, f.period, currency=f.currency),
     "complaints": lambda f: complaint_figures.complaints(f.scope, f.period),
     "customer_pool": lambda f: customer_pool_figures.customer_pool(f.scope, f.period),
+    "tenders": lambda f: tender_figures.tenders(f.scope, f.period, currency=f.currency),
 }
 
 
@@ -365,4 +366,43 @@ TABLES.append(
         lambda r: r["reps"],
     )
 )
+TABLES += [
+    Table(
+        "tender_results",
+        "tenders",
+        _("Tenders by result"),
+        (
+            C("name", _("Result")),
+            C("count", _("Tenders"), "count"),
+            C("amount", _("Submitted price"), "money"),
+        ),
+        lambda r: r["results"],
+        drill=("tender_result", "key"),
+    ),
+    Table(
+        "tender_win_rate",
+        "tenders",
+        _("Bid win rate"),
+        (
+            C("decided", _("Decided"), "count"),
+            C("won", _("Won"), "count"),
+            C("lost", _("Lost"), "count"),
+            C("win_rate", _("Win rate"), "share"),
+            C("won_amount", _("Won at"), "money"),
+        ),
+        _one("summary"),
+    ),
+    Table(
+        "tender_bonds",
+        "tenders",
+        _("Bid bonds outstanding"),
+        (
+            C("name", _("Bond")),
+            C("count", _("Tenders"), "count"),
+            C("amount", _("Outstanding"), "money"),
+        ),
+        lambda r: r["bonds"],
+        drill=("tender_bond", "key"),
+    ),
+]
 TABLES_BY_NAME = {table.name: table for table in TABLES}

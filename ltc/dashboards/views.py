@@ -57,6 +57,7 @@ SECTIONS = [
         ["complaint_summary", "complaint_contracts", "complaint_customers"],
     ),
     ("customer_pool", gettext_lazy("Customer pool"), ["customer_pool_reps"]),
+    ("tenders", gettext_lazy("Tenders"), ["tender_results", "tender_win_rate", "tender_bonds"]),
 ]
 # not on a rep's own dashboard
 TEAM_TABLES = {"leakage_reps", "win_owner", "win_team", "discount_owner", "discount_team"}
@@ -410,6 +411,8 @@ def records(request):
         queryset = queryset.select_related("customer", "contract", "owner").order_by(
             "-opened_at", "-id"
         )
+    elif model == drilldown.TENDERS:
+        queryset = queryset.select_related("opportunity", "opportunity__customer").order_by("-id")
     else:
         queryset = queryset.select_related("customer", "owner", "stage").order_by("-id")
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -29,6 +29,7 @@ from .customer_pool import seed_customer_pool
 from .partners import seed_partners
 from .pipeline import seed_pipeline
 from .targets import seed_targets
+from .tenders import seed_tenders
 
 
 @dataclass
@@ -58,6 +59,7 @@ def seed_demo(*, now: datetime | None = None) -> SeedResult:
     seed_partners(users, now, result)
     seed_complaints(users, now, result)
     seed_customer_pool(users, now, result)
+    seed_tenders(users, now, result)
     return result
 
 

@@ -20,6 +20,7 @@ MENU = [
     ("leads:import", _("Import leads"), {Role.MARKETING, Role.MANAGER, Role.ADMIN}),
     ("opportunities:board", _("Pipeline board"), TRIANGLE),
     ("opportunities:list", _("Opportunities"), TRIANGLE),
+    ("tenders:list", _("Tenders"), TRIANGLE),
     ("opportunities:reviews", _("Reviews to decide"), {Role.MANAGER, Role.ADMIN}),
     ("contracts:contract_list", _("Contracts"), TRIANGLE | {Role.FINANCE}),
     ("contracts:approvals", _("Approvals"), {Role.MANAGER, Role.ADMIN}),

@@ -45,6 +45,7 @@ CHAIN = [
     "leads",
     "opportunities",
     "partners",
+    "tenders",
     "products",
     "contracts",
     "delivery",
