@@ -158,17 +158,94 @@ ROLES = [
 ]
 
 
+class SharedOrg:
+    """The organisation of a module's tests, built once for the module instead of once per test.
+
+    Most tests start from ``org`` (eleven users, three teams, three pools): building it for each
+    of some 3,000 tests was a large share of the suite's time. For the non-transactional tests of
+    a module, the first one opens a transaction, builds the organisation in it, and every test
+    then runs in a savepoint of its own inside it (rolled back after it, as before) and gets the
+    organisation's rows read afresh (``Org.reloaded``). The transaction is rolled back when the
+    run moves to another module, before a transactional test (whose flush and threads need a
+    database without an open transaction) or a test without ``org``, and at the end."""
+
+    module = None
+    atomic = None
+    org = None
+
+    @classmethod
+    def close(cls, blocker) -> None:
+        if cls.atomic is not None:
+            from django.db import transaction
+
+            with blocker.unblock():
+                transaction.set_rollback(True)
+                cls.atomic.__exit__(None, None, None)
+        cls.module = cls.atomic = cls.org = None
+
+    @classmethod
+    def open(cls, module, blocker) -> None:
+        from django.db import transaction
+
+        with blocker.unblock():
+            atomic = transaction.atomic()
+            atomic.__enter__()
+            cls.module, cls.atomic = module, atomic
+            cls.org = Org()
+
+
+TRANSACTIONAL_FIXTURES = {
+    "transactional_db",
+    "live_server",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+}
+
+
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None:
+        if marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"):
+            return True
+        if marker.args and marker.args[0]:
+            return True
+    return bool(TRANSACTIONAL_FIXTURES & set(request.fixturenames))
+
+
+@pytest.fixture(scope="session")
+def _shared_org_closer(django_db_setup, django_db_blocker):
+    """Rolls the shared organisation's transaction back before the test database goes away."""
+    yield
+    SharedOrg.close(django_db_blocker)
+
+
 @pytest.fixture
-def org(db):
+def _shared_org(request, _shared_org_closer, django_db_blocker):
+    """Opens or closes ``SharedOrg`` for this test, before the test's own transaction."""
+    wants = (
+        "org" in request.fixturenames
+        and "module_db" not in request.fixturenames  # a module that builds its own rows
+        and not _is_transactional(request)
+    )
+    if SharedOrg.atomic is not None and (not wants or SharedOrg.module is not request.module):
+        SharedOrg.close(django_db_blocker)
+    if wants and SharedOrg.atomic is None:
+        SharedOrg.open(request.module, django_db_blocker)
+
+
+@pytest.fixture
+def _django_db_helper(_shared_org, _django_db_helper):
+    """pytest-django's, after ``_shared_org``: every test's database access (the ``db``
+    fixture, the ``django_db`` marker) goes through it, so the shared transaction is open (or
+    closed) before the test's own transaction or flush begins."""
+    return _django_db_helper
+
+
+@pytest.fixture
+def org(request, db):
+    if SharedOrg.atomic is not None and SharedOrg.module is request.module:
+        return SharedOrg.org.reloaded()
     return Org()
-
-
-@pytest.fixture(scope="module")
-def module_org(module_db):
-    """The organisation built once for a module (see ``module_db``). A module opts in with
-    ``@pytest.fixture def org(module_org, db): return module_org.reloaded()``."""
-    with module_db.unblock():
-        return Org()
 
 
 @pytest.fixture(scope="module")
