@@ -22,7 +22,7 @@ from ltc.activity.services import transitions_of
 from ltc.core.errors import DomainError, InvalidInput, NotAllowed
 from ltc.core.fsm import unmet
 from ltc.core.tables import sort_by
-from ltc.core.views import flash_form_errors, flash_refusal, run_post
+from ltc.core.views import add_form_error, flash_form_errors, flash_refusal, run_post
 from ltc.customers.models import Customer
 from opportunities import services as deals
 from opportunities.forms import AssessForm, DecideForm
@@ -76,9 +76,9 @@ REVIEW_ASSESSMENTS = (
 def _show_refusal(request, exc: DomainError, form) -> None:
     """A wrong input, or a field this user may not set, goes next to its field (the form keeps
     what was typed); anything else is a flash message with every missing item."""
-    if isinstance(exc, InvalidInput) and exc.field in form.fields:
-        form.add_error(exc.field, str(exc.detail))
-    elif (
+    if add_form_error(exc, form):
+        return
+    if (
         isinstance(exc, NotAllowed)
         and exc.missing
         and all(item.code in form.fields for item in exc.missing)
