@@ -7,6 +7,10 @@ computes what is invoiceable, so two concurrent invoices, or an invoice and an a
 correction, can never together run ahead of acceptance or milestones.
 """
 
+# The domain errors the services raise, readable as ``services.TransitionRefused`` etc. as
+# before the split (callers and tests catch them so).
+from ltc.core.errors import InvalidInput, Missing, NotAllowed, TransitionRefused  # noqa: F401
+
 from ._common import (  # noqa: F401  (re-exported: callers import from here)
     MAX_LINES,
     AboveInvoiceable,

@@ -1,6 +1,10 @@
 """Every operation that changes a quote or a contract. One transaction each; errors name what is
 missing. Signing wins the opportunity in the same transaction: both change, or neither."""
 
+# The domain errors the services raise, readable as ``services.TransitionRefused`` etc. as
+# before the split (callers and tests catch them so).
+from ltc.core.errors import InvalidInput, Missing, NotAllowed, TransitionRefused  # noqa: F401
+
 from ._common import (  # noqa: F401  (re-exported: callers import from here)
     _AMOUNT_CHECKS,
     _CLOSE_CHECKS,
