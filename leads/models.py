@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from ltc.core.fsm import requirement
+from ltc.core.models import TakenBack
 from ltc.core.money import currency_field, money_field
 
 from .querysets import LeadQuerySet, PoolQuerySet
@@ -408,7 +409,7 @@ class Lead(FSMModelMixin, models.Model):
         self.warned_at = None
 
 
-class LeadRecovery(models.Model):
+class LeadRecovery(TakenBack):
     """A lead taken back from its owner: by the recovery task or released by hand."""
 
     class Kind(models.TextChoices):
@@ -419,17 +420,8 @@ class LeadRecovery(models.Model):
         Lead, verbose_name=_("lead"), related_name="recoveries", on_delete=models.CASCADE
     )
     # former_owner leads the (former_owner, lead, at) index: its own would be redundant.
-    former_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("former owner"),
-        related_name="+",
-        on_delete=models.PROTECT,
-        db_index=False,
-    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    reason = models.TextField(_("reason"), max_length=2000)
     due_at = models.DateTimeField(_("follow-up was due"), null=True, blank=True)
-    at = models.DateTimeField(_("when"))
 
     class Meta:
         verbose_name = _("lead recovery")

@@ -20,9 +20,11 @@ urlpatterns = [
     path("", include("opportunities.api.urls")),  # first: it routes leads/<id>/convert/
     path("", include("leads.api.urls")),
     path("", include("products.api.urls")),
+    path("", include("tenders.api.urls")),
     path("", include("contracts.api.urls")),
     path("", include("delivery.api.urls")),
     path("", include("billing.api.urls")),
+    path("", include("complaints.api.urls")),
     path("", include("ltc.dashboards.api")),
     path("", include("ltc.audit.api.urls")),
     path("", include("ltc.attachments.api.urls")),

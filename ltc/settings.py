@@ -78,10 +78,12 @@ INSTALLED_APPS = [
     "leads",
     "opportunities",
     "products",
+    "tenders",
     "contracts",
     "delivery",
     "billing",
     "partners",
+    "complaints",
     "ltc.dashboards",
     "ltc.idempotency",
     "ltc.integrations",
@@ -354,6 +356,8 @@ SPECTACULAR_SETTINGS = {
         "ProfitabilityEnum": "contracts.models.Evaluation.Profitability",
         "OrderStateEnum": "delivery.models.OrderState",
         "UnitStateEnum": "delivery.models.UnitState",
+        "BidRoleEnum": "tenders.models.BidRole",
+        "TenderStateEnum": "tenders.models.TenderState",
         "UnitKindEnum": "delivery.models.UnitKind",
         "RevenueKindEnum": "delivery.models.RevenueEntry.Kind",
     },
@@ -414,6 +418,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "leads.tasks.warn_leads_due_soon",
         "schedule": crontab(minute="*/15"),
     },
+    "recover-idle-customers": {
+        "task": "ltc.customers.tasks.recover_idle_customers",
+        "schedule": crontab(minute=10, hour="*"),
+    },
+    "warn-customers-due-soon": {
+        "task": "ltc.customers.tasks.warn_customers_due_soon",
+        "schedule": crontab(minute=40, hour="*/6"),
+    },
     "notify-missed-cadence": {
         "task": "opportunities.tasks.notify_missed_cadence",
         "schedule": crontab(minute=0, hour="*/6"),
@@ -434,6 +446,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ltc.idempotency.tasks.purge_idempotency_keys",
         "schedule": crontab(minute=17, hour="*/6"),
     },
+    "remind-tender-deadlines": {
+        "task": "tenders.tasks.remind_deadlines",
+        "schedule": crontab(minute="*/15"),
+    },
     "notify-overdue-invoices": {
         "task": "billing.tasks.notify_overdue_invoices",
         "schedule": crontab(minute=5, hour="*"),
@@ -441,6 +457,10 @@ CELERY_BEAT_SCHEDULE = {
     "expire-partner-protections": {
         "task": "partners.tasks.expire_protections",
         "schedule": crontab(minute=25, hour="*"),
+    },
+    "flag-complaint-sla-breaches": {
+        "task": "complaints.tasks.flag_sla_breaches",
+        "schedule": crontab(minute="*/10"),
     },
 }
 

@@ -23,3 +23,16 @@ class OpportunitiesConfig(AppConfig):
 
         # Customers of the deals whose iron triangle (or team) the user is in are theirs to see.
         register_scope(lambda user: Opportunity.objects.visible_to(user).values("customer_id"))
+
+        # The customer pool (ltc.customers.pool): a customer with an open deal stays with its
+        # owner, and an activity its owner logs on a deal touches the deal's customer.
+        from ltc.customers.pool import register_hold, register_touch_source
+
+        register_hold(
+            "open_deal",
+            _("The customer has an open deal"),
+            lambda: Opportunity.objects.filter(state="open").values("customer_id"),
+        )
+        register_touch_source(
+            Opportunity, lambda pk: Opportunity.objects.filter(pk=pk).values("customer_id")
+        )

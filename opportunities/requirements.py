@@ -96,6 +96,13 @@ FIELD_CHECKS: dict[str, tuple[str, Callable[[Facts], bool]]] = {
 FIELD_CODES = sorted(FIELD_CHECKS)
 
 
+def register_field_check(code: str, label, check: Callable[[Facts], bool]) -> None:
+    """A downstream app (tenders) adds a check an administrator may then require on a stage
+    (``kind=field``, ``code``); this app never imports it. ``check`` reads ``facts.opportunity``
+    with a bounded number of queries."""
+    FIELD_CHECKS[code] = (label, check)
+
+
 def default_label(kind: str, code: str) -> str:
     if kind == "field" and code in FIELD_CHECKS:
         return str(FIELD_CHECKS[code][0])

@@ -351,7 +351,11 @@ def convert_lead(
             .first()
         )
     if customer is None:
-        customer = Customer.objects.create(name=lead.company_name, owner=owner, team=owner.team)
+        from ltc.customers.pool import start_clock
+
+        customer = Customer(name=lead.company_name, owner=owner, team=owner.team)
+        start_clock(customer, owner=owner, now=timezone.now())  # under its pool's rule
+        customer.save(force_insert=True)
     if lead.contact_name:
         Contact.objects.get_or_create(
             customer=customer,

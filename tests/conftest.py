@@ -128,6 +128,21 @@ class Org:
     def user(self, name: str):
         return getattr(self, name)
 
+    def reloaded(self) -> "Org":
+        """The same organisation with every row read again: for a test that shares rows built
+        once (``module_org``) but must not share the Python objects, whose caches (the team tree
+        on a user, related objects) a previous test may have filled from rows it rolled back."""
+        from leads.models import Pool
+        from ltc.org.models import Team, User
+
+        copy = object.__new__(Org)
+        for model in (Team, User, Pool):
+            attrs = {k: v for k, v in vars(self).items() if isinstance(v, model)}
+            fresh = model.objects.in_bulk([v.pk for v in attrs.values()])
+            for name, value in attrs.items():
+                setattr(copy, name, fresh[value.pk])
+        return copy
+
 
 ROLES = [
     "admin",
@@ -146,6 +161,35 @@ ROLES = [
 @pytest.fixture
 def org(db):
     return Org()
+
+
+@pytest.fixture(scope="module")
+def module_org(module_db):
+    """The organisation built once for a module (see ``module_db``). A module opts in with
+    ``@pytest.fixture def org(module_org, db): return module_org.reloaded()``."""
+    with module_db.unblock():
+        return Org()
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker):
+    """One transaction around a whole test module, for rows that a module-scoped fixture builds
+    once (Django's ``setUpTestData``): every test of the module still runs in a savepoint of its
+    own that is rolled back after it, and the module's transaction is rolled back after its last
+    test. A fixture that builds rows takes ``module_db`` and works inside
+    ``django_db_blocker.unblock()``. Not for modules with transactional tests, whose flush
+    would empty the tables under the open transaction."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+    try:
+        yield django_db_blocker
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import factory
 from django.utils import timezone
 
 from leads.models import Campaign, Lead, Pool, Source
-from ltc.customers.models import Contact, Customer
+from ltc.customers.models import Contact, Customer, CustomerPool
 from ltc.org.models import Role, Team, User
 
 
@@ -50,6 +50,27 @@ class CustomerFactory(factory.django.DjangoModelFactory):
         model = Customer
 
     name = factory.Sequence(lambda n: f"Customer {n} Co., Ltd.")
+
+
+class CustomerPoolFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustomerPool
+
+    name = factory.Sequence(lambda n: f"Customer pool {n}")
+
+
+def held_customer(owner, pool, *, due_in=None, **kwargs) -> Customer:
+    """A customer of ``owner`` under ``pool``'s rule; ``due_in`` (a timedelta from now) is when
+    it goes back to the pool (default: the pool's idle days)."""
+    now = timezone.now()
+    due = now + due_in if due_in is not None else now + pool.idle
+    return CustomerFactory(
+        owner=owner, team=owner.team, pool=pool, assigned_at=now, pool_due_at=due, **kwargs
+    )
+
+
+def pooled_customer(pool, **kwargs) -> Customer:
+    return CustomerFactory(pool=pool, pool_state="pooled", **kwargs)
 
 
 class ContactFactory(factory.django.DjangoModelFactory):

@@ -38,6 +38,8 @@ def _counts() -> dict[str, int]:
             "contracts",
             "delivery",
             "billing",
+            "complaints",
+            "tenders",
         )
         for model in apps.get_app_config(app_label).get_models()
     }
@@ -120,6 +122,7 @@ def test_every_page_renders_with_the_demo_data_for_every_demo_user(client):
             "partners:portal",
             "partners:portal_register",
             "partners:registration_list",
+            "complaints:list",
         )
     ]
     from partners.models import DealRegistration
@@ -132,6 +135,7 @@ def test_every_page_renders_with_the_demo_data_for_every_demo_user(client):
     pages += [reverse("leads:detail", args=[pk]) for pk in lead_ids]
     pages += [reverse("opportunities:detail", args=[pk]) for pk in deal_ids]
     pages += [reverse("opportunities:review", args=[pk]) for pk in review_ids]
+    from complaints.models import Complaint
     from contracts.models import Contract, Quote
     from delivery.models import Order, RevenueEntry
 
@@ -144,6 +148,7 @@ def test_every_page_renders_with_the_demo_data_for_every_demo_user(client):
         ("contracts:quote_detail", Quote),
         ("contracts:quote_print", Quote),
         ("delivery:order_detail", Order),
+        ("complaints:detail", Complaint),
     ):
         pages += [reverse(name, args=[pk]) for pk in model.objects.values_list("pk", flat=True)]
     seen = 0
@@ -201,3 +206,25 @@ def test_the_demo_quotes_are_built_from_the_catalogue():
     plant = Quote.objects.get(opportunity__name="博远信息 数据中心扩容")
     assert plant.state == QuoteState.PENDING_APPROVAL and plant.max_discount > 10
     assert plant.margin_percent is not None
+
+
+def test_the_demo_has_complaints_closed_late_and_reopened():
+    from complaints.models import Complaint
+
+    _seed()
+    states = set(Complaint.objects.values_list("state", flat=True))
+    assert states == {"closed", "in_progress", "open", "reopened"}
+    closed = Complaint.objects.get(state="closed")
+    assert closed.confirmation is not None and not closed.breached(closed.closed_at)
+    assert Complaint.objects.filter(resolution_breached_at__isnull=False).count() == 1
+    assert Notification.objects.filter(kind="complaint_resolution_breached_team").exists()
+
+
+def test_demo_tenders_show_preparing_won_lost_and_cancelled():
+    from tenders.models import Tender
+
+    _seed()
+    states = set(Tender.objects.values_list("state", flat=True))
+    assert {"preparing", "won", "lost", "cancelled"} <= states
+    preparing = Tender.objects.get(state="preparing")
+    assert preparing.tasks.count() == 4 and preparing.submission_activity is not None

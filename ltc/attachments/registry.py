@@ -32,6 +32,7 @@ ATTACHABLE: dict[str, tuple[str, ...]] = {
     "billing.invoice": (K.INVOICE_COPY, K.DOCUMENT),
     "customers.customer": (K.DOCUMENT,),
     "partners.dealregistration": (K.DOCUMENT,),
+    "complaints.complaint": (K.DOCUMENT,),
 }
 
 
@@ -47,6 +48,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "billing.invoice": ("billing:invoice_detail", "pk"),
     "customers.customer": ("customers:detail", "pk"),
     "partners.dealregistration": ("partners:registration_detail", "pk"),
+    "complaints.complaint": ("complaints:detail", "pk"),
 }
 
 

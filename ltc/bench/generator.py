@@ -519,6 +519,7 @@ class Generator:
                 "team_id",
                 "created_at",
                 "updated_at",
+                "pool_state",
             ],
         )
 
@@ -537,6 +538,7 @@ class Generator:
                     self.org.team_of.get(owner),
                     created,
                     created,
+                    "held",  # under no customer pool's rule (ltc.customers.pool)
                 )
                 rng.random()
 

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ltc.activity.models import ActivityKind
+
 from .models import Contact, Customer
 
 
@@ -33,3 +35,29 @@ class NewCustomerForm(CustomerForm):
     contact_email = forms.EmailField(label=_("Contact's e-mail"), required=False)
 
     field_order = [*CustomerForm.Meta.fields, "contact_name", "contact_phone", "contact_email"]
+
+
+# The customer pool -------------------------------------------------------------------------------
+class PoolReleaseForm(forms.Form):
+    reason = forms.CharField(label=_("Why does it go back to the pool?"), max_length=2000)
+
+
+class PoolAssignForm(forms.Form):
+    owner = forms.ModelChoiceField(label=_("Assign to"), queryset=Customer.objects.none())
+
+    def __init__(self, *args, users=None, **kwargs):
+        from ltc.org.models import Role
+
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = users.filter(
+            role__in=[Role.REP, Role.MANAGER], is_active=True
+        ).order_by("username")
+
+
+class CustomerActivityForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[c for c in ActivityKind.choices if c[0] != "todo"]
+    )
+    note = forms.CharField(
+        label=_("Note"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -46,7 +46,15 @@ def create_customer(*, by, **fields):
     fields.setdefault("owner", by if by.role in {Role.REP, Role.MANAGER} else None)
     owner = fields.get("owner")
     fields.setdefault("team", owner.team if owner else by.team)
-    return Customer.objects.create(**fields)
+    customer = Customer(**fields)
+    if owner is not None:
+        from django.utils import timezone
+
+        from .pool import start_clock
+
+        start_clock(customer, owner=owner, now=timezone.now())
+    customer.save(force_insert=True)
+    return customer
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from ltc.core.views import flash_refusal
 from . import services
 from .forms import ContactForm, CustomerForm, NewCustomerForm
 from .models import Contact, Customer
+from .pool_views import pool_panel
 from .sections import sections_for
 
 # Column headers that sort the customer list (ltc.core.tables): key → field.
@@ -50,7 +51,7 @@ def customer_list(request):
 
 def _visible_customer(request, pk: int) -> Customer:
     return get_object_or_404(
-        Customer.objects.visible_to(request.user).select_related("owner", "team"), pk=pk
+        Customer.objects.visible_to(request.user).select_related("owner", "team", "pool"), pk=pk
     )
 
 
@@ -74,6 +75,7 @@ def customer_detail(request, pk: int):
             "can_edit_contacts": services.may_edit_contacts(request.user, customer),
             "can_merge": services.may_merge_customers(request.user),
             "sections": sections_for(request.user, customer),
+            "pool": pool_panel(request.user, customer),
             "timeline": list(transitions_of(customer)[:50]),
             **field_history(customer),  # name, tax id, address, owner…: who, when, from, to
         },

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from partners.middleware import PartnerAPIScope
 
-from . import figures, partner_figures, product_figures
+from . import complaint_figures, figures, partner_figures, product_figures, tender_figures
 from . import serializers as s
 from .params import FigureRequest, figure_request
 
@@ -194,8 +194,38 @@ class PartnersView(FigureView):
         return partner_figures.partners(figure.scope, figure.period, currency=figure.currency)
 
 
+class ComplaintsView(FigureView):
+    serializer_class = s.DashboardComplaintsSerializer
+
+    @_schema(
+        s.DashboardComplaintsSerializer,
+        "Complaints: rate per contract and customer, SLA breaches, hours to resolve",
+    )
+    def get(self, request):
+        return super().get(request)
+
+    def compute(self, figure):
+        return complaint_figures.complaints(figure.scope, figure.period)
+
+
+class TendersView(FigureView):
+    serializer_class = s.DashboardTendersSerializer
+
+    @_schema(
+        s.DashboardTendersSerializer,
+        "Tenders by result, the bid win rate, and the bid bonds not returned yet",
+    )
+    def get(self, request):
+        return super().get(request)
+
+    def compute(self, figure):
+        return tender_figures.tenders(figure.scope, figure.period, currency=figure.currency)
+
+
 urlpatterns = [
+    path("dashboard/complaints/", ComplaintsView.as_view(), name="dashboard-complaints"),
     path("dashboard/partners/", PartnersView.as_view(), name="dashboard-partners"),
+    path("dashboard/tenders/", TendersView.as_view(), name="dashboard-tenders"),
     path("dashboard/products/", ProductsView.as_view(), name="dashboard-products"),
     path("dashboard/funnel/", FunnelView.as_view(), name="dashboard-funnel"),
     path("dashboard/leakage/", LeakageView.as_view(), name="dashboard-leakage"),

@@ -8,12 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 from ltc.core.errors import InvalidInput
 
-from . import figures, product_figures
+from . import complaint_figures, figures, product_figures, tender_figures
 from .params import FigureRequest
 from .periods import parse_period
 from .scope import MAX_ID
 
-LEADS, DEALS = "leads", "opportunities"
+LEADS, DEALS, COMPLAINTS, TENDERS = "leads", "opportunities", "complaints", "tenders"
 
 
 def _month(key: str):
@@ -88,4 +88,22 @@ def records(figure: FigureRequest, kind: str, key: str) -> tuple[str, QuerySet]:
             _id(key)
         group = kind.removeprefix("discount_")
         return DEALS, product_figures.discount_deals(scope, period, group, key, figure.currency)
+    if kind in ("complaint_contract", "complaint_customer"):
+        subject = kind.removeprefix("complaint_")
+        return COMPLAINTS, complaint_figures.records(scope, period, subject, str(_id(key)))
+    if kind in ("complaint_severity", "complaints"):
+        subject = "severity" if kind == "complaint_severity" else "all"
+        try:
+            found = complaint_figures.records(scope, period, subject, key)
+        except ValueError:
+            raise InvalidInput(_("Unknown complaint figure."), "key") from None
+        return COMPLAINTS, found
+    if kind == "tender_result":
+        if key not in (*tender_figures.DECIDED, *tender_figures.ACTIVE):
+            raise InvalidInput(_("Unknown state."), "key")
+        return TENDERS, tender_figures.result_tenders(scope, period, key)
+    if kind == "tender_bond":
+        if key not in tender_figures.BOND_GROUPS:
+            raise InvalidInput(_("Unknown bond group."), "key")
+        return TENDERS, tender_figures.bond_tenders(scope, key, figure.currency)
     raise InvalidInput(_("Unknown drill-down."), "figure")

@@ -292,6 +292,29 @@ class DashboardPartnersSerializer(DashboardEnvelope):
     won_amount = money()
 
 
+class DashboardTenderRowSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="A tender state, or a bond group")
+    name = serializers.CharField()
+    count = serializers.IntegerField()
+    amount = money()
+
+
+class DashboardTenderSummarySerializer(serializers.Serializer):
+    decided = serializers.IntegerField()
+    won = serializers.IntegerField()
+    lost = serializers.IntegerField()
+    win_rate = serializers.FloatField(allow_null=True, help_text="won ÷ (won + lost)")
+    won_amount = money()
+
+
+class DashboardTendersSerializer(DashboardEnvelope):
+    currency = serializers.CharField()
+    results = DashboardTenderRowSerializer(many=True)
+    summary = DashboardTenderSummarySerializer()
+    bonds = DashboardTenderRowSerializer(many=True)
+    bonds_total = money()
+
+
 class DashboardAgingSerializer(serializers.Serializer):
     not_due = money()
     days_0_30 = money()
@@ -327,3 +350,46 @@ class DashboardReceivablesSerializer(DashboardEnvelope):
 
 def envelope(data: dict, *, scope: Scope, period) -> dict:
     return {"period": period.as_dict(), "scope": scope.as_dict(), **data}
+
+
+class DashboardComplaintSummarySerializer(serializers.Serializer):
+    opened = serializers.IntegerField(help_text="Complaints opened in the period")
+    on_contracts = serializers.IntegerField(help_text="Of them, on a contract, order or unit")
+    contracts = serializers.IntegerField(help_text="Contracts signed by the period's end")
+    customers = serializers.IntegerField(help_text="Their customers")
+    rate_per_contract = serializers.FloatField(allow_null=True)
+    rate_per_customer = serializers.FloatField(allow_null=True)
+    breached = serializers.IntegerField(help_text="Answered or resolved late, or still late")
+    breach_share = serializers.FloatField(allow_null=True)
+    resolved = serializers.IntegerField(help_text="Complaints resolved in the period")
+    median_hours_to_resolve = serializers.FloatField(allow_null=True)
+    p90_hours_to_resolve = serializers.FloatField(allow_null=True)
+
+
+class DashboardComplaintSeveritySerializer(serializers.Serializer):
+    severity = serializers.CharField()
+    name = serializers.CharField()
+    complaints = serializers.IntegerField()
+    breached = serializers.IntegerField()
+
+
+class DashboardComplaintContractSerializer(serializers.Serializer):
+    contract = serializers.IntegerField()
+    contract_number = serializers.CharField(source="contract__number")
+    customer_name = serializers.CharField(source="customer__name")
+    complaints = serializers.IntegerField()
+    breached = serializers.IntegerField()
+
+
+class DashboardComplaintCustomerSerializer(serializers.Serializer):
+    customer = serializers.IntegerField()
+    customer_name = serializers.CharField(source="customer__name")
+    complaints = serializers.IntegerField()
+    breached = serializers.IntegerField()
+
+
+class DashboardComplaintsSerializer(DashboardEnvelope):
+    summary = DashboardComplaintSummarySerializer()
+    by_severity = DashboardComplaintSeveritySerializer(many=True)
+    by_contract = DashboardComplaintContractSerializer(many=True)
+    by_customer = DashboardComplaintCustomerSerializer(many=True)

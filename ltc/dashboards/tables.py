@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from . import figures, product_figures
+from . import complaint_figures, customer_pool_figures, figures, product_figures, tender_figures
 
 # A figure function by the name the pages and exports use.
 FIGURES: dict[str, Callable] = {
@@ -21,6 +21,9 @@ FIGURES: dict[str, Callable] = {
     "receivables": lambda f: figures.receivables(f.scope, f.period, currency=f.currency),
     "revenue": lambda f: figures.revenue(f.scope, f.period, currency=f.currency),
     "products": lambda f: product_figures.products(f.scope, f.period, currency=f.currency),
+    "complaints": lambda f: complaint_figures.complaints(f.scope, f.period),
+    "customer_pool": lambda f: customer_pool_figures.customer_pool(f.scope, f.period),
+    "tenders": lambda f: tender_figures.tenders(f.scope, f.period, currency=f.currency),
 }
 
 
@@ -302,6 +305,104 @@ TABLES += [
         (C("name", _("Team")), *DISCOUNT_COLUMNS),
         lambda r: r["discount_by_team"],
         drill=("discount_team", "key"),
+    ),
+]
+COMPLAINT_COLUMNS = (
+    C("complaints", _("Complaints"), "count"),
+    C("breached", _("SLA breached"), "count"),
+)
+TABLES += [
+    Table(
+        "complaint_summary",
+        "complaints",
+        _("Complaint rate, SLA breaches and time to resolve"),
+        (
+            C("opened", _("Complaints opened"), "count"),
+            C("contracts", _("Contracts signed"), "count"),
+            C("rate_per_contract", _("Complaints per contract"), "count"),
+            C("customers", _("Customers with a contract"), "count"),
+            C("rate_per_customer", _("Complaints per customer"), "count"),
+            C("breached", _("SLA breached"), "count"),
+            C("breach_share", _("Breach share"), "share"),
+            C("resolved", _("Resolved"), "count"),
+            C("median_hours_to_resolve", _("Median hours to resolve"), "days"),
+            C("p90_hours_to_resolve", _("90th percentile hours to resolve"), "days"),
+        ),
+        lambda r: [r["summary"]],
+        drill=("complaints", "key"),
+    ),
+    Table(
+        "complaint_contracts",
+        "complaints",
+        _("Complaints by contract"),
+        (
+            C("contract__number", _("Contract")),
+            C("customer__name", _("Customer")),
+            *COMPLAINT_COLUMNS,
+        ),
+        lambda r: r["by_contract"],
+        drill=("complaint_contract", "contract"),
+    ),
+    Table(
+        "complaint_customers",
+        "complaints",
+        _("Complaints by customer"),
+        (C("customer__name", _("Customer")), *COMPLAINT_COLUMNS),
+        lambda r: r["by_customer"],
+        drill=("complaint_customer", "customer"),
+    ),
+]
+TABLES.append(
+    Table(
+        "customer_pool_reps",
+        "customer_pool",
+        _("Customer pool by rep"),
+        (
+            C("name", _("Rep")),
+            C("recovered", _("Customers recovered"), "count"),
+            C("reclaimed", _("Customers reclaimed from the pool"), "count"),
+            C("untouched", _("Customers held untouched"), "count"),
+        ),
+        lambda r: r["reps"],
+    )
+)
+TABLES += [
+    Table(
+        "tender_results",
+        "tenders",
+        _("Tenders by result"),
+        (
+            C("name", _("Result")),
+            C("count", _("Tenders"), "count"),
+            C("amount", _("Submitted price"), "money"),
+        ),
+        lambda r: r["results"],
+        drill=("tender_result", "key"),
+    ),
+    Table(
+        "tender_win_rate",
+        "tenders",
+        _("Bid win rate"),
+        (
+            C("decided", _("Decided"), "count"),
+            C("won", _("Won"), "count"),
+            C("lost", _("Lost"), "count"),
+            C("win_rate", _("Win rate"), "share"),
+            C("won_amount", _("Won at"), "money"),
+        ),
+        _one("summary"),
+    ),
+    Table(
+        "tender_bonds",
+        "tenders",
+        _("Bid bonds outstanding"),
+        (
+            C("name", _("Bond")),
+            C("count", _("Tenders"), "count"),
+            C("amount", _("Outstanding"), "money"),
+        ),
+        lambda r: r["bonds"],
+        drill=("tender_bond", "key"),
     ),
 ]
 TABLES_BY_NAME = {table.name: table for table in TABLES}

@@ -51,6 +51,13 @@ SECTIONS = [
         gettext_lazy("Products and discounts"),
         ["product_families", "discount_owner", "discount_team"],
     ),
+    (
+        "complaints",
+        gettext_lazy("Complaints and after-sales"),
+        ["complaint_summary", "complaint_contracts", "complaint_customers"],
+    ),
+    ("customer_pool", gettext_lazy("Customer pool"), ["customer_pool_reps"]),
+    ("tenders", gettext_lazy("Tenders"), ["tender_results", "tender_win_rate", "tender_bonds"]),
 ]
 # not on a rep's own dashboard
 TEAM_TABLES = {"leakage_reps", "win_owner", "win_team", "discount_owner", "discount_team"}
@@ -255,6 +262,20 @@ def _charts(name: str, result: dict, filters: dict, mine: bool) -> list[dict]:
                 "links": [_drill(filters, "family", f["family"]) for f in families],
             }
         ]
+    if name == "complaints":
+        rows = result["by_severity"]
+        return [
+            {
+                "id": "chart-complaints",
+                "title": _("Complaints opened and SLA breaches by severity"),
+                "categories": [r["name"] for r in rows],
+                "series": [
+                    {"name": _("Complaints"), "data": [r["complaints"] for r in rows]},
+                    {"name": _("SLA breached"), "data": [r["breached"] for r in rows]},
+                ],
+                "links": [_drill(filters, "complaint_severity", r["severity"]) for r in rows],
+            }
+        ]
     if name == "revenue":
         months = result["months"]
         return [
@@ -386,6 +407,12 @@ def records(request):
         raise Http404(force_str(exc.detail)) from exc
     if model == drilldown.LEADS:
         queryset = queryset.select_related("owner", "pool").order_by("-created_at", "-id")
+    elif model == drilldown.COMPLAINTS:
+        queryset = queryset.select_related("customer", "contract", "owner").order_by(
+            "-opened_at", "-id"
+        )
+    elif model == drilldown.TENDERS:
+        queryset = queryset.select_related("opportunity", "opportunity__customer").order_by("-id")
     else:
         queryset = queryset.select_related("customer", "owner", "stage").order_by("-id")
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -24,9 +24,12 @@ from ltc.org.models import Team, User
 
 from . import data
 from .catalogue import seed_catalogue
+from .complaints import seed_complaints
+from .customer_pool import seed_customer_pool
 from .partners import seed_partners
 from .pipeline import seed_pipeline
 from .targets import seed_targets
+from .tenders import seed_tenders
 
 
 @dataclass
@@ -54,6 +57,9 @@ def seed_demo(*, now: datetime | None = None) -> SeedResult:
     seed_pipeline(users, now, result)
     seed_targets(users, result)
     seed_partners(users, now, result)
+    seed_complaints(users, now, result)
+    seed_customer_pool(users, now, result)
+    seed_tenders(users, now, result)
     return result
 
 

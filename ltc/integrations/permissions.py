@@ -24,6 +24,7 @@ WRITE_SCOPES: dict[str, set[str]] = {
     "invoices": {Scope.BILLING_WRITE},
     "payments": {Scope.BILLING_WRITE},
     "credit-notes": {Scope.BILLING_WRITE},
+    "complaints": {Scope.ORDERS_WRITE},  # after-sales issues from a service desk
     "products": {Scope.CATALOGUE_WRITE},
     "price-books": {Scope.CATALOGUE_WRITE},
     # master data every syncing system needs: any write scope

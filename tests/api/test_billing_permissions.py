@@ -4,7 +4,10 @@ The deal is rep1's (team 1) with ``solution`` as SR and ``delivery`` as FR, its 
 its order's first unit accepted. Finance, admins and integrations see all billing and act on it;
 the triangle and the managers above the deal see its invoices (and the payments allocated to
 them) but may not change them (403); anyone else gets 404 — or 400 when the record is only named
-in the body (an order or a customer they cannot see)."""
+in the body (an order or a customer they cannot see).
+
+The rows are built once for the module and every test runs in a savepoint rolled back after it
+(``module_db``), so each cell of the table starts from the same invoices and payment."""
 
 import pytest
 import time_machine
@@ -13,7 +16,7 @@ from billing import services
 from billing.models import Invoice, Payment
 
 from ..billing.steps import NOW, accepted_order, invoice, issued, pay
-from ..conftest import ROLES
+from ..conftest import ROLES, Org
 from ..contracts.steps import ON_ACCEPTANCE, signed, signing_deal
 
 INVOICES = "/api/v1/invoices/"
@@ -26,7 +29,24 @@ def frozen():
         yield
 
 
-def _setup(org):
+@pytest.fixture(scope="module")
+def built(module_db):
+    with module_db.unblock(), time_machine.travel(NOW, tick=False):
+        org = Org()
+        return org, _build(org)
+
+
+@pytest.fixture
+def org(built, db):
+    return built[0]
+
+
+@pytest.fixture
+def setup(built):
+    return built[1]
+
+
+def _build(org):
     deal = signing_deal(org.rep1, solution=org.solution, delivery=org.delivery)
     contract = signed(deal, org, payment_terms=ON_ACCEPTANCE)
     order = accepted_order(contract, org, amounts=("1000", "1000"), accept=1)
@@ -92,8 +112,7 @@ EXPECTED = {
 
 @pytest.mark.parametrize("action", list(ACTIONS))
 @pytest.mark.parametrize("role", ROLES)
-def test_billing_permission_table(org, api, role, action):
-    setup = _setup(org)
+def test_billing_permission_table(setup, api, role, action):
     before = (Invoice.objects.count(), Payment.objects.count())
     response = ACTIONS[action](api(role), setup)
     assert response.status_code == EXPECTED[role][action], response.content
@@ -104,8 +123,7 @@ def test_billing_permission_table(org, api, role, action):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_lists_show_each_role_its_scope(org, api, role):
-    setup = _setup(org)
+def test_lists_show_each_role_its_scope(setup, api, role):
     client = api(role)
     invoices = client.get(INVOICES).json()["count"]
     payments = client.get(PAYMENTS).json()["count"]
@@ -115,8 +133,7 @@ def test_lists_show_each_role_its_scope(org, api, role):
     assert [o["id"] for o in queue["orders"]] == ([setup["order"].pk] if sees else [])
 
 
-def test_a_release_is_for_billing_roles(org, api):
-    setup = _setup(org)
+def test_a_release_is_for_billing_roles(org, setup, api):
     allocation = setup["payment"].allocations.get()
     body = {"allocation": allocation.pk, "reason": "x"}
     url = f"{PAYMENTS}{setup['payment'].pk}/release/"
@@ -128,10 +145,9 @@ def test_a_release_is_for_billing_roles(org, api):
 
 # Partner users: every billing action is a 404, and the querysets give them nothing.
 @pytest.mark.parametrize("action", list(ACTIONS))
-def test_a_partner_user_gets_404_for_every_billing_action(org, api, partner_org, action):
+def test_a_partner_user_gets_404_for_every_billing_action(org, setup, api, partner_org, action):
     from billing.models import Allocation
 
-    setup = _setup(org)
     assert ACTIONS[action](api("partner"), setup).status_code == 404
     for model in (Invoice, Payment, Allocation):
         assert not model.objects.visible_to(org.partner).exists()

@@ -10,7 +10,7 @@ an acceptance; the triangle, the managers, admins and integrations enter orders.
 import pytest
 
 from delivery import services
-from delivery.models import DeliveryUnit, Order, RevenueEntry
+from delivery.models import DeliveryUnit, Order
 
 from ..conftest import ROLES
 from .test_contracts_api import contract_in
@@ -65,20 +65,6 @@ def unit_in(org, state: str) -> DeliveryUnit:
     return DeliveryUnit.objects.get(pk=unit.pk)
 
 
-@pytest.mark.parametrize("action", list(UNIT_ACTIONS))
-@pytest.mark.parametrize("role", ROLES)
-def test_delivery_unit_permission_table(org, api, role, action):
-    state, call = UNIT_ACTIONS[action]
-    unit = unit_in(org, state)
-    revenue = RevenueEntry.objects.count()
-    response = call(api(role), unit)
-    assert response.status_code == EXPECTED[role][action], response.content
-    if response.status_code >= 400:
-        fresh = DeliveryUnit.objects.get(pk=unit.pk)
-        assert (fresh.state, fresh.certificate) == (unit.state, unit.certificate)
-        assert RevenueEntry.objects.count() == revenue
-
-
 CREATE = {
     "admin": 201,
     "manager": 201,
@@ -126,13 +112,3 @@ def test_lists_show_exactly_the_visible_orders_units_and_revenue(org, api, role,
     summary = client.get(f"{REVENUE}summary/").json()
     assert len(summary["months"]) == expected
     assert client.get(f"{ORDERS}{unit.order_id}/").status_code == (200 if visible else 404)
-
-
-# Partner users: every delivery action is a 404, and the querysets give them nothing.
-@pytest.mark.parametrize("action", list(UNIT_ACTIONS))
-def test_a_partner_user_gets_404_for_every_delivery_action(org, api, partner_org, action):
-    state, call = UNIT_ACTIONS[action]
-    unit = unit_in(org, state)
-    assert call(api("partner"), unit).status_code in (404,)
-    for model in (Order, DeliveryUnit, RevenueEntry):
-        assert not model.objects.visible_to(org.partner).exists()

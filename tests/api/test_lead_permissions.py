@@ -14,6 +14,14 @@ from ltc.customers.models import Contact
 from ..conftest import ROLES
 from ..factories import ContactFactory, CustomerFactory, LeadFactory, held_lead
 
+
+@pytest.fixture
+def org(module_org, db):
+    """The organisation is built once for this module (``module_org``), its rows read afresh
+    for each test."""
+    return module_org.reloaded()
+
+
 LEADS = ["region", "team2", "rep1", "rep3"]
 ACTIONS = ["retrieve", "claim", "follow-up", "validate", "disqualify", "release", "assign"]
 

@@ -18,6 +18,14 @@ from opportunities.models import Opportunity
 from ..conftest import ROLES
 from ..factories import ContactFactory, CustomerFactory, opportunity
 
+
+@pytest.fixture
+def org(module_org, db):
+    """The organisation is built once for this module (``module_org``), its rows read afresh
+    for each test."""
+    return module_org.reloaded()
+
+
 URL = "/api/v1/opportunities/"
 ACTIONS = [
     "retrieve",

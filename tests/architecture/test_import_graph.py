@@ -41,7 +41,17 @@ GROUND = [
     "ltc.integrations",
 ]
 # In the order of the sale; each may import the ones before it.
-CHAIN = ["leads", "opportunities", "partners", "products", "contracts", "delivery", "billing"]
+CHAIN = [
+    "leads",
+    "opportunities",
+    "partners",
+    "tenders",
+    "products",
+    "contracts",
+    "delivery",
+    "billing",
+    "complaints",
+]
 TOP = ["ltc.dashboards"]
 TOOLING = ["ltc.demo", "ltc.bench"]
 # The project's wiring: settings, URLs, the Celery app. They mount every floor.

@@ -4,7 +4,9 @@ and each generic relation (activities, files) ends on the record kept."""
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
+from django.utils import timezone
 
+from complaints.services import open_complaint
 from leads import services as lead_services
 from leads.models import Lead, LeadRecovery
 from ltc.activity.models import Activity, TransitionLog
@@ -13,9 +15,9 @@ from ltc.attachments.services import upload_attachment
 from ltc.core.errors import NotAllowed
 from ltc.core.merge import foreign_keys_to
 from ltc.customers.merging import merge_customers
-from ltc.customers.models import Customer
+from ltc.customers.models import Customer, CustomerRecovery
 
-from ..factories import CustomerFactory, LeadFactory
+from ..factories import CustomerFactory, CustomerPoolFactory, LeadFactory
 from .conftest import build_chain, log_activity, pdf
 
 
@@ -40,6 +42,19 @@ def two(org, frozen):
     second = build_chain(org, number="B")
     log_activity(first["customer"], org.rep1, "Lunch with the CFO")
     log_activity(second["customer"], org.rep1, "Site survey")
+    # A complaint on the duplicate (the complaints app keys it to the customer too).
+    open_complaint(
+        by=org.admin, customer=second["customer"], title="Late", category="delivery", severity="low"
+    )
+    # Taken back from rep1 once (the customer pool's recovery events move with the customer).
+    CustomerRecovery.objects.create(
+        customer=second["customer"],
+        pool=CustomerPoolFactory(),
+        former_owner=org.rep1,
+        kind="released",
+        reason="Not ours",
+        at=timezone.now(),
+    )
     second["customer"].external_id = "ERP-B"
     second["customer"].tax_id = "TAX-B"
     second["customer"].save()

@@ -309,9 +309,9 @@ def test_the_order_page_runs_a_bounded_number_of_queries(
     services.correct_acceptance(unit=units[0], by=org.manager, reason="Wrong site")
     for name in ("delivery", "manager", "finance"):
         client = browser_as(name)
-        # 13: the page, its units with their products, the planned activities panel and the
-        # files panel (one query each, whatever the rows)
-        with django_assert_max_num_queries(13):
+        # 14: the page, its units with their products, the planned activities panel, the
+        # files panel and the complaints panel (one query each, whatever the rows)
+        with django_assert_max_num_queries(14):
             response = client.get(reverse("delivery:order_detail", args=[order.pk]))
         assert len(response.context["units"]) == rows
 

@@ -20,10 +20,16 @@ class CustomerSerializer(serializers.ModelSerializer):
             "owner",
             "owner_name",
             "team",
+            "pool",
+            "pool_state",
+            "pool_due_at",
             "created_at",
             "updated_at",
         ]
         read_only_fields = [
+            "pool",
+            "pool_state",
+            "pool_due_at",
             "id",
             "external_id",
             "owner",

@@ -10,6 +10,7 @@ from ltc.core.api import FORBIDDEN, ScopedViewSet, by_external_id_action, extern
 from .. import services
 from ..merging import merge_customers
 from ..models import Contact, Customer
+from .pool import CustomerPoolActions
 from .serializers import (
     ContactSerializer,
     CustomerSerializer,
@@ -21,6 +22,7 @@ EXTERNAL_ID = external_id_parameter()
 
 
 class CustomerViewSet(
+    CustomerPoolActions,
     FieldHistoryMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
