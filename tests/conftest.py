@@ -341,15 +341,44 @@ def pytest_terminal_summary(terminalreporter):
         )
 
 
+# The modules whose tests take seconds each (browsers, crawls, property tests, fresh Python
+# processes). They run first: xdist hands out the rest, short tests, as workers free up, so the
+# run does not end with one worker alone on a long test while the other has nothing left to do.
+HEAVY_FIRST = (
+    "tests/browser/",
+    "tests/reliability/",
+    "tests/security/test_route_walk.py",
+    "tests/security/test_csrf.py",
+    "tests/test_demo.py",
+    "tests/api/test_fuzz.py",
+    "tests/bench/",
+    "tests/opportunities/test_track_state_machine.py",
+    "tests/ops/",
+    "tests/test_deploy.py",
+    "tests/test_translations.py",
+    "tests/architecture/",
+)
+
+
+def _heavy_rank(item) -> int:
+    path = Path(str(item.fspath)).resolve().relative_to(Path(TESTS_DIR).parent).as_posix()
+    for rank, prefix in enumerate(HEAVY_FIRST):
+        if path.startswith(prefix):
+            return rank
+    return len(HEAVY_FIRST)
+
+
 def pytest_collection_modifyitems(items):
     """Mark every test that asks for a service, so a run on SQLite alone can deselect them
-    (``-m "not postgres and not redis"``) while CI's PostgreSQL run takes them all."""
+    (``-m "not postgres and not redis"``) while CI's PostgreSQL run takes them all; then put the
+    heavy modules first (``HEAVY_FIRST``; a stable sort keeps each module's tests together)."""
     for item in items:
         names = getattr(item, "fixturenames", ())
         if "postgres" in names:
             item.add_marker(pytest.mark.postgres)
         if "redis_url" in names:
             item.add_marker(pytest.mark.redis)
+    items.sort(key=_heavy_rank)
 
 
 @pytest.fixture(autouse=True)

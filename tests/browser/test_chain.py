@@ -9,9 +9,10 @@ states, the workbench), and in the database where the page alone would not prove
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from billing.models import Invoice
 from ltc.org.models import User
@@ -85,6 +86,27 @@ def convert(rep, lead_id: int) -> int:
         page.locator("main form button[type=submit]").click()
     assert_flash(page, "converted")
     return path_id(page, r"/opportunities/(\d+)/")
+
+
+def record_tender(session, opp_id: int):
+    """The tender of the bid from the deal's Tenders panel: number, issuer and deadlines."""
+    page = session.go(f"/opportunities/{opp_id}/")
+    with page.expect_navigation():
+        page.locator("#tenders a", has_text="Record a tender").click()
+    due = timezone.localtime(timezone.now() + timedelta(days=9)).strftime("%Y-%m-%dT%H:%M")
+    asked = timezone.localtime(timezone.now() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    submit(
+        page,
+        "main form",
+        {
+            "number": "ZB-2026-118",
+            "issuer": "采购中心",
+            "questions_due_at": asked,
+            "submission_due_at": due,
+            "bond_amount": "10000",
+        },
+    )
+    assert "ZB-2026-118" in page.locator("h1").inner_text()
 
 
 def advance(session, opp_id: int, stage_name: str):
@@ -194,6 +216,7 @@ def opportunity_through_the_gates(rep, solution, delivery, manager, opp_id: int)
     # Stage 6: the tender deadline (saved above), the technical bid, the delivery plan.
     complete_task(solution, opp_id, "bid_document")
     complete_task(delivery, opp_id, "delivery_plan")
+    record_tender(rep, opp_id)  # the demo's process asks for the tender before bidding
     advance(rep, opp_id, "Bidding")
 
     # Stage 7: the customer awarded us the deal.

@@ -217,8 +217,9 @@ def test_pool_and_list_pages_run_a_bounded_number_of_queries(
     for name in ("leads:pool", "leads:list"):
         with django_assert_max_num_queries(16):
             assert manager.get(reverse(name)).status_code == 200
-    # +3: My day, the reviews waiting for one's assessment, the contracts waiting for signature.
-    with django_assert_max_num_queries(27):
+    # +3: My day, the reviews waiting for one's assessment, the contracts waiting for signature;
+    # +1: the complaints waiting for the user.
+    with django_assert_max_num_queries(28):
         assert manager.get(reverse("home")).status_code == 200
 
 
