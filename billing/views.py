@@ -20,7 +20,7 @@ from contracts.models import Contract, PaymentTerm
 from delivery.models import Order
 from ltc.activity.services import transitions_of
 from ltc.core.errors import DomainError, InvalidInput
-from ltc.core.views import run_post
+from ltc.core.views import add_form_error, run_post
 from ltc.customers.models import Customer
 
 from . import invoiceable, selectors, services
@@ -157,9 +157,7 @@ def invoice_create(request):
                 note=data["note"],
             )
         except DomainError as exc:
-            if isinstance(exc, InvalidInput) and exc.field in form.fields:
-                form.add_error(exc.field, str(exc.detail))
-            else:
+            if not add_form_error(exc, form):
                 refusal = exc
         else:
             messages.success(request, _("Draft invoice created; issue it to number it."))
@@ -340,11 +338,7 @@ def payment_create(request):
                 allocations=_allocations_of(formset),
             )
         except DomainError as exc:
-            if isinstance(exc, InvalidInput) and exc.field in form.fields:
-                form.add_error(exc.field, str(exc.detail))
-            elif isinstance(exc, InvalidInput) and exc.field == "date":
-                form.add_error("received_on", str(exc.detail))
-            else:
+            if not add_form_error(exc, form, {"date": "received_on"}):
                 refusal = exc
         else:
             messages.success(

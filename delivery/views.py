@@ -25,7 +25,7 @@ from ltc.activity.models import TransitionLog
 from ltc.activity.services import transitions_of
 from ltc.core.errors import DomainError, InvalidInput
 from ltc.core.tables import sort_by
-from ltc.core.views import run_post
+from ltc.core.views import add_form_error, run_post
 from opportunities import services as deals
 from products.models import Product
 
@@ -172,9 +172,7 @@ def order_create(request, contract_pk: int):
         except DomainError as exc:
             if isinstance(exc, InvalidInput) and exc.field == "units":
                 units_error = str(exc.detail)
-            elif isinstance(exc, InvalidInput) and exc.field in form.fields:
-                form.add_error(exc.field, str(exc.detail))
-            else:
+            elif not add_form_error(exc, form):
                 refusal = exc  # shown above the form, with every missing item; input kept
         else:
             messages.success(

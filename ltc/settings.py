@@ -312,7 +312,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_METADATA_CLASS": "ltc.core.api_defaults.Metadata",
-    "DEFAULT_PAGINATION_CLASS": "ltc.core.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "ltc.core.api_defaults.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",

@@ -4,13 +4,18 @@ service; the POSTs that create money records (invoices, payments) accept ``Idemp
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from ltc.core.api import FORBIDDEN, REFUSED
+from ltc.core.api import (
+    FORBIDDEN,
+    REFUSED,
+    ScopedViewSet,
+    by_external_id_action,
+    external_id_parameter,
+)
 from ltc.idempotency.services import IDEMPOTENCY_KEY_PARAMETER, idempotent
 
 from .. import invoiceable, selectors, services
@@ -55,7 +60,22 @@ def _payments(queryset=None):
     )
 
 
-class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+def _record(user, data: dict, external_id: str) -> Payment:
+    """A payment described by a ``PaymentCreateSerializer`` body, recorded by its service."""
+    return services.record_payment(
+        by=user,
+        customer=data["customer"],
+        amount=data["amount"],
+        currency=data["currency"],
+        received_on=data["date"],
+        reference=data["reference"],
+        external_id=external_id,
+        note=data.get("note", ""),
+        allocations=data.get("allocations") or [],
+    )
+
+
+class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Invoices of the contracts the caller may see: draft → issued → partially paid → paid, or
     void through a credit note. Finance (admins, the ERP) create, issue and void them."""
 
@@ -64,20 +84,10 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     filterset_class = InvoiceFilter
     ordering_fields = ["created_at", "issued_on", "due_date", "amount", "number", "id"]
     ordering = ["-created_at", "-id"]
+    default_order = ("-created_at", "-id")
 
-    def _visible(self):
-        return Invoice.objects.visible_to(self.request.user)
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.queryset
-        return _invoices(self._visible()).order_by("-created_at", "-id")
-
-    def _invoice(self) -> Invoice:
-        return get_object_or_404(self._visible(), pk=self.kwargs["pk"])
-
-    def _answer(self, invoice: Invoice, code=status.HTTP_200_OK) -> Response:
-        return Response(InvoiceSerializer(_invoices().get(pk=invoice.pk)).data, status=code)
+    def related(self, queryset):
+        return _invoices(queryset)
 
     @extend_schema(
         request=InvoiceCreateSerializer,
@@ -91,7 +101,7 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             body = InvoiceCreateSerializer(data=request.data, context={"request": request})
             body.is_valid(raise_exception=True)
             invoice = services.create_invoice(by=request.user, **body.validated_data)
-            return self._answer(invoice, status.HTTP_201_CREATED)
+            return self.answer(invoice, status.HTTP_201_CREATED)
 
         return idempotent(request, scope="invoices.create", handler=handler)
 
@@ -102,10 +112,10 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @action(detail=True, methods=["post"])
     def issue(self, request, pk=None):
-        invoice = self._invoice()
+        invoice = self.scoped_object()
         body = IssueSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(
+        return self.answer(
             services.issue_invoice(invoice=invoice, by=request.user, on=body.validated_data["date"])
         )
 
@@ -117,25 +127,25 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @action(detail=True, methods=["post"])
     def void(self, request, pk=None):
-        invoice = self._invoice()
+        invoice = self.scoped_object()
         body = InvoiceReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         reason = body.validated_data.get("reason") or _("Voided through the API")
         services.void_invoice(invoice=invoice, by=request.user, reason=reason)
-        return self._answer(invoice)
+        return self.answer(invoice)
 
     @extend_schema(
         request=InvoiceReasonSerializer, responses=INVOICE_RESPONSES, summary="Cancel a draft"
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        invoice = self._invoice()
+        invoice = self.scoped_object()
         body = InvoiceReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.cancel_draft(
             invoice=invoice, by=request.user, reason=body.validated_data.get("reason", "")
         )
-        return self._answer(invoice)
+        return self.answer(invoice)
 
     @extend_schema(
         responses={200: BillingReceivablesSerializer},
@@ -143,28 +153,23 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def receivables(self, request):
-        summary = selectors.receivables_summary(self._visible())
+        summary = selectors.receivables_summary(self.visible())
         return Response(BillingReceivablesSerializer(summary).data)
 
 
-class CreditNoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CreditNoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Credit notes (each voids one invoice for its full amount), read-only."""
 
     serializer_class = CreditNoteSerializer
     queryset = CreditNote.objects.none()
     ordering = ["-issued_on", "-id"]
+    default_order = ("-issued_on", "-id")
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.queryset
-        return (
-            CreditNote.objects.visible_to(self.request.user)
-            .select_related("invoice")
-            .order_by("-issued_on", "-id")
-        )
+    def related(self, queryset):
+        return queryset.select_related("invoice")
 
 
-class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Payments received, with their allocations to invoices; what is not allocated is the
     customer's unapplied credit."""
 
@@ -173,20 +178,11 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     filterset_class = PaymentFilter
     ordering_fields = ["received_on", "amount", "created_at", "id"]
     ordering = ["-received_on", "-id"]
+    default_order = ("-received_on", "-id")
+    external_id_serializer_class = PaymentCreateSerializer
 
-    def _visible(self):
-        return Payment.objects.visible_to(self.request.user)
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.queryset
-        return _payments(self._visible()).order_by("-received_on", "-id")
-
-    def _payment(self) -> Payment:
-        return get_object_or_404(self._visible(), pk=self.kwargs["pk"])
-
-    def _answer(self, payment: Payment, code=status.HTTP_200_OK) -> Response:
-        return Response(PaymentSerializer(_payments().get(pk=payment.pk)).data, status=code)
+    def related(self, queryset):
+        return _payments(queryset)
 
     @extend_schema(
         request=PaymentCreateSerializer,
@@ -200,75 +196,48 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             body = PaymentCreateSerializer(data=request.data, context={"request": request})
             body.is_valid(raise_exception=True)
             data = body.validated_data
-            payment = services.record_payment(
-                by=request.user,
-                customer=data["customer"],
-                amount=data["amount"],
-                currency=data["currency"],
-                received_on=data["date"],
-                reference=data["reference"],
-                external_id=data.get("external_id", ""),
-                note=data.get("note", ""),
-                allocations=data.get("allocations") or [],
-            )
-            return self._answer(payment, status.HTTP_201_CREATED)
+            payment = _record(request.user, data, data.get("external_id", ""))
+            return self.answer(payment, status.HTTP_201_CREATED)
 
         return idempotent(request, scope="payments.create", handler=handler)
 
-    @extend_schema(
-        request=PaymentCreateSerializer,
-        parameters=[
-            OpenApiParameter(
-                "external_id",
-                str,
-                OpenApiParameter.PATH,
-                description="The id of the payment in the calling system (ERP), 1 to 100 "
-                "characters; unique per customer.",
-            )
-        ],
-        responses={
-            200: OpenApiResponse(PaymentSerializer, description="Recorded before: the payment"),
-            201: OpenApiResponse(PaymentSerializer, description="Recorded now"),
-            **ERRORS,
-        },
-        summary="Record a payment once per ERP id: the same id again answers the payment "
-        "recorded (nothing new), whatever the body; payments are never overwritten",
+    by_external_id = by_external_id_action(
+        extend_schema(
+            request=PaymentCreateSerializer,
+            parameters=[
+                external_id_parameter(
+                    "The id of the payment in the calling system (ERP), 1 to 100 characters; unique "
+                    "per customer."
+                )
+            ],
+            responses={
+                200: OpenApiResponse(PaymentSerializer, description="Recorded before: the payment"),
+                201: OpenApiResponse(PaymentSerializer, description="Recorded now"),
+                **ERRORS,
+            },
+            summary="Record a payment once per ERP id: the same id again answers the payment "
+            "recorded (nothing new), whatever the body; payments are never overwritten",
+        ),
+        methods=("put",),
     )
-    @action(
-        detail=False,
-        methods=["put"],
-        url_path=r"by-external-id/(?P<external_id>[^/]{1,100})",
-        filter_backends=[],
-        pagination_class=None,
-    )
-    def by_external_id(self, request, external_id=None):
-        body = PaymentCreateSerializer(data=request.data, context={"request": request})
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+
+    def upsert_by_external_id(self, external_id: str, data: dict):
+        """A payment is recorded once per ERP id and never overwritten: the same id again is the
+        payment recorded, whatever the body."""
         external_id = external_id.strip()
-        found = self._visible().filter(customer=data["customer"], external_id=external_id).first()
+        found = self.visible().filter(customer=data["customer"], external_id=external_id).first()
         if found is not None:
-            return self._answer(found)
+            return found, False
         try:
-            payment = services.record_payment(
-                by=request.user,
-                customer=data["customer"],
-                amount=data["amount"],
-                currency=data["currency"],
-                received_on=data["date"],
-                reference=data["reference"],
-                external_id=external_id,
-                note=data.get("note", ""),
-                allocations=data.get("allocations") or [],
-            )
+            payment = _record(self.request.user, data, external_id)
         except services.DuplicatePayment as exc:
             # recorded by a concurrent call with this id: its answer; another id's bank
             # reference stays a 409
-            same = self._visible().filter(pk=exc.payment_id, external_id=external_id).first()
+            same = self.visible().filter(pk=exc.payment_id, external_id=external_id).first()
             if same is None:
                 raise
-            return self._answer(same)
-        return self._answer(payment, status.HTTP_201_CREATED)
+            return same, False
+        return payment, True
 
     @extend_schema(
         request=AllocateSerializer,
@@ -277,14 +246,14 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @action(detail=True, methods=["post"])
     def allocate(self, request, pk=None):
-        payment = self._payment()
+        payment = self.scoped_object()
         body = AllocateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         services.allocate_payment(
             payment=payment, by=request.user, allocations=data["allocations"], on=data["date"]
         )
-        return self._answer(payment)
+        return self.answer(payment)
 
     @extend_schema(
         request=ReleaseSerializer,
@@ -293,7 +262,7 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @action(detail=True, methods=["post"])
     def release(self, request, pk=None):
-        payment = self._payment()
+        payment = self.scoped_object()
         body = ReleaseSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         allocation = payment.allocations.filter(pk=body.validated_data["allocation"]).first()
@@ -302,7 +271,7 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         services.release_allocation(
             allocation=allocation, by=request.user, reason=body.validated_data["reason"]
         )
-        return self._answer(payment)
+        return self.answer(payment)
 
 
 class InvoiceableViewSet(viewsets.ViewSet):

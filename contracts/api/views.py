@@ -2,12 +2,11 @@
 exception handler turns the services' errors into 400/403/409 with ``detail`` and ``missing``."""
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.generics import get_object_or_404  # a malformed id is a 404, not a 500
 from rest_framework.response import Response
 
-from ltc.core.api import FORBIDDEN, REFUSED
+from ltc.core.api import FORBIDDEN, REFUSED, ScopedViewSet
 from opportunities.api.serializers import AssessmentSerializer, DecisionSerializer
 
 from .. import services
@@ -60,7 +59,7 @@ def _changes(queryset=None):
 
 
 # Quotes ------------------------------------------------------------------------------------------
-class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Quotes of the deals the caller may see. A draft is edited; a sent one is revised into a
     new version. A discount above the threshold needs a manager's approval before sending."""
 
@@ -70,16 +69,10 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     ordering_fields = ["created_at", "valid_until", "total", "version", "id"]
     ordering = ["-created_at", "-id"]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.queryset
-        return _quotes(Quote.objects.visible_to(self.request.user)).order_by("-created_at", "-id")
+    default_order = ("-created_at", "-id")
 
-    def _quote(self) -> Quote:
-        return get_object_or_404(Quote.objects.visible_to(self.request.user), pk=self.kwargs["pk"])
-
-    def _answer(self, quote: Quote, code=status.HTTP_200_OK) -> Response:
-        return Response(QuoteSerializer(_quotes().get(pk=quote.pk)).data, status=code)
+    def related(self, queryset):
+        return _quotes(queryset)
 
     @extend_schema(
         request=QuoteCreateSerializer,
@@ -90,7 +83,7 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         body = QuoteCreateSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         quote = services.create_quote(by=request.user, **body.validated_data)
-        return self._answer(quote, status.HTTP_201_CREATED)
+        return self.answer(quote, status.HTTP_201_CREATED)
 
     @extend_schema(
         request=QuoteUpdateSerializer,
@@ -98,10 +91,10 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         summary="Edit a draft quote (lines, validity, notes)",
     )
     def partial_update(self, request, *args, **kwargs):
-        quote = self._quote()
+        quote = self.scoped_object()
         body = QuoteUpdateSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
-        return self._answer(
+        return self.answer(
             services.update_quote(quote=quote, by=request.user, **body.validated_data)
         )
 
@@ -110,7 +103,7 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     )
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        return self._answer(services.submit_quote(quote=self._quote(), by=request.user))
+        return self.answer(services.submit_quote(quote=self.scoped_object(), by=request.user))
 
     @extend_schema(
         request=DecisionSerializer, responses=QUOTE_RESPONSES, summary="Approve the discount"
@@ -129,10 +122,10 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return self._decide(request, approve=False)
 
     def _decide(self, request, *, approve: bool) -> Response:
-        quote = self._quote()
+        quote = self.scoped_object()
         body = DecisionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(
+        return self.answer(
             services.decide_quote(
                 quote=quote, by=request.user, approve=approve, **body.validated_data
             )
@@ -145,10 +138,10 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     )
     @action(detail=True, methods=["post"])
     def costs(self, request, pk=None):
-        quote = self._quote()
+        quote = self.scoped_object()
         body = QuoteCostsSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(
+        return self.answer(
             services.set_quote_costs(
                 quote=quote, by=request.user, costs=body.validated_data["lines"]
             )
@@ -157,20 +150,22 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(request=None, responses=QUOTE_RESPONSES, summary="Send to the customer")
     @action(detail=True, methods=["post"])
     def send(self, request, pk=None):
-        return self._answer(services.send_quote(quote=self._quote(), by=request.user))
+        return self.answer(services.send_quote(quote=self.scoped_object(), by=request.user))
 
     @extend_schema(request=None, responses=QUOTE_RESPONSES, summary="The customer accepted it")
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        return self._answer(
-            services.record_quote_answer(quote=self._quote(), by=request.user, accepted=True)
+        return self.answer(
+            services.record_quote_answer(quote=self.scoped_object(), by=request.user, accepted=True)
         )
 
     @extend_schema(request=None, responses=QUOTE_RESPONSES, summary="The customer declined it")
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
-        return self._answer(
-            services.record_quote_answer(quote=self._quote(), by=request.user, accepted=False)
+        return self.answer(
+            services.record_quote_answer(
+                quote=self.scoped_object(), by=request.user, accepted=False
+            )
         )
 
     @extend_schema(
@@ -180,15 +175,15 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     )
     @action(detail=True, methods=["post"])
     def revise(self, request, pk=None):
-        quote = self._quote()
+        quote = self.scoped_object()
         body = QuoteRevisionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         revised = services.revise_quote(quote=quote, by=request.user, **body.validated_data)
-        return self._answer(revised, status.HTTP_201_CREATED)
+        return self.answer(revised, status.HTTP_201_CREATED)
 
 
 # Contracts ---------------------------------------------------------------------------------------
-class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Contracts the caller may see (finance sees all of them). A draft is edited; the state moves
     only through the actions; a signed contract changes by change request, into a new version."""
 
@@ -198,27 +193,16 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     ordering_fields = ["created_at", "amount", "signed_on", "number", "id"]
     ordering = ["-created_at", "-id"]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.queryset
-        return _contracts(Contract.objects.visible_to(self.request.user)).order_by(
-            "-created_at", "-id"
-        )
+    default_order = ("-created_at", "-id")
+    answer_serializer_class = ContractDetailSerializer
+
+    def related(self, queryset):
+        return _contracts(queryset)
 
     def get_serializer_class(self):
         if self.action == "retrieve":
             return ContractDetailSerializer
         return ContractSerializer
-
-    def _contract(self) -> Contract:
-        return get_object_or_404(
-            Contract.objects.visible_to(self.request.user), pk=self.kwargs["pk"]
-        )
-
-    def _answer(self, contract: Contract, code=status.HTTP_200_OK) -> Response:
-        return Response(
-            ContractDetailSerializer(_contracts().get(pk=contract.pk)).data, status=code
-        )
 
     @extend_schema(
         request=ContractCreateSerializer,
@@ -229,7 +213,7 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         body = ContractCreateSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         contract = services.create_contract(by=request.user, **body.validated_data)
-        return self._answer(contract, status.HTTP_201_CREATED)
+        return self.answer(contract, status.HTTP_201_CREATED)
 
     @extend_schema(
         request=ContractUpdateSerializer,
@@ -237,12 +221,12 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         summary="Edit a draft contract (its amount, terms and review facts)",
     )
     def partial_update(self, request, *args, **kwargs):
-        contract = self._contract()
+        contract = self.scoped_object()
         body = ContractUpdateSerializer(
             data=request.data, context={"request": request, "contract": contract}
         )
         body.is_valid(raise_exception=True)
-        return self._answer(
+        return self.answer(
             services.update_contract(contract=contract, by=request.user, **body.validated_data)
         )
 
@@ -254,10 +238,10 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @action(detail=True, methods=["post"])
     def costs(self, request, pk=None):
-        contract = self._contract()
+        contract = self.scoped_object()
         body = ContractCostSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(
+        return self.answer(
             services.assess_contract_cost(
                 contract=contract,
                 by=request.user,
@@ -274,10 +258,10 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @action(detail=True, methods=["post"], url_path="clear-risk")
     def clear_risk(self, request, pk=None):
-        contract = self._contract()
+        contract = self.scoped_object()
         body = ClearRiskSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(
+        return self.answer(
             services.clear_contract_risk(
                 contract=contract, by=request.user, reason=body.validated_data["reason"]
             )
@@ -290,10 +274,10 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        contract = self._contract()
+        contract = self.scoped_object()
         body = AssessmentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(
+        return self.answer(
             services.submit_contract(contract=contract, by=request.user, **body.validated_data)
         )
 
@@ -316,10 +300,10 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return self._decide(request, approve=False)
 
     def _decide(self, request, *, approve: bool) -> Response:
-        contract = self._contract()
+        contract = self.scoped_object()
         body = DecisionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(
+        return self.answer(
             services.decide_contract(
                 contract=contract, by=request.user, approve=approve, **body.validated_data
             )
@@ -332,10 +316,10 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @action(detail=True, methods=["post"])
     def sign(self, request, pk=None):
-        contract = self._contract()
+        contract = self.scoped_object()
         body = SignSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(
+        return self.answer(
             services.sign_contract(contract=contract, by=request.user, **body.validated_data)
         )
 
@@ -346,7 +330,7 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        return self._answer(services.accept_contract(contract=self._contract(), by=request.user))
+        return self.answer(services.accept_contract(contract=self.scoped_object(), by=request.user))
 
     @extend_schema(
         request=EvaluationSerializer,
@@ -355,11 +339,11 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @action(detail=True, methods=["post"])
     def evaluation(self, request, pk=None):
-        contract = self._contract()
+        contract = self.scoped_object()
         body = EvaluationSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.record_evaluation(contract=contract, by=request.user, **body.validated_data)
-        return self._answer(contract)
+        return self.answer(contract)
 
     @extend_schema(
         request=None,
@@ -368,7 +352,7 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        return self._answer(services.close_contract(contract=self._contract(), by=request.user))
+        return self.answer(services.close_contract(contract=self.scoped_object(), by=request.user))
 
     @extend_schema(
         request=CancelSerializer,
@@ -377,10 +361,10 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        contract = self._contract()
+        contract = self.scoped_object()
         body = CancelSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(
+        return self.answer(
             services.cancel_contract(contract=contract, by=request.user, **body.validated_data)
         )
 
@@ -390,7 +374,7 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def versions(self, request, pk=None):
-        contract = self._contract()
+        contract = self.scoped_object()
         versions = ContractVersion.objects.filter(contract=contract).order_by("version")
         return Response(ContractVersionSerializer(versions, many=True).data)
 
@@ -407,7 +391,7 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def changes(self, request, pk=None):
-        contract = self._contract()
+        contract = self.scoped_object()
         if request.method == "GET":
             changes = _changes().filter(contract=contract)
             return Response(ChangeRequestSerializer(changes, many=True).data)
@@ -421,9 +405,7 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
 
 # Change requests ---------------------------------------------------------------------------------
-class ChangeRequestViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class ChangeRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Change requests of the contracts the caller may see: requested → reviewed (FR and SR) →
     approved or rejected (a manager) → applied (a new contract version)."""
 
@@ -433,21 +415,15 @@ class ChangeRequestViewSet(
     ordering_fields = ["requested_at", "decided_at", "id"]
     ordering = ["-requested_at", "-id"]
 
-    def _visible(self):
+    default_order = ("-requested_at", "-id")
+
+    def visible(self):
         # A change request is seen by whoever sees its contract.
         contracts = Contract.objects.visible_to(self.request.user)
         return ChangeRequest.objects.filter(contract__in=contracts.values("pk"))
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.queryset
-        return _changes(self._visible()).order_by("-requested_at", "-id")
-
-    def _change(self) -> ChangeRequest:
-        return get_object_or_404(self._visible(), pk=self.kwargs["pk"])
-
-    def _answer(self, change: ChangeRequest) -> Response:
-        return Response(ChangeRequestSerializer(_changes().get(pk=change.pk)).data)
+    def related(self, queryset):
+        return _changes(queryset)
 
     @extend_schema(
         request=ChangeAssessmentSerializer,
@@ -456,10 +432,10 @@ class ChangeRequestViewSet(
     )
     @action(detail=True, methods=["post"])
     def assess(self, request, pk=None):
-        change = self._change()
+        change = self.scoped_object()
         body = ChangeAssessmentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(
+        return self.answer(
             services.assess_change(change=change, by=request.user, **body.validated_data)
         )
 
@@ -480,10 +456,10 @@ class ChangeRequestViewSet(
         return self._decide(request, approve=False)
 
     def _decide(self, request, *, approve: bool) -> Response:
-        change = self._change()
+        change = self.scoped_object()
         body = DecisionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(
+        return self.answer(
             services.decide_change(
                 change=change, by=request.user, approve=approve, **body.validated_data
             )
@@ -496,5 +472,5 @@ class ChangeRequestViewSet(
     )
     @action(detail=True, methods=["post"])
     def apply(self, request, pk=None):
-        contract = services.apply_change(change=self._change(), by=request.user)
+        contract = services.apply_change(change=self.scoped_object(), by=request.user)
         return Response(ContractDetailSerializer(_contracts().get(pk=contract.pk)).data)

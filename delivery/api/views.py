@@ -9,12 +9,17 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.generics import get_object_or_404  # a malformed id is a 404, not a 500
 from rest_framework.response import Response
 
-from ltc.core.api import FORBIDDEN, REFUSED
+from ltc.core.api import (
+    FORBIDDEN,
+    REFUSED,
+    ScopedViewSet,
+    by_external_id_action,
+    external_id_parameter,
+)
 from ltc.idempotency.services import IDEMPOTENCY_KEY_PARAMETER, idempotent
 
 from .. import services
@@ -37,11 +42,8 @@ INVALID = OpenApiResponse(description="Invalid input")
 NOT_VISIBLE = OpenApiResponse(description="Not visible")
 ERRORS = {400: INVALID, 403: FORBIDDEN, 404: NOT_VISIBLE, 409: REFUSED}
 REPLAY_CONFLICT = OpenApiResponse(description="The Idempotency-Key was used with a different body")
-EXTERNAL_ID = OpenApiParameter(
-    "external_id",
-    str,
-    OpenApiParameter.PATH,
-    description="The id of the PO in the calling system (ERP), 1 to 100 characters.",
+EXTERNAL_ID = external_id_parameter(
+    "The id of the PO in the calling system (ERP), 1 to 100 characters."
 )
 ORDER_EXAMPLE = OpenApiExample(
     "A PO with two sites",
@@ -89,7 +91,7 @@ def _units(queryset=None):
 
 
 # Orders ------------------------------------------------------------------------------------------
-class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Purchase orders of the contracts the caller may see, each with its delivery units. The
     state follows the units (open → delivering → delivered); it is never written."""
 
@@ -98,11 +100,12 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     filterset_class = OrderFilter
     ordering_fields = ["order_date", "created_at", "amount", "number", "id"]
     ordering = ["-order_date", "-id"]
+    default_order = ("-order_date", "-id")
+    external_id_serializer_class = OrderCreateSerializer
+    upsert = staticmethod(services.upsert_order)
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.queryset
-        return _orders(Order.objects.visible_to(self.request.user)).order_by("-order_date", "-id")
+    def related(self, queryset):
+        return _orders(queryset)
 
     @extend_schema(
         request=OrderCreateSerializer,
@@ -116,47 +119,31 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             body = OrderCreateSerializer(data=request.data, context={"request": request})
             body.is_valid(raise_exception=True)
             order = services.create_order(by=request.user, **body.validated_data)
-            return Response(
-                OrderSerializer(_orders().get(pk=order.pk)).data, status=status.HTTP_201_CREATED
-            )
+            return self.answer(order, status.HTTP_201_CREATED)
 
         return idempotent(request, scope="orders.create", handler=handler)
 
-    @extend_schema(
-        request=OrderCreateSerializer,
-        parameters=[EXTERNAL_ID],
-        responses={
-            200: OpenApiResponse(OrderSerializer, description="Placed before with the same data"),
-            201: OpenApiResponse(OrderSerializer, description="Placed now"),
-            **ERRORS,
-        },
-        summary="Place a PO once per ERP id: the same id and data again answer the order placed, "
-        "other data under the same id are refused (409)",
-        examples=[ORDER_EXAMPLE],
+    by_external_id = by_external_id_action(
+        extend_schema(
+            request=OrderCreateSerializer,
+            parameters=[EXTERNAL_ID],
+            responses={
+                200: OpenApiResponse(
+                    OrderSerializer, description="Placed before with the same data"
+                ),
+                201: OpenApiResponse(OrderSerializer, description="Placed now"),
+                **ERRORS,
+            },
+            summary="Place a PO once per ERP id: the same id and data again answer the order placed, "
+            "other data under the same id are refused (409)",
+            examples=[ORDER_EXAMPLE],
+        ),
+        methods=("put",),
     )
-    @action(
-        detail=False,
-        methods=["put"],
-        url_path=r"by-external-id/(?P<external_id>[^/]{1,100})",
-        filter_backends=[],
-        pagination_class=None,
-    )
-    def by_external_id(self, request, external_id=None):
-        body = OrderCreateSerializer(data=request.data, context={"request": request})
-        body.is_valid(raise_exception=True)
-        order, created = services.upsert_order(
-            external_id=external_id, by=request.user, **body.validated_data
-        )
-        return Response(
-            OrderSerializer(_orders().get(pk=order.pk)).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
 
 
 # Delivery units ----------------------------------------------------------------------------------
-class DeliveryUnitViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class DeliveryUnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Delivery units of the orders the caller may see: planned → shipped → accepted (the customer
     signed the certificate; revenue is recognised then). The deal's FR or a manager acts."""
 
@@ -165,31 +152,21 @@ class DeliveryUnitViewSet(
     filterset_class = UnitFilter
     ordering_fields = ["shipped_on", "accepted_on", "amount", "id"]
     ordering = ["order", "id"]
+    default_order = ("order", "id")
 
-    def _visible(self):
-        return DeliveryUnit.objects.visible_to(self.request.user)
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.queryset
-        return _units(self._visible()).order_by("order", "id")
-
-    def _unit(self) -> DeliveryUnit:
-        return get_object_or_404(self._visible(), pk=self.kwargs["pk"])
-
-    def _answer(self, unit: DeliveryUnit) -> Response:
-        return Response(DeliveryUnitSerializer(_units().get(pk=unit.pk)).data)
+    def related(self, queryset):
+        return _units(queryset)
 
     @extend_schema(
         request=ShipSerializer, responses=UNIT_RESPONSES, summary="Shipped (the FR or a manager)"
     )
     @action(detail=True, methods=["post"])
     def ship(self, request, pk=None):
-        unit = self._unit()
+        unit = self.scoped_object()
         body = ShipSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         on = body.validated_data["date"]
-        return self._answer(services.ship_unit(unit=unit, by=request.user, on=on))
+        return self.answer(services.ship_unit(unit=unit, by=request.user, on=on))
 
     @extend_schema(
         request=AcceptSerializer,
@@ -198,14 +175,14 @@ class DeliveryUnitViewSet(
     )
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        unit = self._unit()
+        unit = self.scoped_object()
         body = AcceptSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         accepted = services.accept_unit(
             unit=unit, by=request.user, certificate=data["certificate"], on=data["date"]
         )
-        return self._answer(accepted)
+        return self.answer(accepted)
 
     @extend_schema(
         request=BulkAcceptSerializer,
@@ -226,7 +203,7 @@ class DeliveryUnitViewSet(
         body.is_valid(raise_exception=True)
         data = body.validated_data
         wanted = set(data["units"])
-        units = list(self._visible().filter(pk__in=wanted))
+        units = list(self.visible().filter(pk__in=wanted))
         unknown = sorted(wanted - {unit.pk for unit in units})
         if unknown:
             raise serializers.ValidationError(
@@ -245,16 +222,16 @@ class DeliveryUnitViewSet(
     )
     @action(detail=True, methods=["post"])
     def correct(self, request, pk=None):
-        unit = self._unit()
+        unit = self.scoped_object()
         body = CorrectionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(
+        return self.answer(
             services.correct_acceptance(unit=unit, by=request.user, **body.validated_data)
         )
 
 
 # Revenue -----------------------------------------------------------------------------------------
-class RevenueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class RevenueViewSet(mixins.ListModelMixin, ScopedViewSet):
     """The revenue ledger of the contracts the caller may see: an entry when a unit is accepted
     (in the month of its acceptance date), a reversing one when a manager corrects it."""
 
@@ -264,17 +241,10 @@ class RevenueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     ordering_fields = ["recognised_on", "period", "amount", "id"]
     ordering = ["-recognised_on", "-id"]
 
-    def _visible(self):
-        return RevenueEntry.objects.visible_to(self.request.user)
+    default_order = ("-recognised_on", "-id")
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.queryset
-        return (
-            self._visible()
-            .select_related("unit", "order", "contract")
-            .order_by("-recognised_on", "-id")
-        )
+    def related(self, queryset):
+        return queryset.select_related("unit", "order", "contract")
 
     @extend_schema(
         parameters=[
@@ -288,7 +258,7 @@ class RevenueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         query = SummaryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         year = query.validated_data.get("year") or timezone.localdate().year
-        entries = self._visible().filter(period__year=year).order_by()
+        entries = self.visible().filter(period__year=year).order_by()
         months = (
             entries.values("period", "currency")
             .annotate(amount=Sum("amount"))

@@ -1,4 +1,5 @@
-"""REST plumbing shared by every app: the error shape, pagination, and small view helpers."""
+"""REST plumbing shared by every app: the error shape, pagination, the scoped viewset and small
+view helpers."""
 
 from __future__ import annotations
 
@@ -6,20 +7,16 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django_fsm import TransitionNotAllowed
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.generics import get_object_or_404  # a malformed id is a 404, not a 500
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .api_defaults import Pagination  # noqa: F401  (re-exported: its old home)
 from .errors import DomainError, InvalidInput
-
-
-class Pagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 def exception_handler(exc, context):
@@ -56,3 +53,95 @@ RefusalSerializer = inline_serializer(
 
 REFUSED = OpenApiResponse(RefusalSerializer, description="Transition refused: every unmet item.")
 FORBIDDEN = OpenApiResponse(RefusalSerializer, description="Not allowed for this user.")
+
+
+EXTERNAL_ID_PATH = r"by-external-id/(?P<external_id>[^/]{1,100})"
+
+
+def external_id_parameter(
+    description: str = "The id of the record in the calling system (ERP), 1 to 100 characters.",
+) -> OpenApiParameter:
+    """The ``external_id`` path parameter of a ``by-external-id/<id>/`` action, for the schema."""
+    return OpenApiParameter("external_id", str, OpenApiParameter.PATH, description=description)
+
+
+class ScopedViewSet(viewsets.GenericViewSet):
+    """A viewset over one model's ``visible_to(user)``: lists, details and actions see only what
+    the caller sees (invisible is 404). A subclass states what is particular to it:
+
+    - ``queryset = Model.objects.none()``: the schema's model (the schema is built without a
+      user, so it never reaches ``visible_to``);
+    - ``related(queryset)``: the joins and prefetches its serializer needs;
+    - ``default_order``: the order of ``get_queryset`` (none when empty);
+    - ``answer_serializer_class``: what an action answers (``serializer_class`` by default);
+    - ``upsert`` (a service ``(external_id=, by=, **fields) → (row, created)``) or
+      ``upsert_by_external_id`` for the ``by-external-id/<id>/`` action
+      (:func:`by_external_id_action`).
+    """
+
+    default_order: tuple[str, ...] = ()
+    answer_serializer_class = None
+    external_id_serializer_class = None  # the PUT body of by-external-id (the viewset's by default)
+    upsert = None
+
+    # Scope ------------------------------------------------------------------------------------
+    def visible(self):
+        """What the caller sees: the one scoping rule of the model."""
+        return self.queryset.model.objects.visible_to(self.request.user)
+
+    def related(self, queryset):
+        return queryset
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema, built without a user
+            return self.queryset
+        queryset = self.related(self.visible())
+        return queryset.order_by(*self.default_order) if self.default_order else queryset
+
+    def scoped_object(self):
+        """The record of the URL among those the caller sees (404 otherwise), without joins:
+        what an action hands to its service."""
+        return get_object_or_404(self.visible(), pk=self.kwargs["pk"])
+
+    # Answers ----------------------------------------------------------------------------------
+    def answer(self, row, code=status.HTTP_200_OK) -> Response:
+        """The answer after an action: the record read again (the service may have changed it
+        and its related rows) with the joins its serializer needs. The caller saw it a moment
+        ago; an action that moves it out of the caller's scope still answers its new state."""
+        fresh = self.related(self.queryset.model.objects.all()).get(pk=row.pk)
+        serializer_class = self.answer_serializer_class or self.serializer_class
+        return Response(serializer_class(fresh).data, status=code)
+
+    def answer_by_external_id(self, request, external_id):
+        """``GET``: the visible record the calling system knows by this id; ``PUT``: its
+        upsert, 201 when created, 200 otherwise."""
+        if request.method == "GET":
+            row = get_object_or_404(self.get_queryset(), external_id=external_id)
+            return Response(self.get_serializer_class()(row).data)
+        body_class = self.external_id_serializer_class or self.get_serializer_class()
+        body = body_class(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        row, created = self.upsert_by_external_id(external_id, body.validated_data)
+        return self.answer(row, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    def upsert_by_external_id(self, external_id: str, data: dict):
+        return type(self).upsert(external_id=external_id, by=self.request.user, **data)
+
+
+def by_external_id_action(*schemas, methods=("get", "put")):
+    """The ``<resource>/by-external-id/<id>/`` action of a :class:`ScopedViewSet`, with its
+    ``extend_schema`` decorators (listed top to bottom, as they would be written over it)."""
+
+    def by_external_id(self, request, external_id=None):
+        return self.answer_by_external_id(request, external_id)
+
+    view = action(
+        detail=False,
+        methods=list(methods),
+        url_path=EXTERNAL_ID_PATH,
+        filter_backends=[],
+        pagination_class=None,
+    )(by_external_id)
+    for schema in reversed(schemas):
+        view = schema(view)
+    return view

@@ -1,4 +1,4 @@
-"""The classes REST_FRAMEWORK's defaults name (the parser and the OPTIONS metadata).
+"""The classes REST_FRAMEWORK's defaults name (the parser, the OPTIONS metadata, the pagination).
 
 They live apart from ``ltc.core.api`` because DRF's ``APIView`` reads these defaults in its class
 body: a module that imports ``rest_framework.views`` and is also named in those defaults is
@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 from rest_framework.metadata import SimpleMetadata
+from rest_framework.pagination import PageNumberPagination
 
 from .text import first_unstorable
 
@@ -50,3 +51,11 @@ class Metadata(SimpleMetadata):
             return super().determine_actions(request, view)
         finally:
             view.get_object = get_object
+
+
+class Pagination(PageNumberPagination):
+    """Every list's pages (``GenericAPIView`` reads it in its class body: hence here)."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200

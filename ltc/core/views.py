@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.encoding import force_str
 
-from ltc.core.errors import DomainError
+from ltc.core.errors import DomainError, InvalidInput
 
 
 def flash_refusal(request, exc: DomainError) -> None:
@@ -15,6 +15,19 @@ def flash_refusal(request, exc: DomainError) -> None:
     if exc.missing:
         text += " " + "; ".join(force_str(m.label) for m in exc.missing)
     messages.error(request, text)
+
+
+def add_form_error(exc: DomainError, form, aliases: dict[str, str] | None = None) -> bool:
+    """A service's wrong input goes next to the form's field it names (``aliases``: the
+    service's name → the form's, where they differ), the form keeping what was typed. True when
+    it did; False for anything else (a refusal the page shows with every missing item)."""
+    if not isinstance(exc, InvalidInput):
+        return False
+    field = (aliases or {}).get(exc.field, exc.field)
+    if field not in form.fields:
+        return False
+    form.add_error(field, str(exc.detail))
+    return True
 
 
 @login_required

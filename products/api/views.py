@@ -3,25 +3,19 @@ written by admins and the ERP (its token needs ``catalogue:write``), upserted by
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins
 from rest_framework.decorators import action
-from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from ltc.core.api import FORBIDDEN
+from ltc.core.api import FORBIDDEN, ScopedViewSet, by_external_id_action, external_id_parameter
 from ltc.core.errors import InvalidInput
 
 from .. import services
 from ..models import PriceBook, PriceBookEntry, Product
 from .serializers import PriceBookEntrySerializer, PriceBookSerializer, ProductSerializer
 
-EXTERNAL_ID = OpenApiParameter(
-    "external_id",
-    str,
-    OpenApiParameter.PATH,
-    description="The id of the record in the calling system (ERP), 1 to 100 characters.",
-)
+EXTERNAL_ID = external_id_parameter()
 MAX_PRICES_PER_CALL = 1000
 
 
@@ -34,35 +28,15 @@ def upsert_responses(serializer) -> dict:
     }
 
 
-class ExternalIdUpsert:
-    """``GET``/``PUT`` ``<resource>/by-external-id/<id>/``: the ERP's id updates or creates."""
-
-    upsert = None  # the service: (external_id, by, **fields) → (row, created)
-
-    def _by_external_id(self, request, external_id):
-        serializer_class = self.get_serializer_class()
-        if request.method == "GET":
-            row = get_object_or_404(self.get_queryset(), external_id=external_id)
-            return Response(serializer_class(row).data)
-        body = serializer_class(data=request.data)
-        body.is_valid(raise_exception=True)
-        row, created = type(self).upsert(
-            external_id=external_id, by=request.user, **body.validated_data
-        )
-        return Response(
-            serializer_class(row).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
-
-
 class ProductViewSet(
-    ExternalIdUpsert,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedViewSet,
 ):
+    """``GET``/``PUT`` ``<resource>/by-external-id/<id>/``: the ERP's id updates or creates."""
+
     serializer_class = ProductSerializer
     queryset = Product.objects.none()
     filterset_fields = ["family", "type", "active", "external_id"]
@@ -70,10 +44,8 @@ class ProductViewSet(
     ordering_fields = ["code", "id", "updated_at"]
     upsert = staticmethod(services.upsert_product)
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.queryset
-        return Product.objects.visible_to(self.request.user).select_related("family")
+    def related(self, queryset):
+        return queryset.select_related("family")
 
     def perform_create(self, serializer):
         serializer.instance = services.save_product(
@@ -85,33 +57,27 @@ class ProductViewSet(
             by=self.request.user, product=serializer.instance, **serializer.validated_data
         )
 
-    @extend_schema(
-        methods=["PUT"],
-        request=ProductSerializer,
-        parameters=[EXTERNAL_ID],
-        responses=upsert_responses(ProductSerializer),
-        summary="Upsert a product by the ERP's id: the same id updates, a new id creates",
+    by_external_id = by_external_id_action(
+        extend_schema(
+            methods=["PUT"],
+            request=ProductSerializer,
+            parameters=[EXTERNAL_ID],
+            responses=upsert_responses(ProductSerializer),
+            summary="Upsert a product by the ERP's id: the same id updates, a new id creates",
+        ),
+        extend_schema(methods=["GET"], parameters=[EXTERNAL_ID], responses=ProductSerializer),
     )
-    @extend_schema(methods=["GET"], parameters=[EXTERNAL_ID], responses=ProductSerializer)
-    @action(
-        detail=False,
-        methods=["get", "put"],
-        url_path=r"by-external-id/(?P<external_id>[^/]{1,100})",
-        filter_backends=[],
-        pagination_class=None,
-    )
-    def by_external_id(self, request, external_id=None):
-        return self._by_external_id(request, external_id)
 
 
 class PriceBookViewSet(
-    ExternalIdUpsert,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedViewSet,
 ):
+    """``GET``/``PUT`` ``<resource>/by-external-id/<id>/``: the ERP's id updates or creates."""
+
     serializer_class = PriceBookSerializer
     queryset = PriceBook.objects.none()
     filterset_fields = ["is_standard", "currency", "active", "external_id"]
@@ -119,10 +85,7 @@ class PriceBookViewSet(
     ordering_fields = ["name", "valid_from", "id"]
     upsert = staticmethod(services.upsert_price_book)
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.queryset
-        return PriceBook.objects.visible_to(self.request.user).order_by("-is_standard", "name")
+    default_order = ("-is_standard", "name")
 
     def get_serializer_class(self):
         if self.action == "prices":
@@ -139,23 +102,16 @@ class PriceBookViewSet(
             by=self.request.user, price_book=serializer.instance, **serializer.validated_data
         )
 
-    @extend_schema(
-        methods=["PUT"],
-        request=PriceBookSerializer,
-        parameters=[EXTERNAL_ID],
-        responses=upsert_responses(PriceBookSerializer),
-        summary="Upsert a price book by the ERP's id: the same id updates, a new id creates",
+    by_external_id = by_external_id_action(
+        extend_schema(
+            methods=["PUT"],
+            request=PriceBookSerializer,
+            parameters=[EXTERNAL_ID],
+            responses=upsert_responses(PriceBookSerializer),
+            summary="Upsert a price book by the ERP's id: the same id updates, a new id creates",
+        ),
+        extend_schema(methods=["GET"], parameters=[EXTERNAL_ID], responses=PriceBookSerializer),
     )
-    @extend_schema(methods=["GET"], parameters=[EXTERNAL_ID], responses=PriceBookSerializer)
-    @action(
-        detail=False,
-        methods=["get", "put"],
-        url_path=r"by-external-id/(?P<external_id>[^/]{1,100})",
-        filter_backends=[],
-        pagination_class=None,
-    )
-    def by_external_id(self, request, external_id=None):
-        return self._by_external_id(request, external_id)
 
     @extend_schema(
         methods=["POST"],

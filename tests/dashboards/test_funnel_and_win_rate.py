@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.db.models import Count
 
 from ltc.dashboards import figures
 from ltc.dashboards.periods import parse_period
@@ -191,7 +192,7 @@ def test_every_win_rate_grouping_matches_its_own_grouped_query(org, pipeline):
             ]
             lost = closed.exclude(state="won").order_by().values("loss_reason")
             reasons = lost.annotate(
-                count=figures.Count("id"), amount=figures._sum("amount", currency)
+                count=Count("id"), amount=figures._sum("amount", currency)
             ).order_by("-count", "loss_reason")
             assert [
                 (row["reason"], row["count"], row["amount"]) for row in result["loss_reasons"]
@@ -203,7 +204,7 @@ def test_every_win_rate_grouping_matches_its_own_grouped_query(org, pipeline):
                 .exclude(loss_competitor="")
                 .order_by()
                 .values("loss_competitor")
-                .annotate(count=figures.Count("id"), amount=figures._sum("amount", currency))
+                .annotate(count=Count("id"), amount=figures._sum("amount", currency))
                 .order_by("-count", "loss_competitor")
             )
             assert result["competitors"] == [

@@ -1,11 +1,11 @@
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from ltc.audit.api.views import FieldHistoryMixin
-from ltc.core.api import FORBIDDEN
+from ltc.core.api import FORBIDDEN, ScopedViewSet, by_external_id_action, external_id_parameter
 
 from .. import services
 from ..merging import merge_customers
@@ -18,12 +18,7 @@ from .serializers import (
     MergeCustomerSerializer,
 )
 
-EXTERNAL_ID = OpenApiParameter(
-    "external_id",
-    str,
-    OpenApiParameter.PATH,
-    description="The id of the record in the calling system (ERP), 1 to 100 characters.",
-)
+EXTERNAL_ID = external_id_parameter()
 
 
 class CustomerViewSet(
@@ -33,22 +28,18 @@ class CustomerViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedViewSet,
 ):
     serializer_class = CustomerSerializer
     queryset = Customer.objects.none()  # the schema's model; requests use get_queryset
     filterset_fields = ["owner", "team", "industry", "region", "external_id"]
     search_fields = ["name"]
     ordering_fields = ["name", "created_at", "id"]
+    default_order = ("name", "id")
+    upsert = staticmethod(services.upsert_customer)
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.queryset
-        return (
-            Customer.objects.visible_to(self.request.user)
-            .select_related("owner")
-            .order_by("name", "id")
-        )
+    def related(self, queryset):
+        return queryset.select_related("owner")
 
     def perform_create(self, serializer):
         serializer.instance = services.create_customer(
@@ -60,54 +51,37 @@ class CustomerViewSet(
             customer=serializer.instance, by=self.request.user, **serializer.validated_data
         )
 
-    @extend_schema(
-        methods=["PUT"],
-        request=CustomerSerializer,
-        parameters=[EXTERNAL_ID],
-        responses={
-            200: OpenApiResponse(CustomerSerializer, description="Updated"),
-            201: OpenApiResponse(CustomerSerializer, description="Created"),
-            400: OpenApiResponse(description="Invalid input: field errors"),
-            403: FORBIDDEN,
-        },
-        summary="Upsert a customer by the ERP's id: the same id updates, a new id creates",
-        examples=[
-            OpenApiExample(
-                "ERP customer",
-                value={"name": "上海明辉机械有限公司", "industry": "Machinery", "region": "East"},
-                request_only=True,
-            )
-        ],
+    by_external_id = by_external_id_action(
+        extend_schema(
+            methods=["PUT"],
+            request=CustomerSerializer,
+            parameters=[EXTERNAL_ID],
+            responses={
+                200: OpenApiResponse(CustomerSerializer, description="Updated"),
+                201: OpenApiResponse(CustomerSerializer, description="Created"),
+                400: OpenApiResponse(description="Invalid input: field errors"),
+                403: FORBIDDEN,
+            },
+            summary="Upsert a customer by the ERP's id: the same id updates, a new id creates",
+            examples=[
+                OpenApiExample(
+                    "ERP customer",
+                    value={
+                        "name": "上海明辉机械有限公司",
+                        "industry": "Machinery",
+                        "region": "East",
+                    },
+                    request_only=True,
+                )
+            ],
+        ),
+        extend_schema(
+            methods=["GET"],
+            parameters=[EXTERNAL_ID],
+            responses={200: CustomerSerializer, 404: OpenApiResponse(description="Not visible")},
+            summary="The customer the ERP knows by this id",
+        ),
     )
-    @extend_schema(
-        methods=["GET"],
-        parameters=[EXTERNAL_ID],
-        responses={200: CustomerSerializer, 404: OpenApiResponse(description="Not visible")},
-        summary="The customer the ERP knows by this id",
-    )
-    @action(
-        detail=False,
-        methods=["get", "put"],
-        url_path=r"by-external-id/(?P<external_id>[^/]{1,100})",
-        filter_backends=[],
-        pagination_class=None,
-    )
-    def by_external_id(self, request, external_id=None):
-        if request.method == "GET":
-            return Response(
-                CustomerSerializer(
-                    get_object_or_404(self.get_queryset(), external_id=external_id)
-                ).data
-            )
-        body = CustomerSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        customer, created = services.upsert_customer(
-            external_id=external_id, by=request.user, **body.validated_data
-        )
-        return Response(
-            CustomerSerializer(customer).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
 
     @extend_schema(
         parameters=[
@@ -162,17 +136,13 @@ class ContactViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedViewSet,
 ):
     serializer_class = ContactSerializer
     queryset = Contact.objects.none()  # the schema's model; requests use get_queryset
     filterset_fields = ["customer"]
     ordering_fields = ["name", "id"]
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.queryset
-        return Contact.objects.visible_to(self.request.user).order_by("name", "id")
+    default_order = ("name", "id")
 
     def perform_create(self, serializer):
         serializer.instance = services.save_contact(

@@ -1,0 +1,137 @@
+"""Cycle times of the chain's steps, and order to cash."""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Window,
+)
+from django.db.models.functions import RowNumber
+
+from opportunities.models import (
+    ReviewKind,
+    Stage,
+)
+
+from ..periods import Period
+from ..scope import Scope
+from ..stats import PERCENTILES, days, nearest_rank
+from ._base import _in, _on
+from .forecast import won_deals
+
+
+# Cycle times --------------------------------------------------------------------------------------
+def _duration(end: str, start: str):
+    return ExpressionWrapper(F(end) - F(start), output_field=DurationField())
+
+
+def _spread(entry: dict | None, convert=days) -> dict:
+    entry = entry or {}
+    return {
+        "count": entry.get("count", 0),
+        "median": convert(entry.get(50)),
+        "p90": convert(entry.get(90)),
+    }
+
+
+def cycle_times(scope: Scope, period: Period) -> dict:
+    """How long things take, as median and 90th percentile days (nearest rank):
+
+    - ``stages``: time spent in each stage, over the stage stays that ended in the period (from
+      entering the stage to leaving it; a deal that skipped a stage has no stay there);
+    - ``reviews``: document flow time per review kind — requested to decided — over the reviews
+      decided in the period;
+    - ``lead_to_win``: from the lead's creation to the win, over the deals won in the period that
+      came from a lead;
+    - ``order_to_cash``: see ``order_to_cash_days``.
+    """
+    stays = nearest_rank(
+        scope.stage_history().filter(_in(period, "exited_at")),
+        _duration("exited_at", "entered_at"),
+        group="stage_id",
+    )
+    stages = [
+        {
+            "stage_id": stage.pk,
+            "code": stage.code,
+            "name": stage.name,
+            "process": stage.process.name,
+            **_spread(stays.get(stage.pk)),
+        }
+        for stage in Stage.objects.select_related("process").order_by(
+            "-process__is_default", "process_id", "order"
+        )
+    ]
+    flows = nearest_rank(
+        scope.reviews().filter(_in(period, "decided_at"), duration_seconds__isnull=False),
+        F("duration_seconds"),
+        group="kind",
+    )
+    kinds = dict(ReviewKind.choices)
+    reviews = [
+        {"kind": kind, "label": str(label), **_spread(flows.get(kind))}
+        for kind, label in kinds.items()
+    ]
+    lead_to_win = nearest_rank(
+        won_deals(scope, period).filter(lead__isnull=False),
+        _duration("closed_at", "lead__created_at"),
+    )
+    return {
+        "stages": stages,
+        "reviews": reviews,
+        "lead_to_win": _spread(lead_to_win.get(None)),
+        "order_to_cash": order_to_cash_days(scope, period),
+    }
+
+
+def paid_invoices(scope: Scope, period: Period) -> QuerySet:
+    """The invoices paid in full in the period (``paid_on``), with their order-to-cash days."""
+    return scope.invoices().filter(_on(period, "paid_on"), cash_days__isnull=False)
+
+
+def order_to_cash_days(scope: Scope, period: Period) -> dict:
+    """Order-to-cash days (billing's ``cash_days``): from the day the work started — the order
+    date, or the contract's signing date for a milestone invoice — to the day the invoice was paid
+    in full, over the invoices paid in full in the period. A payment split over several invoices
+    pays each on its own date; an invoice paid by several payments counts once, on the day the last
+    one settled it. Median and 90th percentile (nearest rank) and billing's average."""
+    from billing import selectors
+
+    invoices = paid_invoices(scope, period)
+    # The nearest ranks of ``stats.nearest_rank`` and billing's average in one statement: the
+    # average is one more window over the same rows.
+    wanted = [(p * F("_n") + 99) / 100 for p in PERCENTILES]
+    rows = list(
+        invoices.order_by()
+        .annotate(
+            _rank=Window(RowNumber(), order_by=[F("cash_days").asc(), F("pk").asc()]),
+            _n=Window(Count("pk")),
+            _average=Window(Avg("cash_days")),
+        )
+        .filter(reduce(or_, (Q(_rank=rank) for rank in wanted)))
+        .values("cash_days", "_rank", "_n", "_average")
+    )
+    spread, average = None, None
+    for row in rows:  # the two rows at the wanted ranks (one when they coincide)
+        spread = spread or {"count": row["_n"]}
+        average = selectors.average_days(row["_average"])
+        for p in PERCENTILES:
+            if row["_rank"] == (row["_n"] * p + 99) // 100:
+                spread[p] = row["cash_days"]
+    return {
+        **_spread(spread, convert=_whole_days),
+        "average": None if average is None else float(average),
+    }
+
+
+def _whole_days(value) -> float | None:
+    return None if value is None else float(value)
