@@ -219,6 +219,14 @@ def _shared_org_closer(django_db_setup, django_db_blocker):
     SharedOrg.close(django_db_blocker)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _shared_org_ends_with_its_module(django_db_blocker):
+    """A module's shared organisation ends with the module, before the next module's fixtures
+    (a ``module_db`` transaction must not open inside it)."""
+    yield
+    SharedOrg.close(django_db_blocker)
+
+
 @pytest.fixture
 def _shared_org(request, _shared_org_closer, django_db_blocker):
     """Opens or closes ``SharedOrg`` for this test, before the test's own transaction."""
@@ -258,6 +266,7 @@ def module_db(django_db_setup, django_db_blocker):
     would empty the tables under the open transaction."""
     from django.db import transaction
 
+    SharedOrg.close(django_db_blocker)
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
