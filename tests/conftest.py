@@ -454,10 +454,16 @@ def _heavy_rank(item) -> int:
     return len(HEAVY_FIRST)
 
 
+@pytest.hookimpl(
+    tryfirst=True
+)  # before pytest-django's, which then groups the tests as Django does
 def pytest_collection_modifyitems(items):
     """Mark every test that asks for a service, so a run on SQLite alone can deselect them
     (``-m "not postgres and not redis"``) while CI's PostgreSQL run takes them all; then put the
-    heavy modules first (``HEAVY_FIRST``; a stable sort keeps each module's tests together)."""
+    heavy modules first (``HEAVY_FIRST``; a stable sort keeps each module's tests together).
+    pytest-django's own sort runs after this one and keeps its order within its groups: the
+    tests in a transaction first, then the transactional ones (whose flush empties the tables
+    that data migrations filled), then those without a database."""
     for item in items:
         names = getattr(item, "fixturenames", ())
         if "postgres" in names:
