@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from ltc.core.admin import ReadOnlyAdminMixin
+
 from .models import (
     Allocation,
     BillingPolicy,
@@ -21,17 +23,8 @@ class BillingPolicyAdmin(admin.ModelAdmin):
         return not BillingPolicy.objects.exists()
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Billing documents change only through the services (the app and the API)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class LineInline(admin.TabularInline):

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from ltc.core.admin import ReadOnlyAdminMixin
 from ltc.core.errors import DomainError, NotAllowed
 
 from . import fields as commercial_fields
@@ -53,7 +54,7 @@ class QuoteLineInline(admin.TabularInline):
 
 
 @admin.register(Quote)
-class QuoteAdmin(admin.ModelAdmin):
+class QuoteAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: quotes change through the app and the API (their lines, costs and discount
     approvals have their own rules)."""
 
@@ -65,15 +66,6 @@ class QuoteAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ContractAdminForm(forms.ModelForm):

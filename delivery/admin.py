@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from ltc.core.admin import ReadOnlyAdminMixin
+
 from .models import DeliveryUnit, Order, RevenueEntry, UnitCorrection
 
 
@@ -41,21 +43,12 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(RevenueEntry)
-class RevenueEntryAdmin(admin.ModelAdmin):
+class RevenueEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The revenue ledger is written by acceptances and corrections only."""
 
     list_display = ("recognised_on", "period", "kind", "amount", "currency", "contract", "unit")
     list_filter = ("kind", "period", "currency")
     list_select_related = ("contract", "unit")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(UnitCorrection)

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from ltc.core.admin import ReadOnlyAdminMixin
+
 from .models import Campaign, Lead, LeadImport, LeadRecovery, Pool
 
 
@@ -78,19 +80,10 @@ class LeadRecoveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(LeadImport)
-class LeadImportAdmin(admin.ModelAdmin):
+class LeadImportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read only: a job changes state through its task and the resume action of its page."""
 
     list_display = ("name", "uploaded_by", "created_at", "state", "total_rows", "last_row")
     list_filter = ("state",)
     list_select_related = ("uploaded_by",)
     search_fields = ("name", "sha256", "uploaded_by__username")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

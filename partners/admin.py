@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from ltc.core.admin import ReadOnlyAdminMixin
+
 from .models import DealRegistration, Partner, PartnerMembership
 
 
@@ -18,19 +20,10 @@ class PartnerAdmin(admin.ModelAdmin):
 
 
 @admin.register(DealRegistration)
-class DealRegistrationAdmin(admin.ModelAdmin):
+class DealRegistrationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: registrations change through the portal, the queue and the API only."""
 
     list_display = ["project_name", "customer_name", "partner", "state", "protected_until"]
     list_filter = ["state", "partner"]
     search_fields = ["project_name", "customer_name"]
     list_select_related = ["partner"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

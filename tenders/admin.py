@@ -3,21 +3,12 @@ keep its deadlines, its deal and its history in step); it is never deleted."""
 
 from django.contrib import admin
 
+from ltc.core.admin import ReadOnlyAdminMixin
+
 from .models import Tender, TenderTask
 
 
-class ReadOnly:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class TenderTaskInline(ReadOnly, admin.TabularInline):
+class TenderTaskInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = TenderTask
     extra = 0
     fields = ("member", "role", "task", "due_on", "done_at")
@@ -25,7 +16,7 @@ class TenderTaskInline(ReadOnly, admin.TabularInline):
 
 
 @admin.register(Tender)
-class TenderAdmin(ReadOnly, admin.ModelAdmin):
+class TenderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "number",
         "issuer",

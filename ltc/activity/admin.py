@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from ltc.core.admin import ReadOnlyAdminMixin
+
 from . import outbox
 from .models import (
     Activity,
@@ -13,21 +15,12 @@ from .models import (
 
 
 @admin.register(TransitionLog)
-class TransitionLogAdmin(admin.ModelAdmin):
+class TransitionLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The transition log is evidence: readable, never editable."""
 
     list_display = ("at", "content_type", "object_id", "transition", "source", "target", "actor")
     list_filter = ("content_type", "transition")
     list_select_related = ("content_type", "actor")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Activity)

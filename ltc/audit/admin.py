@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from ltc.core.admin import ReadOnlyAdminMixin
+
 from .models import AuditEntry
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the trail is looked at, never added to, changed or deleted by hand."""
 
     list_display = (
@@ -24,15 +26,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_superuser

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from ltc.core.admin import ReadOnlyAdminMixin
+
 from .models import PeriodicRun
 
 
 @admin.register(PeriodicRun)
-class PeriodicRunAdmin(admin.ModelAdmin):
+class PeriodicRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: beat and the workers write these rows."""
 
     list_display = (
@@ -18,12 +20,3 @@ class PeriodicRunAdmin(admin.ModelAdmin):
         "failures",
     )
     readonly_fields = [field.name for field in PeriodicRun._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
