@@ -11,6 +11,7 @@ LOCKED…) must carry the ``postgres`` marker: on PostgreSQL an unmarked one fai
 ``_postgres_features_need_the_marker``), so a missing marker is found before SQLite errors on it.
 """
 
+import io
 import os
 import re
 import sys
@@ -276,6 +277,16 @@ def module_db(django_db_setup, django_db_blocker):
         with django_db_blocker.unblock():
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def demo(module_db):
+    """The demo seed (``seed_demo``), run once for the module's tests instead of once per test:
+    each test reads it in a savepoint of its own (``module_db``), rolled back after it."""
+    from django.core.management import call_command
+
+    with module_db.unblock():
+        call_command("seed_demo", stdout=io.StringIO())
 
 
 @pytest.fixture

@@ -13,12 +13,8 @@ from ltc.demo import data
 
 from .profiles import FULL, pairs
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# One seed for the module (tests/conftest.py ``demo``); each test reads it in its own savepoint.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
 
 
 def _seed() -> None:
@@ -46,7 +42,6 @@ def _counts() -> dict[str, int]:
 
 
 def test_seed_demo_twice_creates_nothing_the_second_time():
-    _seed()
     first = _counts()
     _seed()
     assert _counts() == first
@@ -54,14 +49,12 @@ def test_seed_demo_twice_creates_nothing_the_second_time():
 
 
 def test_every_demo_user_can_log_in_with_the_demo_password(client):
-    _seed()
     for username in data.USERS:
         assert client.login(username=username, password=data.PASSWORD), username
         client.logout()
 
 
 def test_demo_leads_show_every_situation_of_the_pool():
-    _seed()
     now = timezone.now()
     leads = Lead.objects.all()
     states = set(leads.values_list("state", flat=True))
@@ -95,7 +88,6 @@ def test_every_page_renders_with_the_demo_data_for_every_demo_user(client):
     from ltc.org.models import User
     from opportunities.models import Opportunity, Review
 
-    _seed()
     lead_ids = list(Lead.objects.values_list("pk", flat=True)[:40])
     deal_ids = list(Opportunity.objects.values_list("pk", flat=True))
     review_ids = list(Review.objects.values_list("pk", flat=True))
@@ -169,7 +161,6 @@ def test_every_page_renders_with_the_demo_data_for_every_demo_user(client):
 def test_the_demo_partner_has_registrations_in_every_state_and_logs_in_to_the_portal(client):
     from partners.models import DealRegistration, RegistrationState
 
-    _seed()
     states = set(DealRegistration.objects.values_list("state", flat=True))
     assert states == set(RegistrationState.values)
     accepted = DealRegistration.objects.get(state="accepted")
@@ -185,7 +176,6 @@ def test_the_demo_has_a_deal_won_at_another_value_than_its_estimate():
     from contracts.models import ACTIVE_STATES, Contract
     from opportunities.models import Opportunity, OpportunityState
 
-    _seed()
     won = [o for o in Opportunity.objects.filter(state=OpportunityState.WON) if o.won_value_differs]
     assert won, "a won deal whose signed value differs from the estimate"
     for deal in won:
@@ -197,7 +187,6 @@ def test_the_demo_quotes_are_built_from_the_catalogue():
     from contracts.models import Contract, Quote, QuoteLine, QuoteState
     from products.models import PriceBook, Product
 
-    _seed()
     assert Product.objects.filter(family__code="CHL").count() >= 2
     assert set(PriceBook.objects.values_list("is_standard", flat=True)) == {True, False}
     assert not QuoteLine.objects.filter(product__isnull=True).exists()
@@ -211,7 +200,6 @@ def test_the_demo_quotes_are_built_from_the_catalogue():
 def test_the_demo_has_complaints_closed_late_and_reopened():
     from complaints.models import Complaint
 
-    _seed()
     states = set(Complaint.objects.values_list("state", flat=True))
     assert states == {"closed", "in_progress", "open", "reopened"}
     closed = Complaint.objects.get(state="closed")
@@ -223,7 +211,6 @@ def test_the_demo_has_complaints_closed_late_and_reopened():
 def test_demo_tenders_show_preparing_won_lost_and_cancelled():
     from tenders.models import Tender
 
-    _seed()
     states = set(Tender.objects.values_list("state", flat=True))
     assert {"preparing", "won", "lost", "cancelled"} <= states
     preparing = Tender.objects.get(state="preparing")

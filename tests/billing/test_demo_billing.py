@@ -1,10 +1,8 @@
 """The demo seed's billing: every situation of the finance pages has a record."""
 
-import io
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 
 from billing import invoiceable, selectors
 from billing.models import CreditNote, Invoice, InvoiceState, Payment
@@ -20,10 +18,7 @@ def frozen():
     yield None
 
 
-def test_the_demo_has_paid_partly_paid_overdue_and_voided_invoices_and_unapplied_credit(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("seed_demo", stdout=io.StringIO())
-
+def test_the_demo_has_paid_partly_paid_overdue_and_voided_invoices_and_unapplied_credit(demo):
     states = set(Invoice.objects.values_list("state", flat=True))
     assert {InvoiceState.PAID, InvoiceState.PARTIALLY_PAID, InvoiceState.VOID} <= states
     assert selectors.overdue_invoices(Invoice.objects.all()).count() == 1
@@ -34,12 +29,9 @@ def test_the_demo_has_paid_partly_paid_overdue_and_voided_invoices_and_unapplied
     assert po.state == OrderState.INVOICED
 
 
-def test_the_demo_invoices_its_contract_by_its_payment_terms(settings):
+def test_the_demo_invoices_its_contract_by_its_payment_terms(demo):
     """30% advance invoiced and paid, the accepted PO invoiced at 60% of its accepted value,
     the 10% retention left for its date."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("seed_demo", stdout=io.StringIO())
-
     po = Order.objects.get(number="PO-HT-2401")
     contract = po.contract
     terms = {term.trigger: term for term in contract.terms.all()}

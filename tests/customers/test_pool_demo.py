@@ -1,20 +1,15 @@
 """The demo shows the customer pool: a rule, pooled customers, one about to go back."""
 
-import io
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from ltc.customers.models import Customer, CustomerPool, CustomerRecovery
 
 
 @pytest.mark.django_db
-def test_the_demo_seeds_a_pool_rule_pooled_customers_and_one_due_back_tomorrow(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("seed_demo", stdout=io.StringIO())
-
+def test_the_demo_seeds_a_pool_rule_pooled_customers_and_one_due_back_tomorrow(demo):
     company = CustomerPool.objects.get(is_default=True)
     assert company.idle_days == 30
     assert Customer.objects.filter(pool_state="pooled").count() == 3
