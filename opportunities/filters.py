@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ltc.core.filters import IdFilter
+from ltc.core.filters import IdFilter, customer_filter, owner_filter
 
 from .models import Grade, Opportunity, OpportunityState, Review, ReviewKind, ReviewState
 
@@ -14,8 +14,8 @@ class OpportunityFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=OpportunityState.choices, label=_("State"))
     stage = django_filters.CharFilter(field_name="stage__code", label=_("Stage (code)"))
     grade = django_filters.MultipleChoiceFilter(choices=Grade.choices, label=_("Grade"))
-    owner = IdFilter(field_name="owner_id", label=_("AR (user id)"))
-    customer = IdFilter(field_name="customer_id", label=_("Customer (id)"))
+    owner = owner_filter("owner", _("AR"))
+    customer = customer_filter("customer", _("Customer"))
     team = IdFilter(field_name="team_id", label=_("Team (id)"))
     expected_close_date = django_filters.DateFromToRangeFilter(label=_("Expected close between"))
     past_cadence = django_filters.BooleanFilter(
