@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ltc.core.errors import DomainError
-from ltc.core.money import Currency
+from ltc.core.money import Currency, format_money
 from ltc.core.uploads import UploadRefused, read_rows, records_of
 
 from . import services
@@ -164,7 +164,7 @@ def _import_row(record: dict, *, by, families, books) -> RowResult:
             )
             result.done.append(
                 _("list price %(price)s in %(book)s")
-                % {"price": entry.list_price, "book": book.name}
+                % {"price": format_money(entry.list_price, book.currency), "book": book.name}
             )
         if record.get("cost"):
             cost = services.set_cost_price(
@@ -175,7 +175,7 @@ def _import_row(record: dict, *, by, families, books) -> RowResult:
             )
             result.done.append(
                 _("cost %(amount)s %(currency)s")
-                % {"amount": cost.amount, "currency": cost.currency}
+                % {"amount": format_money(cost.amount), "currency": cost.currency}
             )
     result.ok, result.product_id = True, product.pk
     return result

@@ -116,9 +116,10 @@ def _record_names(entries: list[AuditEntry]) -> dict[tuple[str, str], str]:
     return names
 
 
-def readable(entries: Iterable[AuditEntry]) -> list[AuditEntry]:
+def readable(entries: Iterable[AuditEntry], *, with_records: bool = True) -> list[AuditEntry]:
+    """``with_records=False`` for one record's own history: its page already names it."""
     entries = list(entries)
-    records = _record_names(entries)
+    records = _record_names(entries) if with_records else {}
     kinds = {label: model_label(label) for label in {e.model for e in entries}}
     fields = {label: _fields_by_attname(label) for label in {e.model for e in entries}}
     # Foreign keys: the ids per related model, then one query each.
@@ -152,5 +153,5 @@ def readable(entries: Iterable[AuditEntry]) -> list[AuditEntry]:
 def page_of(record: models.Model, limit: int = 50) -> dict:
     """What a record's page shows: its latest ``limit`` changes, readable, and whether there
     are more (the API has them all)."""
-    rows = readable(history_of(record)[: limit + 1])
+    rows = readable(history_of(record)[: limit + 1], with_records=False)
     return {"field_history": rows[:limit], "field_history_more": len(rows) > limit}

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
 
 MAX_ID = 2**63 - 1  # a database id (bigint); larger numbers would overflow the query, not filter
 
@@ -19,6 +21,20 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
+
+
+def id_or_name(value: str) -> None:
+    """A name, or a whole number that can be a database id: "-1", "1.5" or "1e300" is neither,
+    and is refused (400) as the id filters refuse it."""
+    text = (value or "").strip()
+    try:
+        float(text)
+    except ValueError:
+        return  # a name
+    if not (text.isdigit() and 1 <= int(text) <= MAX_ID):
+        raise ValidationError(
+            _("Enter a name, or a whole number from 1 to %(max)s."), params={"max": MAX_ID}
+        )
 
 
 class SuggestInput(forms.TextInput):
@@ -51,6 +67,7 @@ class NamedFilter(django_filters.CharFilter):
 
     def __init__(self, *args, names: tuple[str, ...], suggest=None, **kwargs):
         kwargs.setdefault("max_length", 200)
+        kwargs.setdefault("validators", [id_or_name])
         super().__init__(*args, **kwargs)
         self.names = names
         self.suggest = suggest
@@ -70,8 +87,6 @@ class NamedFilter(django_filters.CharFilter):
         if not value:
             return qs
         if value.isdigit():
-            if int(value) > MAX_ID:
-                return qs.none()
             return qs.filter(**{f"{self.field_name}_id": int(value)})
         # "John Smith" is a first and a last name: each word must be in one of the names.
         match = Q()

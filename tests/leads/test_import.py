@@ -54,7 +54,7 @@ def assert_good_created_and_bad_refused(results):
     )
     # Each error names its field by the label the user knows (Chinese, the default language).
     assert not by_row[3].ok and by_row[3].errors[0].startswith("来源:")
-    assert not by_row[4].ok and by_row[4].errors[0].startswith("预计金额:")
+    assert not by_row[4].ok and by_row[4].errors[0].startswith("预估金额:")
     assert not by_row[5].ok and by_row[5].errors[0].startswith("电子邮箱:")
     assert not by_row[6].ok and by_row[6].errors[0].startswith("标题:")
     assert Lead.objects.count() == 1
@@ -186,5 +186,5 @@ def test_the_import_page_lists_the_columns_and_sources_by_their_labels(org, clie
     client.force_login(org.marketing)
     page = client.get("/leads/import/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert page.status_code == 200
-    assert "展会" in page.text and "预计金额" in page.text
+    assert "展会" in page.text and "预估金额" in page.text
     assert "trade_show" not in page.text and "company_name" not in page.text

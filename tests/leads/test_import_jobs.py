@@ -310,7 +310,7 @@ def test_job_page_and_progress_run_a_bounded_number_of_queries(
             response = client.get(url)
         assert response.status_code == 200
     body = client.get(reverse("leads:import_job", args=[big.pk]) + "?page=3").content.decode()
-    assert "source:" in body and "<script" not in body.split("</header>")[-1]
+    assert "来源:" in body and "<script" not in body.split("</header>")[-1]
     with django_assert_max_num_queries(8):
         assert client.get(reverse("leads:import_progress", args=[big.pk])).status_code == 200
     with django_assert_max_num_queries(10):
