@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 
@@ -86,6 +87,7 @@ def _lead_fields() -> dict:
     return {field.name: field for field in Lead._meta.get_fields() if hasattr(field, "choices")}
 
 
+@functools.cache  # the choices and the catalogue are fixed while the process runs
 def choice_values(column: str) -> dict[str, str]:
     """Every spelling a cell of ``column`` may use (code or label, any language) → the code."""
     values = {}
