@@ -116,6 +116,22 @@ def _record_names(entries: list[AuditEntry]) -> dict[tuple[str, str], str]:
     return names
 
 
+def source_label(source: str) -> str:
+    """Where a change came from, in words: "网页", "API", "定时任务 recover_overdue_leads"."""
+    labels = {
+        "web": _("web page"),
+        "api": _("API"),
+        "admin": _("admin site"),
+        "system": _("system"),
+    }
+    if source in labels:
+        return labels[source]
+    if source.startswith("task:"):
+        name = source.removeprefix("task:").rsplit(".", 1)[-1]
+        return _("scheduled task %(name)s") % {"name": name}
+    return source
+
+
 def readable(entries: Iterable[AuditEntry], *, with_records: bool = True) -> list[AuditEntry]:
     """``with_records=False`` for one record's own history: its page already names it."""
     entries = list(entries)
@@ -147,6 +163,7 @@ def readable(entries: Iterable[AuditEntry], *, with_records: bool = True) -> lis
         entry.old_display = _text(field, entry.old_value, names)
         entry.new_display = _text(field, entry.new_value, names)
         entry.actor_name = str(entry.actor) if entry.actor_id else _("system")
+        entry.source_label = source_label(entry.source)
     return entries
 
 
