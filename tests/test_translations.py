@@ -535,3 +535,24 @@ def test_chinese_pages_show_no_english_shipped_data_and_no_codes(demo, client, s
         problems += [f"{url}: an amount not grouped {m!r}" for m in RAW_AMOUNT.findall(text)]
     assert read >= 4, "the demo's pages were not read"
     assert not problems, "\n  ".join(["the Chinese pages show:", *problems])
+
+
+def test_shipped_data_uses_the_glossary_terms_too():
+    """The default processes' stages and requirements carry their Chinese as data: the same
+    terms as the catalogue."""
+    from opportunities.defaults import DEFAULT_PROCESS, PARTNER_PROCESS
+
+    entries = []
+    for spec in (DEFAULT_PROCESS, PARTNER_PROCESS):
+        for _order, _code, english, chinese, *_rest, requirements in spec["stages"]:
+            entries.append(Entry(msgid=english, msgstr={0: chinese}))
+            entries += [
+                Entry(msgid=label_en, msgstr={0: label_zh})
+                for _kind, _code, label_en, label_zh, *_ in requirements
+                if label_en
+            ]
+    assert len(entries) > 10
+    wrong = glossary_violations(entries, read_glossary())
+    assert not wrong, "shipped data that uses another word than the glossary's:\n  " + "\n  ".join(
+        wrong
+    )
