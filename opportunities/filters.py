@@ -6,13 +6,24 @@ from django.utils.translation import gettext_lazy as _
 
 from ltc.core.filters import IdFilter, customer_filter, owner_filter
 
-from .models import Grade, Opportunity, OpportunityState, Review, ReviewKind, ReviewState
+from .models import Grade, Opportunity, OpportunityState, Review, ReviewKind, ReviewState, Stage
+
+
+def stage_choices() -> list[tuple[str, str]]:
+    """The stages by their names in the reader's language; the code is what the API sends. One
+    query, when the form is drawn or checked."""
+    choices: dict[str, str] = {}
+    for stage in Stage.objects.order_by("-process__is_default", "process_id", "order"):
+        choices.setdefault(stage.code, stage.name)
+    return list(choices.items())
 
 
 class OpportunityFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     state = django_filters.MultipleChoiceFilter(choices=OpportunityState.choices, label=_("State"))
-    stage = django_filters.CharFilter(field_name="stage__code", label=_("Stage (code)"))
+    stage = django_filters.ChoiceFilter(
+        field_name="stage__code", label=_("Stage"), choices=stage_choices
+    )
     grade = django_filters.MultipleChoiceFilter(choices=Grade.choices, label=_("Grade"))
     owner = owner_filter("owner", _("AR"))
     customer = customer_filter("customer", _("Customer"))

@@ -49,3 +49,16 @@ def test_a_number_no_id_can_be_is_refused_and_text_is_a_name(org, api):
     assert client.get("/api/v1/leads/", {"owner": "1e9"}).status_code == 400
     answer = client.get("/api/v1/leads/", {"owner": "nobody by that name"})
     assert answer.status_code == 200 and answer.json()["results"] == []
+
+
+def test_deals_are_filtered_by_a_stage_picked_by_its_name(org, browser_as, settings):
+    deal = opportunity(org.rep1)
+    client = browser_as("rep1")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    page = client.get("/opportunities/", {"stage": "verify"}).content.decode()
+    select = page[page.index('id="id_stage"') :]
+    chosen = select[select.index('<option value="verify" selected>') :]
+    assert chosen[: chosen.index("</option>")].endswith("验证商机"), select[:600]
+    assert f"/opportunities/{deal.pk}/" in page
+    other = client.get("/opportunities/", {"stage": "approval"}).content.decode()
+    assert f"/opportunities/{deal.pk}/" not in other
