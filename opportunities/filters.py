@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ltc.core.filters import IdFilter, customer_filter, owner_filter
+from ltc.org.models import Team
 
 from .models import Grade, Opportunity, OpportunityState, Review, ReviewKind, ReviewState, Stage
 
@@ -27,7 +28,10 @@ class OpportunityFilter(django_filters.FilterSet):
     grade = django_filters.MultipleChoiceFilter(choices=Grade.choices, label=_("Grade"))
     owner = owner_filter("owner", _("AR"))
     customer = customer_filter("customer", _("Customer"))
-    team = IdFilter(field_name="team_id", label=_("Team (id)"))
+    # Teams are few: a list to pick from by name (the value is still the id the API sends).
+    team = django_filters.ModelChoiceFilter(
+        queryset=Team.objects.order_by("name"), label=_("Team"), distinct=False
+    )
     expected_close_date = django_filters.DateFromToRangeFilter(label=_("Expected close between"))
     past_cadence = django_filters.BooleanFilter(
         method="filter_past_cadence", label=_("Past their visit cadence")

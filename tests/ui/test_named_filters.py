@@ -62,3 +62,12 @@ def test_deals_are_filtered_by_a_stage_picked_by_its_name(org, browser_as, setti
     assert f"/opportunities/{deal.pk}/" in page
     other = client.get("/opportunities/", {"stage": "approval"}).content.decode()
     assert f"/opportunities/{deal.pk}/" not in other
+
+
+def test_deals_are_filtered_by_a_team_picked_from_a_list(org, browser_as, api):
+    deal = opportunity(org.rep1)
+    page = browser_as("manager").get("/opportunities/", {"team": org.team1.pk}).content.decode()
+    select = page[page.index('id="id_team"') :]
+    assert f'<option value="{org.team1.pk}" selected>{org.team1.name}</option>' in select
+    assert f"/opportunities/{deal.pk}/" in page
+    assert api("manager").get("/api/v1/opportunities/", {"team": 10**9}).status_code == 400
