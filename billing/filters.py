@@ -5,7 +5,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ltc.core.filters import IdFilter
+from ltc.core.filters import IdFilter, customer_filter
 from ltc.core.money import Currency
 
 from .models import OPEN_STATES, Invoice, InvoiceState, Payment
@@ -16,7 +16,7 @@ class InvoiceFilter(django_filters.FilterSet):
         method="search", max_length=200, label=_("Search (number, contract, PO or customer)")
     )
     state = django_filters.MultipleChoiceFilter(choices=InvoiceState.choices, label=_("State"))
-    customer = IdFilter(field_name="customer_id", label=_("Customer (id)"))
+    customer = customer_filter("customer", _("Customer"))
     contract = IdFilter(field_name="contract_id", label=_("Contract (id)"))
     order = IdFilter(field_name="order_id", label=_("Order (id)"))
     overdue = django_filters.BooleanFilter(method="is_overdue", label=_("Overdue"))
@@ -46,7 +46,7 @@ class PaymentFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="search", max_length=200, label=_("Search (reference or customer)")
     )
-    customer = IdFilter(field_name="customer_id", label=_("Customer (id)"))
+    customer = customer_filter("customer", _("Customer"))
     currency = django_filters.ChoiceFilter(choices=Currency.choices, label=_("Currency"))
     unapplied = django_filters.BooleanFilter(
         method="has_unapplied", label=_("With unapplied credit")

@@ -5,7 +5,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ltc.core.filters import IdFilter
+from ltc.core.filters import IdFilter, customer_filter, owner_filter
 
 from .models import AWAITING_RESPONSE, UNRESOLVED, Category, Complaint, ComplaintState, Severity
 
@@ -27,10 +27,10 @@ class ComplaintFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=ComplaintState.choices, label=_("State"))
     severity = django_filters.MultipleChoiceFilter(choices=Severity.choices, label=_("Severity"))
     category = django_filters.ChoiceFilter(choices=Category.choices, label=_("Category"))
-    customer = IdFilter(field_name="customer_id", label=_("Customer (id)"))
+    customer = customer_filter("customer", _("Customer"))
     contract = IdFilter(field_name="contract_id", label=_("Contract (id)"))
     order = IdFilter(field_name="order_id", label=_("Order (id)"))
-    owner = IdFilter(field_name="owner_id", label=_("Owner (id)"))
+    owner = owner_filter("owner", _("Owner"))
     breached = django_filters.BooleanFilter(method="filter_breached", label=_("SLA breached"))
     opened_from = django_filters.DateFilter(
         field_name="opened_at", lookup_expr="date__gte", label=_("Opened from")

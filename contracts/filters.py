@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ltc.core.filters import IdFilter
+from ltc.core.filters import IdFilter, customer_filter, owner_filter
 
 from .models import ChangeRequest, ChangeState, Contract, ContractState, Quote, QuoteState
 
@@ -12,9 +12,9 @@ from .models import ChangeRequest, ChangeState, Contract, ContractState, Quote, 
 class ContractFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search (number or title)"))
     state = django_filters.MultipleChoiceFilter(choices=ContractState.choices, label=_("State"))
-    customer = IdFilter(field_name="customer_id", label=_("Customer (id)"))
+    customer = customer_filter("customer", _("Customer"))
     opportunity = IdFilter(field_name="opportunity_id", label=_("Opportunity (id)"))
-    owner = IdFilter(field_name="opportunity__owner_id", label=_("AR (user id)"))
+    owner = owner_filter("opportunity__owner", _("AR"))
 
     class Meta:
         model = Contract

@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from ltc.core.errors import InvalidInput, Missing
+from ltc.core.money import format_money
 from products.models import CostPrice, PriceBook, PriceBookEntry, Product
 
 HUNDRED = Decimal("100")
@@ -95,7 +96,7 @@ def price_lines(lines: list[dict], *, price_book: PriceBook | None, currency: st
         elif line["unit_price"] > entry.list_price:
             raise InvalidInput(
                 _("Line %(n)s: the unit price is above the list price of %(price)s.")
-                % {"n": line["position"], "price": entry.list_price},
+                % {"n": line["position"], "price": format_money(entry.list_price)},
                 "lines",
             )
         line["product"] = product

@@ -7,7 +7,7 @@ from django.core.validators import RegexValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ltc.core.filters import IdFilter
+from ltc.core.filters import IdFilter, customer_filter
 
 from .models import DeliveryUnit, Order, OrderState, RevenueEntry, UnitKind, UnitState
 
@@ -58,7 +58,7 @@ class RevenueFilter(django_filters.FilterSet):
         label=_("Month (YYYY-MM)"),
     )
     contract = IdFilter(field_name="contract_id", label=_("Contract (id)"))
-    customer = IdFilter(field_name="customer_id", label=_("Customer (id)"))
+    customer = customer_filter("customer", _("Customer"))
 
     class Meta:
         model = RevenueEntry

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from ltc.core.deletion import never_deleted
@@ -106,7 +107,8 @@ class Order(FSMModelMixin, models.Model):
 class UnitState(models.TextChoices):
     PLANNED = "planned", _("Planned")
     SHIPPED = "shipped", _("Shipped")
-    ACCEPTED = "accepted", _("Accepted by the customer")
+    # Its own context: a delivery is accepted after inspection (验收), a quote is agreed (接受).
+    ACCEPTED = "accepted", pgettext_lazy("delivery unit", "Accepted by the customer")
 
 
 class UnitKind(models.TextChoices):

@@ -24,6 +24,7 @@ from contracts.selectors import product_ids_of
 from ltc.activity.models import TransitionLog
 from ltc.activity.services import transitions_of
 from ltc.core.errors import DomainError, InvalidInput
+from ltc.core.money import format_money
 from ltc.core.tables import sort_by
 from ltc.core.views import add_form_error, run_post
 from opportunities import services as deals
@@ -180,7 +181,7 @@ def order_create(request, contract_pk: int):
                 _("Order %(number)s placed: %(amount)s %(currency)s in %(units)s units.")
                 % {
                     "number": order.number,
-                    "amount": order.amount,
+                    "amount": format_money(order.amount),
                     "currency": order.currency,
                     "units": len(_units_of(formset)),
                 },

@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ltc.core.filters import IdFilter
+from ltc.core.filters import IdFilter, owner_filter
 
 from .models import Campaign, Lead, LeadState, Pool, Source
 
@@ -23,7 +23,7 @@ class LeadFilter(django_filters.FilterSet):
     campaign = django_filters.ModelChoiceFilter(
         queryset=Campaign.objects.none(), label=_("Campaign")
     )
-    owner = IdFilter(field_name="owner_id", label=_("Owner (user id)"))
+    owner = owner_filter("owner", _("Owner"))
     duplicate = django_filters.BooleanFilter(
         field_name="duplicate_of",
         lookup_expr="isnull",

@@ -80,6 +80,6 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("CSV or Excel file"),
         help_text=_(
-            "Columns: title, company_name, contact_name, phone, email, source, estimated_amount, currency, need. Chinese headers are accepted too."
+            "The first row names the columns, in Chinese or in English; a source or currency may be given by its name in either language."
         ),
     )

@@ -16,10 +16,11 @@ import hashlib
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ltc.core.errors import DomainError, NotAllowed, TransitionRefused
@@ -138,16 +139,23 @@ def run_import(job_id: int, *, chunk_rows: int = CHUNK_ROWS) -> LeadImport | Non
         job.start(at=now, lease=LEASE)
         job.save()
     try:
-        records = _records(job)
+        with translation.override(_language_of(job)):
+            records = _records(job)
     except DomainError as exc:
         _fail(job_id, str(exc.detail))
         return LeadImport.objects.get(pk=job_id)
     except OSError:
-        _fail(job_id, _("The stored file cannot be read."))
+        with translation.override(_language_of(job)):
+            _fail(job_id, _("The stored file cannot be read."))
         return LeadImport.objects.get(pk=job_id)
     while run_chunk(job_id, records, chunk_rows=chunk_rows):
         pass
     return LeadImport.objects.get(pk=job_id)
+
+
+def _language_of(job: LeadImport) -> str:
+    """The uploader's language: the worker writes the rows' errors for them to read."""
+    return job.uploaded_by.language or settings.LANGUAGE_CODE
 
 
 def _fail(job_id: int, error: str) -> None:
@@ -177,7 +185,8 @@ def run_chunk(job_id: int, records: list[dict | None], *, chunk_rows: int) -> bo
         for number, record in pending:
             if record is None:
                 continue
-            outcome = _import_row(job, number, record)
+            with translation.override(_language_of(job)):
+                outcome = _import_row(job, number, record)
             if outcome == RowOutcome.CREATED:
                 job.created_count += 1
             elif outcome == RowOutcome.ALREADY_IMPORTED:

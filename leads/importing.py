@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.utils import translation
+from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 
 from ltc.core.errors import DomainError
@@ -47,6 +51,81 @@ HEADER_ALIASES = {
 }
 
 
+# The columns the import page lists, in the order of a template file.
+COLUMNS = (
+    "title",
+    "company_name",
+    "contact_name",
+    "phone",
+    "email",
+    "source",
+    "estimated_amount",
+    "currency",
+    "need",
+    "notes",
+)
+# The columns whose values are choices: a cell may hold the code ("trade_show") or the choice's
+# label in any language we ship ("Trade show", "展会"), whatever language the uploader uses.
+CHOICE_COLUMNS = ("source", "currency")
+
+
+def _key(text) -> str:
+    return " ".join(str(text).split()).casefold()
+
+
+def _in_every_language(text) -> list[str]:
+    texts = []
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            texts.append(force_str(text))
+    return texts
+
+
+def _lead_fields() -> dict:
+    from .models import Lead
+
+    return {field.name: field for field in Lead._meta.get_fields() if hasattr(field, "choices")}
+
+
+@functools.cache  # the choices and the catalogue are fixed while the process runs
+def choice_values(column: str) -> dict[str, str]:
+    """Every spelling a cell of ``column`` may use (code or label, any language) → the code."""
+    values = {}
+    for code, label in _lead_fields()[column].choices:
+        for text in (code, *_in_every_language(label)):
+            values.setdefault(_key(text), code)
+    return values
+
+
+def header_aliases() -> dict[str, str]:
+    """The fixed aliases, plus each column's field label in every language we ship."""
+    aliases = dict(HEADER_ALIASES)
+    fields = _lead_fields()
+    for name in set(HEADER_ALIASES.values()):
+        for label in _in_every_language(fields[name].verbose_name):
+            aliases.setdefault(label.strip().lower(), name)
+            aliases.setdefault(label.strip(), name)
+    return aliases
+
+
+def column_label(name: str) -> str:
+    """The field's label in the current language ("来源", "Source"); the name if none."""
+    field = _lead_fields().get(name)
+    label = force_str(field.verbose_name) if field is not None else name
+    return label[:1].upper() + label[1:]
+
+
+def with_choice_codes(record: dict) -> dict:
+    """The record with each choice cell given as a label (either language) turned into its code;
+    a value that is no choice's code or label stays as it is, for the validation to refuse."""
+    record = dict(record)
+    for column in CHOICE_COLUMNS:
+        value = record.get(column)
+        if value:
+            record[column] = choice_values(column).get(_key(value), value)
+    return record
+
+
 # A file refused as a whole; the name the lead import has always used.
 ImportRefused = UploadRefused
 
@@ -63,9 +142,12 @@ class RowResult:
 
 def parse_upload(upload) -> list[dict]:
     """Rows of a CSV (UTF-8 or GB18030) or .xlsx upload as dicts keyed by our field names."""
-    header, records = records_of(read_rows(upload, max_rows=MAX_ROWS), HEADER_ALIASES)
+    header, records = records_of(read_rows(upload, max_rows=MAX_ROWS), header_aliases())
     if "title" not in header or "company_name" not in header:
-        raise ImportRefused(_("The header must name at least the title and company_name columns."))
+        raise ImportRefused(
+            _("The header must name at least the %(title)s and %(company)s columns.")
+            % {"title": column_label("title"), "company": column_label("company_name")}
+        )
     return records
 
 
@@ -79,13 +161,15 @@ def import_rows(*, records: list[dict | None], by) -> list[RowResult]:
 
 
 def row_errors(record: dict) -> tuple[dict | None, list[str]]:
-    """The row's validated lead fields, or the messages naming each field that is wrong."""
+    """The row's validated lead fields, or the messages naming (by its label, in the current
+    language) each field that is wrong."""
     from .api.serializers import LeadSerializer
 
-    serializer = LeadSerializer(data=record)
+    serializer = LeadSerializer(data=with_choice_codes(record))
     if not serializer.is_valid():
         return None, [
-            f"{name}: {' '.join(str(m) for m in messages)}"
+            _("%(field)s: %(errors)s")
+            % {"field": column_label(name), "errors": " ".join(str(m) for m in messages)}
             for name, messages in serializer.errors.items()
         ]
     data = dict(serializer.validated_data)

@@ -21,7 +21,7 @@ from ltc.core.views import flash_form_errors, flash_refusal, safe_next
 from ltc.org.models import Role, User
 from ltc.org.scoping import managed_users, visible_users
 
-from . import import_jobs, services
+from . import import_jobs, importing, services
 from .filters import LeadFilter
 from .forms import (
     AssignForm,
@@ -33,7 +33,7 @@ from .forms import (
     ReleaseForm,
     ValidateForm,
 )
-from .models import ImportState, Lead, LeadImport, LeadState
+from .models import ImportState, Lead, LeadImport, LeadState, Source
 from .scoring import reason_label
 
 PAGE_SIZE = 50
@@ -211,7 +211,13 @@ def import_leads(request):
     return render(
         request,
         "leads/import.html",
-        {"form": form, "jobs": jobs, "title": _("Import leads")},
+        {
+            "form": form,
+            "jobs": jobs,
+            "title": _("Import leads"),
+            "columns": [importing.column_label(name) for name in importing.COLUMNS],
+            "sources": [label for _code, label in Source.choices],
+        },
     )
 
 

@@ -36,3 +36,10 @@ class OpportunitiesConfig(AppConfig):
         register_touch_source(
             Opportunity, lambda pk: Opportunity.objects.filter(pk=pk).values("customer_id")
         )
+
+        # Its timeline names stages and tasks, not their codes.
+        from ltc.activity import sentences
+
+        from . import timeline
+
+        sentences.register(Opportunity._meta.label, timeline.labels)

@@ -3,11 +3,18 @@
 Each requirement is what must be true to ENTER its stage (the seed's stage boundaries: a stage
 starts when the previous one's exit mark is reached). ``ft`` marks items a fast-track deal must
 still meet when it jumps over that stage.
+
+The processes' names are English msgids (``gettext_noop``): the catalogue translates them and
+``Process.__str__`` shows them in the reader's language. Stages and requirements carry both
+languages as data (``name_en``/``name_zh``, ``label_en``/``label_zh``) because an administrator
+edits and adds them in the admin, in both languages; a process is only named.
 """
+
+from django.utils.translation import gettext_noop
 
 DEFAULT_PROCESS = {
     "code": "default",
-    "name": "Project sales (A–D)",
+    "name": gettext_noop("Project sales (A–D)"),
     "stages": [
         # order, code, English, Chinese, probability, cadence days, roles, signing?, requirements
         (1, "verify", "Verify the opportunity", "验证商机", 10, 30, "AR", False, []),
@@ -159,7 +166,7 @@ DEFAULT_PROCESS = {
 
 PARTNER_PROCESS = {
     "code": "partner",
-    "name": "Partner registration (E)",
+    "name": gettext_noop("Partner registration (E)"),
     "stages": [
         (1, "registered", "Registered by the partner", "伙伴报备", 20, 30, "AR", False, []),
         (

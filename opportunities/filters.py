@@ -4,19 +4,34 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ltc.core.filters import IdFilter
+from ltc.core.filters import IdFilter, customer_filter, owner_filter
+from ltc.org.models import Team
 
-from .models import Grade, Opportunity, OpportunityState, Review, ReviewKind, ReviewState
+from .models import Grade, Opportunity, OpportunityState, Review, ReviewKind, ReviewState, Stage
+
+
+def stage_choices() -> list[tuple[str, str]]:
+    """The stages by their names in the reader's language; the code is what the API sends. One
+    query, when the form is drawn or checked."""
+    choices: dict[str, str] = {}
+    for stage in Stage.objects.order_by("-process__is_default", "process_id", "order"):
+        choices.setdefault(stage.code, stage.name)
+    return list(choices.items())
 
 
 class OpportunityFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     state = django_filters.MultipleChoiceFilter(choices=OpportunityState.choices, label=_("State"))
-    stage = django_filters.CharFilter(field_name="stage__code", label=_("Stage (code)"))
+    stage = django_filters.ChoiceFilter(
+        field_name="stage__code", label=_("Stage"), choices=stage_choices
+    )
     grade = django_filters.MultipleChoiceFilter(choices=Grade.choices, label=_("Grade"))
-    owner = IdFilter(field_name="owner_id", label=_("AR (user id)"))
-    customer = IdFilter(field_name="customer_id", label=_("Customer (id)"))
-    team = IdFilter(field_name="team_id", label=_("Team (id)"))
+    owner = owner_filter("owner", _("AR"))
+    customer = customer_filter("customer", _("Customer"))
+    # Teams are few: a list to pick from by name (the value is still the id the API sends).
+    team = django_filters.ModelChoiceFilter(
+        queryset=Team.objects.order_by("name"), label=_("Team"), distinct=False
+    )
     expected_close_date = django_filters.DateFromToRangeFilter(label=_("Expected close between"))
     past_cadence = django_filters.BooleanFilter(
         method="filter_past_cadence", label=_("Past their visit cadence")

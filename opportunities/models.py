@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
@@ -91,7 +91,9 @@ class Process(models.Model):
         ordering = ["-is_default", "code"]
 
     def __str__(self) -> str:
-        return self.name
+        # The shipped processes' names are msgids (opportunities.defaults): shown in the
+        # reader's language. A name an administrator typed is theirs and shows as typed.
+        return gettext(self.name)
 
 
 class Stage(models.Model):

@@ -17,8 +17,9 @@ class CatalogueImportForm(forms.Form):
     file = forms.FileField(
         label=_("CSV or Excel file"),
         help_text=_(
-            "Columns: code, name_zh_hans, name_en, family (its code), unit, type (equipment, "
-            "software, service, installation), active, price_book (its name), list_price, cost, "
-            "cost_currency. A known code updates its product. Chinese headers are accepted too."
+            "Columns: code, Chinese name, English name, product family (its code), unit, type "
+            "(equipment, software, service, installation), active, price book (its name), list "
+            "price, cost, cost currency. A known code updates its product. Headers and types may "
+            "be given in Chinese or in English."
         ),
     )

@@ -10,9 +10,10 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ltc.core.errors import DomainError
-from ltc.core.money import Currency
+from ltc.core.money import Currency, format_money
 from ltc.core.uploads import UploadRefused, read_rows, records_of
 
 from . import services
@@ -24,15 +25,19 @@ HEADER_ALIASES = {
     "code": "code",
     "product_code": "code",
     "编码": "code",
+    "代码": "code",
     "产品编码": "code",
     "name_zh_hans": "name_zh_hans",
     "name (chinese)": "name_zh_hans",
+    "chinese name": "name_zh_hans",
     "中文名称": "name_zh_hans",
     "名称": "name_zh_hans",
     "name_en": "name_en",
     "name (english)": "name_en",
+    "english name": "name_en",
     "英文名称": "name_en",
     "family": "family",
+    "product family": "family",
     "产品系列": "family",
     "系列": "family",
     "unit": "unit",
@@ -42,12 +47,16 @@ HEADER_ALIASES = {
     "active": "active",
     "启用": "active",
     "price_book": "price_book",
+    "price book": "price_book",
     "价格表": "price_book",
     "list_price": "list_price",
+    "list price": "list_price",
     "目录价": "list_price",
     "cost": "cost",
     "成本价": "cost",
+    "成本": "cost",
     "cost_currency": "cost_currency",
+    "cost currency": "cost_currency",
     "成本币种": "cost_currency",
 }
 TYPES = {
@@ -57,6 +66,26 @@ TYPES = {
     "服务": ProductType.SERVICE,
     "安装": ProductType.INSTALLATION,
 }
+# The columns by the names the form's help and the user use, in the user's language.
+COLUMN_LABELS = {
+    "code": gettext_lazy("code"),
+    "name_zh_hans": gettext_lazy("Chinese name"),
+    "name_en": gettext_lazy("English name"),
+    "family": gettext_lazy("product family"),
+    "unit": gettext_lazy("unit"),
+    "type": gettext_lazy("type"),
+    "active": gettext_lazy("active"),
+    "price_book": gettext_lazy("price book"),
+    "list_price": gettext_lazy("list price"),
+    "cost": gettext_lazy("cost"),
+    "cost_currency": gettext_lazy("cost currency"),
+}
+
+
+def column_label(name: str) -> str:
+    return str(COLUMN_LABELS.get(name, name))
+
+
 YES = {"1", "true", "yes", "y", "是", "启用"}
 NO = {"0", "false", "no", "n", "否", "停用"}
 
@@ -89,7 +118,7 @@ def _money(value: str, name: str) -> Decimal:
         if not amount.is_finite() or amount < 0 or amount >= Decimal("1e14"):
             raise InvalidOperation
     except InvalidOperation:
-        raise RowError([_("%(field)s: a number of zero or more.") % {"field": name}])
+        raise RowError([_("%(field)s: a number of zero or more.") % {"field": column_label(name)}])
     return amount.quantize(Decimal("0.01"))
 
 
@@ -118,7 +147,9 @@ def _product_fields(record: dict, families: dict, existing: Product | None) -> d
     if existing is None:
         for name in ("name_zh_hans", "name_en", "family"):
             if name not in fields:
-                errors.append(_("%(field)s: needed for a new product.") % {"field": name})
+                errors.append(
+                    _("%(field)s: needed for a new product.") % {"field": column_label(name)}
+                )
     if errors:
         raise RowError(errors)
     return fields
@@ -164,7 +195,7 @@ def _import_row(record: dict, *, by, families, books) -> RowResult:
             )
             result.done.append(
                 _("list price %(price)s in %(book)s")
-                % {"price": entry.list_price, "book": book.name}
+                % {"price": format_money(entry.list_price, book.currency), "book": book.name}
             )
         if record.get("cost"):
             cost = services.set_cost_price(
@@ -175,7 +206,7 @@ def _import_row(record: dict, *, by, families, books) -> RowResult:
             )
             result.done.append(
                 _("cost %(amount)s %(currency)s")
-                % {"amount": cost.amount, "currency": cost.currency}
+                % {"amount": format_money(cost.amount), "currency": cost.currency}
             )
     result.ok, result.product_id = True, product.pk
     return result

@@ -4,12 +4,18 @@ When a test here fails because a string is new or changed, run ``./locale/build.
 ``make messages`` calls), translate every entry it lists in locale/zh_Hans/LC_MESSAGES/django.po
 (and remove their ``#, fuzzy`` flags), then run it again to compile django.mo.
 
+It also holds the catalogue to locale/GLOSSARY.md (one Chinese term per concept) and reads the
+demo's pages in Chinese for what must never show there: the English of shipped data (processes,
+stages, requirements), codes in timelines and the audit trail, amounts not grouped.
+
 Tests that need GNU gettext (msgfmt, xgettext, …) skip with a reason when it is missing, and fail
 in CI (CI=true), which installs it. The others read the .po and .mo files with Python alone.
 """
 
 import ast
 import gettext
+import html.parser
+import io
 import os
 import re
 import shutil
@@ -338,5 +344,215 @@ def test_every_catalogue_entry_is_used_under_zh_hans():
             if translation.gettext(e.msgid) != e.msgstr[0]
         ]
     assert not wrong, "translations Django does not use (stale django.mo?):\n  " + "\n  ".join(
+        wrong
+    )
+
+
+# --- (e) one Chinese term per concept: locale/GLOSSARY.md --------------------------------------
+
+GLOSSARY = LOCALE_DIR / "GLOSSARY.md"
+
+
+@dataclass
+class Term:
+    concept: str
+    english: re.Pattern
+    chinese: str
+    avoid: list[re.Pattern]
+
+
+def read_glossary(path: Path = GLOSSARY) -> list[Term]:
+    """The rows of the glossary's table: | Concept | English | 中文 | Not |."""
+    terms = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("| ") or line.startswith("| Concept"):
+            continue
+        cells = [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+        concept, english, chinese, avoid = cells
+        terms.append(
+            Term(
+                concept=concept,
+                english=re.compile(english.strip("`")),
+                chinese=chinese,
+                avoid=[re.compile(a.strip().strip("`")) for a in avoid.split(";") if a.strip()],
+            )
+        )
+    return terms
+
+
+def glossary_violations(entries: list[Entry], terms: list[Term]) -> list[str]:
+    wrong = []
+    for term in terms:
+        for entry in entries:
+            english = f"{entry.msgctxt} {entry.msgid}" if entry.msgctxt else entry.msgid
+            if not entry.msgid or not term.english.search(english):
+                continue
+            for text in entry.msgstr.values():
+                for avoid in term.avoid:
+                    if avoid.search(text):
+                        wrong.append(
+                            f"{term.concept} is {term.chinese}, not {avoid.pattern}: {entry}: {text!r}"
+                        )
+    return wrong
+
+
+def test_the_glossary_is_read_and_each_row_names_strings_of_the_catalogue():
+    terms = read_glossary()
+    assert len(terms) >= 15, "locale/GLOSSARY.md's table was not read"
+    entries = read_po(CATALOGUE)
+    unused = [
+        t.concept for t in terms if not any(e.msgid and t.english.search(e.msgid) for e in entries)
+    ]
+    assert not unused, f"glossary rows whose English matches no msgid (a typo?): {unused}"
+
+
+def test_the_catalogue_uses_one_chinese_term_per_concept():
+    wrong = glossary_violations(read_po(CATALOGUE), read_glossary())
+    assert not wrong, (
+        "translations that use another word than locale/GLOSSARY.md's term:\n  "
+        + "\n  ".join(wrong)
+    )
+
+
+def test_the_glossary_check_finds_a_second_name_for_a_concept(tmp_path):
+    """The check itself: an entry that says 被收回 for "Taken back" is a violation."""
+    po = tmp_path / "django.po"
+    po.write_text(
+        'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "Taken back"\nmsgstr "被收回"\n\n'
+        'msgid "Name"\nmsgstr "姓名"\n\n'
+        'msgctxt "person"\nmsgid "Name"\nmsgstr "姓名"\n',
+        encoding="utf-8",
+    )
+    wrong = glossary_violations(read_po(po), read_glossary())
+    assert len(wrong) == 2 and "Taken back" in wrong[0] and "'Name'" in wrong[1], wrong
+
+
+# --- (f) no English shipped data and no codes in the Chinese pages ------------------------------
+
+TIMELINE_CODE = re.compile(r"\b[a-z][a-z_]+ → [a-z][a-z_]+\b|∅ →")
+AUDIT_CODE = re.compile(r"\b[a-z]+\.[A-Z][A-Za-z]+ #\d+")
+RAW_AMOUNT = re.compile(r"(?<![\d,.])\d{5,}\.\d{2}\b")
+
+
+class VisibleText(html.parser.HTMLParser):
+    """The text a reader sees: no tags, attributes, scripts or styles."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        self.hidden += tag in ("script", "style")
+
+    def handle_endtag(self, tag):
+        self.hidden -= tag in ("script", "style")
+
+    def handle_data(self, data):
+        if not self.hidden and data.strip():
+            self.parts.append(" ".join(data.split()))
+
+
+def visible_text(page: str) -> str:
+    parser = VisibleText()
+    parser.feed(page)
+    return "\n".join(parser.parts)
+
+
+def shipped_english() -> set[str]:
+    """What LTC ships in English beside its Chinese: the processes' names, the stages' and the
+    requirements' English (the defaults and whatever the seed added)."""
+    from opportunities.defaults import DEFAULT_PROCESS, PARTNER_PROCESS
+    from opportunities.models import Stage, StageRequirement
+
+    texts = {spec["name"] for spec in (DEFAULT_PROCESS, PARTNER_PROCESS)}
+    texts |= set(Stage.objects.values_list("name_en", flat=True))
+    texts |= set(StageRequirement.objects.exclude(label_en="").values_list("label_en", flat=True))
+    return {text for text in texts if re.search("[A-Za-z]{3}", text)}
+
+
+@pytest.fixture(scope="module")
+def demo(module_db):
+    from django.test import override_settings
+
+    with (
+        module_db.unblock(),
+        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
+    ):
+        call_command("seed_demo", stdout=io.StringIO())
+
+
+def _pages(role: str) -> list[str]:
+    """The pages a user of ``role`` reads most, with the demo's records that carry a history."""
+    from billing.models import Invoice
+    from complaints.models import Complaint
+    from contracts.models import Contract
+    from delivery.models import Order
+    from leads.models import Lead
+    from opportunities.models import Opportunity
+
+    if role == "finance":
+        return [
+            "/audit/",
+            *(
+                f"/billing/invoices/{pk}/"
+                for pk in Invoice.objects.values_list("pk", flat=True)[:3]
+            ),
+        ]
+    first = {
+        "/leads/": Lead.objects.filter(state="assigned"),
+        "/opportunities/": Opportunity.objects.all(),
+        "/contracts/": Contract.objects.all(),
+        "/delivery/orders/": Order.objects.all(),
+        "/complaints/": Complaint.objects.all(),
+    }
+    pages = ["/", "/opportunities/board/", "/dashboards/", "/dashboards/mine/"]
+    for prefix, rows in first.items():
+        pages += [f"{prefix}{pk}/" for pk in rows.order_by("pk").values_list("pk", flat=True)[:3]]
+    return pages
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["manager", "finance"])
+def test_chinese_pages_show_no_english_shipped_data_and_no_codes(demo, client, settings, role):
+    from ltc.org.models import User
+
+    english = shipped_english()
+    assert "Project sales (A–D)" in english and "Verify the opportunity" in english
+    client.force_login(User.objects.get(username=role))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    problems, read = [], 0
+    for url in _pages(role):
+        response = client.get(url)
+        if response.status_code != 200:  # a record this role does not see
+            continue
+        read += 1
+        text = visible_text(response.content.decode())
+        problems += [f"{url}: English shipped data {s!r}" for s in english if s in text]
+        problems += [f"{url}: a code {m!r}" for m in TIMELINE_CODE.findall(text)]
+        problems += [f"{url}: a record as a code {m!r}" for m in AUDIT_CODE.findall(text)]
+        problems += [f"{url}: an amount not grouped {m!r}" for m in RAW_AMOUNT.findall(text)]
+    assert read >= 4, "the demo's pages were not read"
+    assert not problems, "\n  ".join(["the Chinese pages show:", *problems])
+
+
+def test_shipped_data_uses_the_glossary_terms_too():
+    """The default processes' stages and requirements carry their Chinese as data: the same
+    terms as the catalogue."""
+    from opportunities.defaults import DEFAULT_PROCESS, PARTNER_PROCESS
+
+    entries = []
+    for spec in (DEFAULT_PROCESS, PARTNER_PROCESS):
+        for _order, _code, english, chinese, *_rest, requirements in spec["stages"]:
+            entries.append(Entry(msgid=english, msgstr={0: chinese}))
+            entries += [
+                Entry(msgid=label_en, msgstr={0: label_zh})
+                for _kind, _code, label_en, label_zh, *_ in requirements
+                if label_en
+            ]
+    assert len(entries) > 10
+    wrong = glossary_violations(entries, read_glossary())
+    assert not wrong, "shipped data that uses another word than the glossary's:\n  " + "\n  ".join(
         wrong
     )

@@ -17,7 +17,7 @@ from delivery.models import DeliveryUnit, Order, OrderState
 from ltc.activity.services import log_transition
 from ltc.core.errors import InvalidInput, Missing, TransitionRefused
 from ltc.core.fsm import ensure_can
-from ltc.core.money import quantize
+from ltc.core.money import format_money, quantize
 from ltc.integrations.events import emit
 from ltc.org.models import User
 
@@ -63,7 +63,7 @@ def _clean_lines(lines, amount: Decimal, default: str) -> list[dict]:
     if total != amount:
         raise InvalidInput(
             _("The lines add up to %(lines)s; they must add up to the invoice's %(amount)s.")
-            % {"lines": total, "amount": amount},
+            % {"lines": format_money(total), "amount": format_money(amount)},
             "lines",
         )
     return cleaned

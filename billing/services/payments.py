@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from delivery.models import OrderState
 from ltc.core.errors import InvalidInput, Missing, TransitionRefused
-from ltc.core.money import Currency
+from ltc.core.money import Currency, format_money
 from ltc.customers.models import Customer
 from ltc.integrations.events import emit
 from ltc.org.models import User
@@ -95,7 +95,12 @@ def _allocate(payment: Payment, wanted: list[tuple[int, Decimal]], by: User, on:
                 Missing(
                     f"outstanding_{invoice.pk}",
                     _("%(invoice)s has %(outstanding)s outstanding")
-                    % {"invoice": name, "outstanding": invoice.amount - invoice.paid_amount},
+                    % {
+                        "invoice": name,
+                        "outstanding": format_money(
+                            invoice.amount - invoice.paid_amount, invoice.currency
+                        ),
+                    },
                 )
             )
     total = sum((amount for _pk, amount in wanted), Decimal("0.00"))

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from ltc.activity.services import transitions_of
 from ltc.core.errors import DomainError, InvalidInput
 from ltc.core.fsm import unmet
+from ltc.core.money import format_money
 from ltc.core.views import flash_form_errors, flash_refusal, run_post
 from opportunities import services as deals
 from opportunities.forms import DecideForm
@@ -168,7 +169,11 @@ def _quote_editor(request, opportunity: Opportunity, quote: Quote | None):
             messages.success(
                 request,
                 _("Quote %(number)s saved: total %(total)s %(currency)s.")
-                % {"number": saved.number, "total": saved.total, "currency": saved.currency},
+                % {
+                    "number": saved.number,
+                    "total": format_money(saved.total),
+                    "currency": saved.currency,
+                },
             )
             if saved.needs_approval:
                 messages.warning(

@@ -47,11 +47,30 @@ def describe(kind: str) -> str:
         return str(template)
 
 
+# Params that hold an amount: stored as plain decimals ("3490000.00"), shown grouped
+# ("3,490,000.00") whatever the language; the template puts the currency after them.
+MONEY_PARAMS = frozenset({"amount", "outstanding", "total", "price", "value", "discount_amount"})
+
+
+def _shown(params: dict) -> dict:
+    from decimal import Decimal, InvalidOperation
+
+    from ltc.core.money import format_money
+
+    shown = dict(params)
+    for key in MONEY_PARAMS & shown.keys():
+        try:
+            shown[key] = format_money(Decimal(str(shown[key])))
+        except (InvalidOperation, ValueError, TypeError):
+            continue
+    return shown
+
+
 def render(kind: str, params: dict) -> str:
     template = _KINDS.get(kind)
     if template is None:
         return kind
     try:
-        return str(template) % params
+        return str(template) % _shown(params)
     except (KeyError, TypeError, ValueError):
         return _gettext(str(template))

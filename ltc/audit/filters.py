@@ -3,6 +3,8 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from ltc.core.filters import owner_filter
+
 from .models import AuditEntry
 
 
@@ -10,9 +12,7 @@ class AuditEntryFilter(django_filters.FilterSet):
     model = django_filters.ChoiceFilter(label=_("Record type"), choices=[])
     object_id = django_filters.CharFilter(label=_("Record (id)"), max_length=64)
     field = django_filters.CharFilter(label=_("Field"), max_length=100)
-    actor = django_filters.CharFilter(
-        field_name="actor__username", label=_("Changed by (user name)"), max_length=150
-    )
+    actor = owner_filter("actor", _("Changed by"))
     source = django_filters.CharFilter(label=_("Source"), lookup_expr="startswith", max_length=100)
     since = django_filters.DateFilter(field_name="at", lookup_expr="date__gte", label=_("From"))
     until = django_filters.DateFilter(field_name="at", lookup_expr="date__lte", label=_("Until"))
@@ -23,10 +23,13 @@ class AuditEntryFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        from .history import model_label
         from .tracker import _TRACKED
 
         labels = sorted(model._meta.label for model in _TRACKED)
-        self.filters["model"].extra["choices"] = [(label, label) for label in labels]
+        self.filters["model"].extra["choices"] = sorted(
+            ((label, model_label(label)) for label in labels), key=lambda choice: choice[1]
+        )
         # The form field is built once and copied with the filter: one built before the choices
         # were known (drf-spectacular's schema reads the class's filters) would refuse them all.
         self.filters["model"].__dict__.pop("_field", None)

@@ -170,8 +170,16 @@ def test_the_trail_filters_by_record_field_and_actor(org, api, browser_as):
         reverse("audit:list"), {"field": "amount", "object_id": contract.pk}
     )
     assert html.status_code == 200
-    # Readable: money grouped with two decimals, the field's label.
-    assert "2,500.00" in html.content.decode()
+    # Readable: money grouped with two decimals, the field's label, the record by its kind and
+    # number (not "contracts.Contract #12").
+    page = html.content.decode()
+    assert "2,500.00" in page
+    assert f"Contract {contract.number}" in page or f"合同 {contract.number}" in page
+    assert "contracts.Contract #" not in page
+    # The person who changed it is picked by name, from the people the viewer sees.
+    by_name = finance.get(ENTRIES, {"actor": str(org.rep1), "field": "amount"}).json()
+    assert [r["new_value"] for r in by_name["results"]] == ["2500.00"]
+    assert f'<option value="{org.rep1}">' in page
 
 
 def test_the_trail_page_and_api_run_a_fixed_number_of_queries(
@@ -182,10 +190,11 @@ def test_the_trail_page_and_api_run_a_fixed_number_of_queries(
         for _ in range(rows):
             contract_in(org, "draft")
         # Readable rows add one query per kind of record their foreign keys name (users,
-        # contracts, …), whatever the number of rows.
-        with django_assert_max_num_queries(10):
+        # contracts, …) and one per kind of record listed (its number or name), whatever the
+        # number of rows; the "changed by" box one for the names it suggests.
+        with django_assert_max_num_queries(14):
             assert client.get(reverse("audit:list")).status_code == 200
-        with django_assert_max_num_queries(8):
+        with django_assert_max_num_queries(11):
             assert finance.get(ENTRIES).status_code == 200
 
 

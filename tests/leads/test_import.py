@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from openpyxl import Workbook
 
 from leads.importing import MAX_BYTES, ImportRefused, import_rows, parse_upload
@@ -51,10 +52,11 @@ def assert_good_created_and_bad_refused(results):
         by_row[2].ok
         and Lead.objects.get(pk=by_row[2].lead_id).company_name == "苏州精密机械有限公司"
     )
-    assert not by_row[3].ok and by_row[3].errors[0].startswith("source:")
-    assert not by_row[4].ok and by_row[4].errors[0].startswith("estimated_amount:")
-    assert not by_row[5].ok and by_row[5].errors[0].startswith("email:")
-    assert not by_row[6].ok and by_row[6].errors[0].startswith("title:")
+    # Each error names its field by the label the user knows (Chinese, the default language).
+    assert not by_row[3].ok and by_row[3].errors[0].startswith("来源:")
+    assert not by_row[4].ok and by_row[4].errors[0].startswith("预估金额:")
+    assert not by_row[5].ok and by_row[5].errors[0].startswith("电子邮箱:")
+    assert not by_row[6].ok and by_row[6].errors[0].startswith("标题:")
     assert Lead.objects.count() == 1
 
 
@@ -129,3 +131,60 @@ def test_unreadable_files_are_refused_with_a_reason(org, upload):
     with pytest.raises(ImportRefused) as info:
         parse_upload(upload)
     assert str(info.value.detail)
+
+
+@pytest.mark.parametrize(
+    "source,currency",
+    [
+        ("展会", "人民币"),  # the Chinese labels
+        ("Trade show", "Chinese yuan"),  # the English labels
+        (" trade SHOW ", "cny"),  # spacing and case do not matter
+        ("trade_show", "CNY"),  # the codes
+    ],
+)
+def test_choices_are_accepted_by_their_label_in_either_language_or_their_code(
+    org, source, currency
+):
+    row = ["MES 项目", "苏州精密机械有限公司", "", "", "", source, "1200000", currency]
+    for language in ("zh-hans", "en"):  # whatever the uploader's language
+        Lead.objects.all().delete()
+        with translation.override(language):
+            results = import_file(csv_upload([HEADER, row]), org.marketing)
+        assert [r.ok for r in results] == [True], results[0].errors
+        lead = Lead.objects.get()
+        assert (lead.source, lead.currency) == ("trade_show", "CNY")
+
+
+def test_headers_may_be_the_fields_labels_in_either_language(org):
+    header = ["Title", "Company", "来源", "电子邮箱", "Estimated amount"]
+    row = ["MES 项目", "苏州精密机械有限公司", "官网", "li@szjm.cn", "5000"]
+    results = import_file(csv_upload([header, row]), org.marketing)
+    assert [r.ok for r in results] == [True], results[0].errors
+    lead = Lead.objects.get()
+    assert (lead.source, lead.email, lead.estimated_amount) == ("website", "li@szjm.cn", 5000)
+
+
+def test_errors_name_the_field_by_its_label_in_the_users_language(org):
+    with translation.override("en"):
+        results = import_file(csv_upload([HEADER, BAD_SOURCE, BAD_AMOUNT]), org.marketing)
+    assert results[0].errors[0].startswith("Source: ") and "carrier_pigeon" in results[0].errors[0]
+    assert results[1].errors[0].startswith("Estimated amount: ")
+    with translation.override("zh-hans"):
+        results = import_file(csv_upload([HEADER, BAD_SOURCE]), org.marketing)
+    assert results[0].errors[0].startswith("来源: ")
+    assert not any("source" in error for result in results for error in result.errors)
+
+
+def test_a_file_without_the_required_columns_names_them_by_their_labels(org):
+    with translation.override("zh-hans"), pytest.raises(ImportRefused) as info:
+        parse_upload(SimpleUploadedFile("leads.csv", "电话,邮箱\n1,2\n".encode()))
+    assert "标题" in str(info.value.detail) and "公司" in str(info.value.detail)
+    assert "company_name" not in str(info.value.detail)
+
+
+def test_the_import_page_lists_the_columns_and_sources_by_their_labels(org, client):
+    client.force_login(org.marketing)
+    page = client.get("/leads/import/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 200
+    assert "展会" in page.text and "预估金额" in page.text
+    assert "trade_show" not in page.text and "company_name" not in page.text

@@ -84,12 +84,21 @@ def test_the_job_creates_good_rows_and_keeps_each_rows_outcome_with_field_names(
     rows = {r.row: r for r in job.rows.all()}
     assert sorted(rows) == [2, 3, 5, 6]  # row 4 is blank
     assert rows[2].outcome == "created" and rows[2].lead.company_name == "苏州精密机械有限公司"
-    assert rows[3].outcome == "refused" and rows[3].errors[0].startswith("source:")
-    assert rows[5].outcome == "refused" and rows[5].errors[0].startswith("email:")
+    # In the uploader's language (the default, Chinese), by the fields' labels.
+    assert rows[3].outcome == "refused" and rows[3].errors[0].startswith("来源:")
+    assert rows[5].outcome == "refused" and rows[5].errors[0].startswith("电子邮箱:")
     assert Lead.objects.filter(created_by=org.rep1).count() == 2
     # Running it again changes nothing.
     assert run_import(job.pk).state == ImportState.DONE
     assert Lead.objects.count() == 2 and job.rows.count() == 4
+
+
+def test_the_worker_writes_the_errors_in_the_uploaders_language(org, published):
+    org.rep1.language = "en"
+    org.rep1.save(update_fields=["language"])
+    job = run_import(upload(org.rep1, [HEADER, BAD_SOURCE, BAD_EMAIL]).pk)
+    errors = [row.errors[0] for row in job.rows.order_by("row")]
+    assert errors[0].startswith("Source:") and errors[1].startswith("E-mail:"), errors
 
 
 def test_a_role_that_may_not_create_leads_gets_its_rows_refused_with_the_reason(org, published):
@@ -301,7 +310,7 @@ def test_job_page_and_progress_run_a_bounded_number_of_queries(
             response = client.get(url)
         assert response.status_code == 200
     body = client.get(reverse("leads:import_job", args=[big.pk]) + "?page=3").content.decode()
-    assert "source:" in body and "<script" not in body.split("</header>")[-1]
+    assert "来源:" in body and "<script" not in body.split("</header>")[-1]
     with django_assert_max_num_queries(8):
         assert client.get(reverse("leads:import_progress", args=[big.pk])).status_code == 200
     with django_assert_max_num_queries(10):
@@ -389,7 +398,7 @@ def test_the_api_uploads_a_file_once_and_lists_each_rows_outcome(
         rows = client.get(f"{API}{job_id}/rows/")
     results = rows.json()["results"]
     assert [(r["row"], r["outcome"]) for r in results] == [(2, "created"), (3, "refused")]
-    assert results[1]["errors"][0].startswith("source:")
+    assert results[1]["errors"][0].startswith("来源:")
     with django_assert_max_num_queries(8):
         assert [j["id"] for j in client.get(API).json()["results"]] == [job_id]
     refused = client.post(f"{API}{job_id}/resume/")

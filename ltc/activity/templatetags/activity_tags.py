@@ -9,3 +9,11 @@ register = template.Library()
 def planned_activities(context, record):
     """The planned activities of a record and the form to plan one, for its detail page."""
     return plans_context(context["request"], record)
+
+
+@register.filter
+def described(timeline):
+    """The timeline with each transition given its ``sentence`` (``ltc.activity.sentences``)."""
+    from ..sentences import describe
+
+    return describe(timeline)

@@ -51,5 +51,5 @@ class FieldHistoryMixin:
     @action(detail=True, methods=["get"], filter_backends=[], url_path="field-history")
     def field_history(self, request, pk=None):
         record = get_object_or_404(self.get_queryset(), pk=pk)
-        page = readable(self.paginate_queryset(history_of(record)))
+        page = readable(self.paginate_queryset(history_of(record)), with_records=False)
         return self.get_paginated_response(AuditEntrySerializer(page, many=True).data)

@@ -64,7 +64,7 @@ def cycle_times(scope: Scope, period: Period) -> dict:
             "stage_id": stage.pk,
             "code": stage.code,
             "name": stage.name,
-            "process": stage.process.name,
+            "process": str(stage.process),
             **_spread(stays.get(stage.pk)),
         }
         for stage in Stage.objects.select_related("process").order_by(

@@ -122,7 +122,7 @@ def funnel(scope: Scope, period: Period, *, currency: str | None = None) -> dict
                 "stage_id": stage.pk,
                 "code": stage.code,
                 "name": stage.name,
-                "process": stage.process.name,
+                "process": str(stage.process),
                 "order": stage.order,
                 "open_count": held.get("count", 0),
                 "open_amount": _money(held.get("amount")),
