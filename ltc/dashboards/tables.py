@@ -232,6 +232,7 @@ TABLES = [
         _("Review flow time"),
         (C("label", _("Review")), *SPREAD_COLUMNS),
         lambda r: r["reviews"],
+        drill=("review_kind", "kind"),
     ),
     Table(
         "cycle_chain",
@@ -239,9 +240,10 @@ TABLES = [
         _("Lead to win and order to cash"),
         (C("label", _("Measure")), *SPREAD_COLUMNS),
         lambda r: [
-            {"label": _("Lead to win"), **r["lead_to_win"]},
-            {"label": _("Order to cash"), **r["order_to_cash"]},
+            {"chain": "lead_to_win", "label": _("Lead to win"), **r["lead_to_win"]},
+            {"chain": "order_to_cash", "label": _("Order to cash"), **r["order_to_cash"]},
         ],
+        drill=("chain", "chain"),
     ),
     Table(
         "receivables_aging",
@@ -256,6 +258,7 @@ TABLES = [
         _("Receivables by customer"),
         (C("name", _("Customer")), *AGING_COLUMNS),
         lambda r: r["customers"],
+        drill=("receivable_customer", "customer"),
     ),
     Table(
         "revenue_months",
@@ -269,6 +272,7 @@ TABLES = [
             C("entries", _("Entries"), "count"),
         ),
         lambda r: r["months"],
+        drill=("revenue_month", "month"),
     ),
 ]
 DISCOUNT_COLUMNS = (

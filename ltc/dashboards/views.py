@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from ltc.core.errors import InvalidInput
 from ltc.org.models import Role, Team, User
 
-from . import drilldown, exports, figures, partner_figures
+from . import cells, exports, figures, partner_figures
 from .forms import TargetForm
 from .models import SalesTarget
 from .params import FigureRequest, figure_request
@@ -308,14 +308,24 @@ def _jsonable(chart: dict) -> dict:
     }
 
 
+def _cell_link(filters: dict, table, column: str, row: dict) -> str | None:
+    params = cells.cell_link_params(
+        table.name, column, row, table.drill[1] if table.drill else None
+    )
+    return None if params is None else _url("dashboards:records", filters, **params)
+
+
 def _table(name: str, result: dict, filters: dict) -> dict:
+    """A table's rows: each number with the link to the records behind it (``cells.py``)."""
     table = TABLES_BY_NAME[name]
     rows = []
-    for row, cells in zip(table.rows(result), exports.table_rows(table, result), strict=True):
+    for row, values in zip(table.rows(result), exports.table_rows(table, result), strict=True):
         link = _drill(filters, table.drill[0], row.get(table.drill[1])) if table.drill else None
-        rows.append(
-            {"cells": list(zip(cells, [c.kind for c in table.columns], strict=True)), "link": link}
-        )
+        cells = [
+            (value, column.kind, _cell_link(filters, table, column.key, row))
+            for value, column in zip(values, table.columns, strict=True)
+        ]
+        rows.append({"cells": cells, "link": link})
     return {
         "name": name,
         "title": table.title,
@@ -398,35 +408,27 @@ def export(request):
 
 @login_required
 def records(request):
-    """The records behind one bar or table row, scoped and paginated."""
+    """The records behind one number, bar or table row, scoped and paginated, with what they
+    add up to: their count and, for an amount, their sum (``cells.py``)."""
     figure, params = _request(request, mine=False)
-    kind, key = request.GET.get("figure", ""), request.GET.get("key", "")
+    query = {name: request.GET.get(name, "") for name in ("figure", "key", "part", "measure")}
     try:
-        model, queryset = drilldown.records(figure, kind, key)
+        model, queryset = cells.records(figure, query["figure"], query["key"], query["part"])
     except InvalidInput as exc:
         raise Http404(force_str(exc.detail)) from exc
-    if model == drilldown.LEADS:
-        queryset = queryset.select_related("owner", "pool").order_by("-created_at", "-id")
-    elif model == drilldown.COMPLAINTS:
-        queryset = queryset.select_related("customer", "contract", "owner").order_by(
-            "-opened_at", "-id"
-        )
-    elif model == drilldown.TENDERS:
-        queryset = queryset.select_related("opportunity", "opportunity__customer").order_by("-id")
-    else:
-        queryset = queryset.select_related("customer", "owner", "stage").order_by("-id")
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(cells.ordered(model, queryset), PAGE_SIZE).get_page(request.GET.get("page"))
     filters = _filters(figure, params)
     context = {
         "title": _("Records behind the figure"),
         "model": model,
         "page": page,
         "figure": figure,
+        "total": cells.total(queryset, query["measure"], figure.currency),
         "back": _url(
             "dashboards:manager" if may_see_manager_dashboard(request.user) else "dashboards:mine",
             filters,
         ),
-        "query": urlencode({**filters, "figure": kind, "key": key}),
+        "query": urlencode({**filters, **{k: v for k, v in query.items() if v}}),
     }
     return render(request, "dashboards/records.html", context)
 
