@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ltc.core.errors import InvalidInput
 
-from . import drilldown, figures
+from . import campaigns, drilldown, figures
 from .figures import MONEY, _money, _sum
 from .params import FigureRequest
 
@@ -61,6 +61,7 @@ def _forecast():
 
 MEASURES = {
     "forecast": lambda currency: _sum(_forecast(), currency),
+    "deal_amount": lambda currency: _sum("opportunity__amount", currency, "opportunity__"),
     "amount": lambda currency: _sum("amount", currency),
     "weighted": lambda currency: _sum(_weighted(), currency),
     "outstanding": lambda currency: _sum(F("amount") - F("paid_amount"), currency),
@@ -164,6 +165,13 @@ CELLS: dict[str, dict[str, Cell]] = {
     },
     "complaint_contracts": {"complaints": Cell("complaint_contract")},
     "complaint_customers": {"complaints": Cell("complaint_customer")},
+    "campaign_results": {
+        "leads": Cell("campaign"),
+        "converted": Cell("campaign", "converted"),
+        "conversion": Cell("campaign", measure="base"),
+        "pipeline": Cell("campaign", "pipeline", "deal_amount"),
+        "won": Cell("campaign", "won_deal", "deal_amount"),
+    },
     "tender_results": {
         "count": Cell("tender_result"),
         "amount": Cell("tender_result", measure="price"),
@@ -213,6 +221,8 @@ def _narrowed(figure, model, kind, key, queryset, part) -> QuerySet:
         return queryset.filter(past_due if part == "slipped" else ~past_due)
     if model == drilldown.DEALS and kind == "entered" and part == "advanced":
         return queryset.filter(_went_on(figure, key))
+    if model == drilldown.LEADS and part in _LEAD_DEALS:
+        return queryset.filter(_LEAD_DEALS[part])
     if model == drilldown.LEADS and part in figures.LEAKAGE_KINDS:
         return queryset.filter(figures.leakage_filters(timezone.now())[part])
     if model == INVOICES and part in BUCKETS:
@@ -220,6 +230,13 @@ def _narrowed(figure, model, kind, key, queryset, part) -> QuerySet:
     if model == REVENUE and part in ("recognition", "reversal"):
         return queryset.filter(kind=part)
     raise InvalidInput(_("Unknown part of the figure."), "part")
+
+
+_LEAD_DEALS = {
+    "converted": Q(opportunity__isnull=False),
+    "pipeline": Q(opportunity__state="open"),
+    "won_deal": Q(opportunity__state="won"),
+}
 
 
 def _went_on(figure: FigureRequest, key: str) -> Q:
@@ -306,7 +323,31 @@ def _forecast_all(figure: FigureRequest, key: str) -> tuple[str, QuerySet]:
     return drilldown.DEALS, deals
 
 
+def _closed_all(figure: FigureRequest, key: str) -> tuple[str, QuerySet]:
+    return drilldown.DEALS, figures.closed_deals(figure.scope, figure.period)
+
+
+def _reviews_all(figure: FigureRequest, key: str) -> tuple[str, QuerySet]:
+    period = figure.period
+    reviews = figure.scope.reviews().filter(
+        decided_at__gte=period.start_at,
+        decided_at__lt=period.end_at,
+        duration_seconds__isnull=False,
+    )
+    return REVIEWS, reviews
+
+
+def _campaign(figure: FigureRequest, key: str) -> tuple[str, QuerySet]:
+    leads = campaigns.campaign_leads(figure.scope, figure.period, key)
+    if leads is None:
+        raise InvalidInput(_("Unknown campaign or source."), "key")
+    return drilldown.LEADS, leads
+
+
 _OWN_KINDS = {
+    "campaign": _campaign,
+    "closed_all": _closed_all,
+    "reviews_all": _reviews_all,
     "forecast_all": _forecast_all,
     "receivable": _receivable,
     "receivable_customer": _receivable_customer,

@@ -9,7 +9,14 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from . import complaint_figures, customer_pool_figures, figures, product_figures, tender_figures
+from . import (
+    campaigns,
+    complaint_figures,
+    customer_pool_figures,
+    figures,
+    product_figures,
+    tender_figures,
+)
 
 # A figure function by the name the pages and exports use.
 FIGURES: dict[str, Callable] = {
@@ -24,6 +31,7 @@ FIGURES: dict[str, Callable] = {
     "complaints": lambda f: complaint_figures.complaints(f.scope, f.period),
     "customer_pool": lambda f: customer_pool_figures.customer_pool(f.scope, f.period),
     "tenders": lambda f: tender_figures.tenders(f.scope, f.period, currency=f.currency),
+    "campaigns": lambda f: campaigns.campaign_results(f.scope, f.period, currency=f.currency),
 }
 
 
@@ -409,4 +417,23 @@ TABLES += [
         drill=("tender_bond", "key"),
     ),
 ]
+TABLES.append(
+    Table(
+        "campaign_results",
+        "campaigns",
+        _("Campaign results"),
+        (
+            C("name", _("Campaign")),
+            C("source_label", _("Source")),
+            C("leads", _("Leads"), "count"),
+            C("converted", _("Became opportunities"), "count"),
+            C("conversion", _("Conversion"), "share"),
+            C("pipeline", _("Open pipeline"), "money"),
+            C("won", _("Won"), "money"),
+            C("budget", _("Budget"), "money"),
+        ),
+        lambda r: r["rows"],
+        drill=("campaign", "key"),
+    )
+)
 TABLES_BY_NAME = {table.name: table for table in TABLES}

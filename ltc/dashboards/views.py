@@ -22,6 +22,7 @@ from ltc.org.models import Role, Team, User
 from . import cells, exports, figures, partner_figures
 from .forms import TargetForm
 from .models import SalesTarget
+from .pages import campaign_charts, kpi_tiles, lead_charts, sticky_filters
 from .params import FigureRequest, figure_request
 from .scope import may_see_manager_dashboard, sees_company
 from .services import may_set_targets, set_target, target_teams_and_reps
@@ -58,6 +59,14 @@ SECTIONS = [
     ),
     ("customer_pool", gettext_lazy("Customer pool"), ["customer_pool_reps"]),
     ("tenders", gettext_lazy("Tenders"), ["tender_results", "tender_win_rate", "tender_bonds"]),
+    ("campaigns", gettext_lazy("Campaign results"), ["campaign_results"]),
+]
+# Marketing sees every lead but no deal: the leads' funnel, their leakage and the campaigns
+# (the deal figures would be empty panels).
+LEAD_SECTIONS = [
+    ("funnel", gettext_lazy("Lead funnel"), ["funnel_leads"]),
+    ("leakage", gettext_lazy("Lead leakage"), ["leakage_sources", "leakage_reasons"]),
+    ("campaigns", gettext_lazy("Campaign results"), ["campaign_results"]),
 ]
 # not on a rep's own dashboard
 TEAM_TABLES = {"leakage_reps", "win_owner", "win_team", "discount_owner", "discount_team"}
@@ -350,37 +359,55 @@ def _scope_choices(user) -> tuple[list, list]:
     return list(teams), list(people.order_by("username"))
 
 
+def leads_only(user) -> bool:
+    """Marketing: every lead, no deal (``visible_to``), so the dashboard shows the leads."""
+    return not user.is_superuser and user.role == Role.MARKETING
+
+
+def _sections(figure: FigureRequest, filters: dict, *, mine: bool, lead_view: bool) -> list:
+    sections = []
+    for name, title, tables in LEAD_SECTIONS if lead_view else SECTIONS:
+        result = FIGURES[name](figure)
+        names = [t for t in tables if not (mine and t in TEAM_TABLES)]
+        charts = lead_charts(name, result, filters) if lead_view or name == "campaigns" else None
+        if charts is None:
+            charts = _charts(name, result, filters, mine)
+        sections.append(
+            {
+                "name": name,
+                "title": title,
+                "charts": [_jsonable(c) for c in charts],
+                "tables": [_table(t, result, filters) for t in names],
+                "result": result,
+            }
+        )
+    return sections
+
+
 def _render(request, *, mine: bool):
     figure, params = _request(request, mine=mine)
     filters = _filters(figure, params)
     if mine:
         filters["owner"] = str(request.user.pk)  # the drill-downs and exports of my own figures
-    sections = []
-    for name, title, tables in SECTIONS:
-        result = FIGURES[name](figure)
-        names = [t for t in tables if not (mine and t in TEAM_TABLES)]
-        sections.append(
-            {
-                "name": name,
-                "title": title,
-                "charts": [_jsonable(c) for c in _charts(name, result, filters, mine)],
-                "tables": [_table(t, result, filters) for t in names],
-                "result": result,
-            }
-        )
+    lead_view = leads_only(request.user)
+    sections = _sections(figure, filters, mine=mine, lead_view=lead_view)
     teams, people = ([], []) if mine else _scope_choices(request.user)
+    results = {section["name"]: section["result"] for section in sections}
     context = {
         "title": _("My dashboard") if mine else _("Dashboard"),
         "mine": mine,
+        "lead_view": lead_view,
+        "query": urlencode(filters),
+        "kpis": None if mine or lead_view else kpi_tiles(figure, results, filters),
         "figure": figure,
         "sections": sections,
         "params": {key: request.GET.get(key, "") for key in FILTER_KEYS},
         "teams": teams,
         "people": people,
         "may_set_targets": may_set_targets(request.user),
-        "cadence": figures.visit_cadence(figure.scope),
+        "cadence": None if lead_view else figures.visit_cadence(figure.scope),
         "partners": None
-        if mine
+        if mine or lead_view
         else partner_figures.partners(figure.scope, figure.period, currency=figure.currency),
     }
     return render(request, "dashboards/dashboard.html", context)
@@ -389,6 +416,8 @@ def _render(request, *, mine: bool):
 @login_required
 def manager_dashboard(request):
     """The figures of the company, a team subtree or one rep, as the viewer's scope allows."""
+    if kept := sticky_filters(request, FILTER_KEYS):
+        return kept
     if not may_see_manager_dashboard(request.user):
         return _render(request, mine=True)  # a rep, SR or FR: their own figures
     return _render(request, mine=False)
@@ -397,7 +426,33 @@ def manager_dashboard(request):
 @login_required
 def my_dashboard(request):
     """The viewer's own figures: the deals of their triangle, the leads they hold or held."""
+    if kept := sticky_filters(request, FILTER_KEYS):
+        return kept
     return _render(request, mine=True)
+
+
+@login_required
+def campaigns(request):
+    """Campaign results: per campaign and source, what the period's leads became (the scope's
+    leads: a rep's own, a manager's teams', the company's for marketing)."""
+    mine = not may_see_manager_dashboard(request.user)
+    figure, params = _request(request, mine=mine)
+    filters = _filters(figure, params)
+    result = FIGURES["campaigns"](figure)
+    teams, people = ([], []) if mine else _scope_choices(request.user)
+    context = {
+        "title": _("Campaign results"),
+        "mine": mine,
+        "figure": figure,
+        "params": {key: request.GET.get(key, "") for key in FILTER_KEYS},
+        "teams": teams,
+        "people": people,
+        "charts": [_jsonable(c) for c in campaign_charts(result, filters)],
+        "table": _table("campaign_results", result, filters),
+        "open_tables": True,
+        "api": reverse("dashboard-campaigns"),
+    }
+    return render(request, "dashboards/campaigns.html", context)
 
 
 @login_required

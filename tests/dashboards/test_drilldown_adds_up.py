@@ -16,6 +16,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 
+from leads.models import Campaign, Lead
 from ltc.dashboards import cells, exports
 from ltc.dashboards.models import SalesTarget
 from ltc.dashboards.params import figure_request
@@ -56,7 +57,11 @@ def _day(rng, months=range(1, 12)) -> str:
 
 def _generate(org, rng):
     reps = [org.rep1, org.rep2, org.rep3]
-    sources = ["website", "exhibition", "referral", "campaign"]
+    sources = ["website", "trade_show", "referral", "campaign"]
+    fairs = [
+        Campaign.objects.create(name=name, source=source, budget=Decimal("50000"), currency="CNY")
+        for name, source in (("Spring fair", "trade_show"), ("Newsletter", "campaign"))
+    ]
     for i in range(24):
         owner = rng.choice(reps)
         state = rng.choice(["open", "open", "won", "lost", "abandoned"])
@@ -74,6 +79,8 @@ def _generate(org, rng):
                 state="converted",
                 source=rng.choice(sources),
             )
+            if rng.random() < 0.6:
+                Lead.objects.filter(pk=source_lead.pk).update(campaign=rng.choice(fairs))
         opp = deal(
             owner,
             history=history,
