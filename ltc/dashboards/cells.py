@@ -71,10 +71,21 @@ MEASURES = {
 
 
 def total(queryset: QuerySet, measure: str, currency: str) -> Decimal | None:
-    """What the listed records add up to for ``measure`` (None for a count)."""
-    if measure not in MEASURES:
+    """What the listed records add up to for ``measure`` (None for a count, or for a measure
+    that is not one of the records' sums: the query's ``measure`` is the visitor's input)."""
+    if measure not in MEASURES or measure not in _SUMS.get(queryset.model._meta.label, ()):
         return None
     return _money(queryset.order_by().aggregate(total=MEASURES[measure](currency))["total"])
+
+
+# The sums each kind of record has (by model label).
+_SUMS = {
+    "opportunities.Opportunity": ("amount", "weighted", "forecast"),
+    "leads.Lead": ("deal_amount",),
+    "billing.Invoice": ("outstanding",),
+    "delivery.RevenueEntry": ("amount",),
+    "tenders.Tender": ("price", "bond"),
+}
 
 
 def _cells(kind: str, columns: dict[str, tuple[str, str]], **fixed) -> dict[str, Cell]:

@@ -9,8 +9,10 @@ from decimal import Decimal
 import time_machine
 
 from leads.models import Campaign, Lead
+from ltc.dashboards import cells, exports
 from ltc.dashboards.models import SalesTarget
 from ltc.dashboards.params import figure_request
+from ltc.dashboards.tables import FIGURES, TABLES_BY_NAME
 
 from ..billing.steps import NOW, accepted_order, issued, pay
 from ..conftest import Org
@@ -18,6 +20,37 @@ from ..contracts.steps import ON_ACCEPTANCE, signed, signing_deal
 from .builders import deal, lead, review
 
 PERIOD = {"period": "2030"}
+
+
+def numbers_of(table, result):
+    """``(row, column, value)`` of every number of the table that has records behind it."""
+    drill_field = table.drill[1] if table.drill else None
+    for row, values in zip(table.rows(result), exports.table_rows(table, result), strict=True):
+        for column, value in zip(table.columns, values, strict=True):
+            cell = cells.CELLS.get(table.name, {}).get(column.key)
+            if cell is not None:
+                params = cells.cell_link_params(table.name, column.key, row, drill_field)
+                yield column, cell, params, value
+
+
+def check_table(figure, table_name) -> int:
+    """Checks every number of the table against its records; how many numbers it checked."""
+    table = TABLES_BY_NAME[table_name]
+    result = FIGURES[table.figure](figure)
+    checked = 0
+    for column, cell, params, value in numbers_of(table, result):
+        _model, records = cells.records(figure, params["figure"], params["key"], cell.part)
+        where = f"{table_name}.{column.key} {params}"
+        if cell.measure == "count":
+            assert records.count() == int(value), where
+        elif cell.measure == "base":
+            assert not value or records.exists(), where
+        elif cell.measure == "context":  # a gap: the month's deals, those of its forecast
+            assert params["figure"] == cells.CELLS[table_name]["forecast"].kind, where
+        else:
+            assert cells.total(records, cell.measure, figure.currency) == Decimal(value), where
+        checked += 1
+    return checked
 
 
 def build(module_db) -> Org:
