@@ -254,7 +254,7 @@ def _charts(name: str, result: dict, filters: dict, mine: bool) -> list[dict]:
                 "title": _("Receivables aging"),
                 "categories": labels,
                 "series": [{"name": _("Outstanding"), "data": [aging[k] for k in keys]}],
-                "links": [],
+                "links": [_drill(filters, "receivable", k) for k in keys],
             }
         ]
     if name == "products":
@@ -293,7 +293,7 @@ def _charts(name: str, result: dict, filters: dict, mine: bool) -> list[dict]:
                 "title": _("Revenue recognised per month"),
                 "categories": [m["month"] for m in months],
                 "series": [{"name": _("Net revenue"), "data": [m["net"] for m in months]}],
-                "links": [],
+                "links": [_drill(filters, "revenue_month", m["month"]) for m in months],
             }
         ]
     return []

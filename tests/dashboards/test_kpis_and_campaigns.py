@@ -134,3 +134,16 @@ def test_the_filters_stay_until_reset(org, browser_as):
     assert again.status_code == 302 and again["Location"] == "/dashboards/?period=2030-Q2"
     assert client.get("/dashboards/", {"reset": "1"}).status_code == 200
     assert client.get("/dashboards/").status_code == 200
+
+
+@pytest.mark.parametrize("viewer", ["admin", "marketing"])
+def test_every_bar_of_every_chart_opens_its_records(org, browser_as, viewer):
+    response = browser_as(viewer).get("/dashboards/", PERIOD)
+    charts = [chart for section in response.context["sections"] for chart in section["charts"]]
+    assert charts
+    for chart in charts:
+        assert len(chart["links"]) == len(chart["categories"]), chart["id"]
+    client = browser_as(viewer)
+    for chart in charts:
+        for link in chart["links"][:2]:
+            assert client.get(link).status_code == 200, link
