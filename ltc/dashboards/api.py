@@ -16,7 +16,14 @@ from rest_framework.views import APIView
 
 from partners.middleware import PartnerAPIScope
 
-from . import complaint_figures, figures, partner_figures, product_figures, tender_figures
+from . import (
+    campaigns,
+    complaint_figures,
+    figures,
+    partner_figures,
+    product_figures,
+    tender_figures,
+)
 from . import serializers as s
 from .params import FigureRequest, figure_request
 
@@ -222,7 +229,22 @@ class TendersView(FigureView):
         return tender_figures.tenders(figure.scope, figure.period, currency=figure.currency)
 
 
+class CampaignsView(FigureView):
+    serializer_class = s.DashboardCampaignsSerializer
+
+    @_schema(
+        s.DashboardCampaignsSerializer,
+        "Campaign results: leads, conversion, pipeline and won value per campaign and source",
+    )
+    def get(self, request):
+        return super().get(request)
+
+    def compute(self, figure):
+        return campaigns.campaign_results(figure.scope, figure.period, currency=figure.currency)
+
+
 urlpatterns = [
+    path("dashboard/campaigns/", CampaignsView.as_view(), name="dashboard-campaigns"),
     path("dashboard/complaints/", ComplaintsView.as_view(), name="dashboard-complaints"),
     path("dashboard/partners/", PartnersView.as_view(), name="dashboard-partners"),
     path("dashboard/tenders/", TendersView.as_view(), name="dashboard-tenders"),

@@ -75,3 +75,42 @@ class SalesTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team or self.owner} {self.month:%Y-%m}: {self.amount} {self.currency}"
+
+
+class Kpi(models.TextChoices):
+    """The manager dashboard's KPI tiles (``kpis.py`` defines each)."""
+
+    LEAD_LEAKAGE = "lead_leakage", _("Lead leakage")
+    WIN_RATE = "win_rate", _("Win rate")
+    REVIEW_FLOW = "review_flow", _("Review flow time")
+    ORDER_TO_CASH = "order_to_cash", _("Order to cash")
+    DSO = "dso", _("Days sales outstanding")
+    COMPLAINT_RATE = "complaint_rate", _("Complaint rate")
+
+
+class KpiTarget(models.Model):
+    """The target of one of the manager dashboard's KPI tiles (``kpis.py``), set by an admin.
+    Without a row the tile compares with the KPI's default target."""
+
+    kpi = models.CharField(_("KPI"), max_length=30, choices=Kpi.choices, unique=True)
+    target = models.DecimalField(
+        _("target"),
+        max_digits=10,
+        decimal_places=4,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("A share as a fraction (0.25 for 25%), a duration in days"),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("KPI target")
+        verbose_name_plural = _("KPI targets")
+        ordering = ["kpi"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(target__gte=0), name="kpi_target_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi}: {self.target}"

@@ -393,3 +393,24 @@ class DashboardComplaintsSerializer(DashboardEnvelope):
     by_severity = DashboardComplaintSeveritySerializer(many=True)
     by_contract = DashboardComplaintContractSerializer(many=True)
     by_customer = DashboardComplaintCustomerSerializer(many=True)
+
+
+class CampaignRowSerializer(serializers.Serializer):
+    key = serializers.CharField(
+        help_text="The group's drill-down key: campaign id (0: none).source"
+    )
+    campaign = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+    source = serializers.CharField()
+    source_label = serializers.CharField()
+    leads = serializers.IntegerField(help_text="Leads created in the period")
+    converted = serializers.IntegerField(help_text="Of them, became an opportunity")
+    conversion = share()
+    pipeline = money()
+    won = money()
+    budget = serializers.DecimalField(max_digits=20, decimal_places=2, allow_null=True)
+
+
+class DashboardCampaignsSerializer(DashboardEnvelope):
+    currency = serializers.CharField()
+    rows = CampaignRowSerializer(many=True)

@@ -9,7 +9,14 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from . import complaint_figures, customer_pool_figures, figures, product_figures, tender_figures
+from . import (
+    campaigns,
+    complaint_figures,
+    customer_pool_figures,
+    figures,
+    product_figures,
+    tender_figures,
+)
 
 # A figure function by the name the pages and exports use.
 FIGURES: dict[str, Callable] = {
@@ -24,6 +31,7 @@ FIGURES: dict[str, Callable] = {
     "complaints": lambda f: complaint_figures.complaints(f.scope, f.period),
     "customer_pool": lambda f: customer_pool_figures.customer_pool(f.scope, f.period),
     "tenders": lambda f: tender_figures.tenders(f.scope, f.period, currency=f.currency),
+    "campaigns": lambda f: campaigns.campaign_results(f.scope, f.period, currency=f.currency),
 }
 
 
@@ -232,6 +240,7 @@ TABLES = [
         _("Review flow time"),
         (C("label", _("Review")), *SPREAD_COLUMNS),
         lambda r: r["reviews"],
+        drill=("review_kind", "kind"),
     ),
     Table(
         "cycle_chain",
@@ -239,9 +248,10 @@ TABLES = [
         _("Lead to win and order to cash"),
         (C("label", _("Measure")), *SPREAD_COLUMNS),
         lambda r: [
-            {"label": _("Lead to win"), **r["lead_to_win"]},
-            {"label": _("Order to cash"), **r["order_to_cash"]},
+            {"chain": "lead_to_win", "label": _("Lead to win"), **r["lead_to_win"]},
+            {"chain": "order_to_cash", "label": _("Order to cash"), **r["order_to_cash"]},
         ],
+        drill=("chain", "chain"),
     ),
     Table(
         "receivables_aging",
@@ -256,6 +266,7 @@ TABLES = [
         _("Receivables by customer"),
         (C("name", _("Customer")), *AGING_COLUMNS),
         lambda r: r["customers"],
+        drill=("receivable_customer", "customer"),
     ),
     Table(
         "revenue_months",
@@ -269,6 +280,7 @@ TABLES = [
             C("entries", _("Entries"), "count"),
         ),
         lambda r: r["months"],
+        drill=("revenue_month", "month"),
     ),
 ]
 DISCOUNT_COLUMNS = (
@@ -405,4 +417,23 @@ TABLES += [
         drill=("tender_bond", "key"),
     ),
 ]
+TABLES.append(
+    Table(
+        "campaign_results",
+        "campaigns",
+        _("Campaign results"),
+        (
+            C("name", _("Campaign")),
+            C("source_label", _("Source")),
+            C("leads", _("Leads"), "count"),
+            C("converted", _("Became opportunities"), "count"),
+            C("conversion", _("Conversion"), "share"),
+            C("pipeline", _("Open pipeline"), "money"),
+            C("won", _("Won"), "money"),
+            C("budget", _("Budget"), "money"),
+        ),
+        lambda r: r["rows"],
+        drill=("campaign", "key"),
+    )
+)
 TABLES_BY_NAME = {table.name: table for table in TABLES}

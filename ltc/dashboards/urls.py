@@ -10,4 +10,5 @@ urlpatterns = [
     path("records/", views.records, name="records"),
     path("export/", views.export, name="export"),
     path("targets/", views.targets, name="targets"),
+    path("campaigns/", views.campaigns, name="campaigns"),
 ]

@@ -19,9 +19,10 @@ from django.utils.translation import gettext_lazy
 from ltc.core.errors import InvalidInput
 from ltc.org.models import Role, Team, User
 
-from . import drilldown, exports, figures, partner_figures
+from . import cells, exports, figures, partner_figures
 from .forms import TargetForm
 from .models import SalesTarget
+from .pages import campaign_charts, kpi_tiles, lead_charts, sticky_filters
 from .params import FigureRequest, figure_request
 from .scope import may_see_manager_dashboard, sees_company
 from .services import may_set_targets, set_target, target_teams_and_reps
@@ -58,6 +59,14 @@ SECTIONS = [
     ),
     ("customer_pool", gettext_lazy("Customer pool"), ["customer_pool_reps"]),
     ("tenders", gettext_lazy("Tenders"), ["tender_results", "tender_win_rate", "tender_bonds"]),
+    ("campaigns", gettext_lazy("Campaign results"), ["campaign_results"]),
+]
+# Marketing sees every lead but no deal: the leads' funnel, their leakage and the campaigns
+# (the deal figures would be empty panels).
+LEAD_SECTIONS = [
+    ("funnel", gettext_lazy("Lead funnel"), ["funnel_leads"]),
+    ("leakage", gettext_lazy("Lead leakage"), ["leakage_sources", "leakage_reasons"]),
+    ("campaigns", gettext_lazy("Campaign results"), ["campaign_results"]),
 ]
 # not on a rep's own dashboard
 TEAM_TABLES = {"leakage_reps", "win_owner", "win_team", "discount_owner", "discount_team"}
@@ -245,7 +254,7 @@ def _charts(name: str, result: dict, filters: dict, mine: bool) -> list[dict]:
                 "title": _("Receivables aging"),
                 "categories": labels,
                 "series": [{"name": _("Outstanding"), "data": [aging[k] for k in keys]}],
-                "links": [],
+                "links": [_drill(filters, "receivable", k) for k in keys],
             }
         ]
     if name == "products":
@@ -284,7 +293,7 @@ def _charts(name: str, result: dict, filters: dict, mine: bool) -> list[dict]:
                 "title": _("Revenue recognised per month"),
                 "categories": [m["month"] for m in months],
                 "series": [{"name": _("Net revenue"), "data": [m["net"] for m in months]}],
-                "links": [],
+                "links": [_drill(filters, "revenue_month", m["month"]) for m in months],
             }
         ]
     return []
@@ -308,14 +317,24 @@ def _jsonable(chart: dict) -> dict:
     }
 
 
+def _cell_link(filters: dict, table, column: str, row: dict) -> str | None:
+    params = cells.cell_link_params(
+        table.name, column, row, table.drill[1] if table.drill else None
+    )
+    return None if params is None else _url("dashboards:records", filters, **params)
+
+
 def _table(name: str, result: dict, filters: dict) -> dict:
+    """A table's rows: each number with the link to the records behind it (``cells.py``)."""
     table = TABLES_BY_NAME[name]
     rows = []
-    for row, cells in zip(table.rows(result), exports.table_rows(table, result), strict=True):
+    for row, values in zip(table.rows(result), exports.table_rows(table, result), strict=True):
         link = _drill(filters, table.drill[0], row.get(table.drill[1])) if table.drill else None
-        rows.append(
-            {"cells": list(zip(cells, [c.kind for c in table.columns], strict=True)), "link": link}
-        )
+        cells = [
+            (value, column.kind, _cell_link(filters, table, column.key, row))
+            for value, column in zip(values, table.columns, strict=True)
+        ]
+        rows.append({"cells": cells, "link": link})
     return {
         "name": name,
         "title": table.title,
@@ -340,37 +359,55 @@ def _scope_choices(user) -> tuple[list, list]:
     return list(teams), list(people.order_by("username"))
 
 
+def leads_only(user) -> bool:
+    """Marketing: every lead, no deal (``visible_to``), so the dashboard shows the leads."""
+    return not user.is_superuser and user.role == Role.MARKETING
+
+
+def _sections(figure: FigureRequest, filters: dict, *, mine: bool, lead_view: bool) -> list:
+    sections = []
+    for name, title, tables in LEAD_SECTIONS if lead_view else SECTIONS:
+        result = FIGURES[name](figure)
+        names = [t for t in tables if not (mine and t in TEAM_TABLES)]
+        charts = lead_charts(name, result, filters) if lead_view or name == "campaigns" else None
+        if charts is None:
+            charts = _charts(name, result, filters, mine)
+        sections.append(
+            {
+                "name": name,
+                "title": title,
+                "charts": [_jsonable(c) for c in charts],
+                "tables": [_table(t, result, filters) for t in names],
+                "result": result,
+            }
+        )
+    return sections
+
+
 def _render(request, *, mine: bool):
     figure, params = _request(request, mine=mine)
     filters = _filters(figure, params)
     if mine:
         filters["owner"] = str(request.user.pk)  # the drill-downs and exports of my own figures
-    sections = []
-    for name, title, tables in SECTIONS:
-        result = FIGURES[name](figure)
-        names = [t for t in tables if not (mine and t in TEAM_TABLES)]
-        sections.append(
-            {
-                "name": name,
-                "title": title,
-                "charts": [_jsonable(c) for c in _charts(name, result, filters, mine)],
-                "tables": [_table(t, result, filters) for t in names],
-                "result": result,
-            }
-        )
+    lead_view = leads_only(request.user)
+    sections = _sections(figure, filters, mine=mine, lead_view=lead_view)
     teams, people = ([], []) if mine else _scope_choices(request.user)
+    results = {section["name"]: section["result"] for section in sections}
     context = {
         "title": _("My dashboard") if mine else _("Dashboard"),
         "mine": mine,
+        "lead_view": lead_view,
+        "query": urlencode(filters),
+        "kpis": None if mine or lead_view else kpi_tiles(figure, results, filters),
         "figure": figure,
         "sections": sections,
         "params": {key: request.GET.get(key, "") for key in FILTER_KEYS},
         "teams": teams,
         "people": people,
         "may_set_targets": may_set_targets(request.user),
-        "cadence": figures.visit_cadence(figure.scope),
+        "cadence": None if lead_view else figures.visit_cadence(figure.scope),
         "partners": None
-        if mine
+        if mine or lead_view
         else partner_figures.partners(figure.scope, figure.period, currency=figure.currency),
     }
     return render(request, "dashboards/dashboard.html", context)
@@ -379,6 +416,8 @@ def _render(request, *, mine: bool):
 @login_required
 def manager_dashboard(request):
     """The figures of the company, a team subtree or one rep, as the viewer's scope allows."""
+    if kept := sticky_filters(request, FILTER_KEYS):
+        return kept
     if not may_see_manager_dashboard(request.user):
         return _render(request, mine=True)  # a rep, SR or FR: their own figures
     return _render(request, mine=False)
@@ -387,7 +426,33 @@ def manager_dashboard(request):
 @login_required
 def my_dashboard(request):
     """The viewer's own figures: the deals of their triangle, the leads they hold or held."""
+    if kept := sticky_filters(request, FILTER_KEYS):
+        return kept
     return _render(request, mine=True)
+
+
+@login_required
+def campaigns(request):
+    """Campaign results: per campaign and source, what the period's leads became (the scope's
+    leads: a rep's own, a manager's teams', the company's for marketing)."""
+    mine = not may_see_manager_dashboard(request.user)
+    figure, params = _request(request, mine=mine)
+    filters = _filters(figure, params)
+    result = FIGURES["campaigns"](figure)
+    teams, people = ([], []) if mine else _scope_choices(request.user)
+    context = {
+        "title": _("Campaign results"),
+        "mine": mine,
+        "figure": figure,
+        "params": {key: request.GET.get(key, "") for key in FILTER_KEYS},
+        "teams": teams,
+        "people": people,
+        "charts": [_jsonable(c) for c in campaign_charts(result, filters)],
+        "table": _table("campaign_results", result, filters),
+        "open_tables": True,
+        "api": reverse("dashboard-campaigns"),
+    }
+    return render(request, "dashboards/campaigns.html", context)
 
 
 @login_required
@@ -398,35 +463,27 @@ def export(request):
 
 @login_required
 def records(request):
-    """The records behind one bar or table row, scoped and paginated."""
+    """The records behind one number, bar or table row, scoped and paginated, with what they
+    add up to: their count and, for an amount, their sum (``cells.py``)."""
     figure, params = _request(request, mine=False)
-    kind, key = request.GET.get("figure", ""), request.GET.get("key", "")
+    query = {name: request.GET.get(name, "") for name in ("figure", "key", "part", "measure")}
     try:
-        model, queryset = drilldown.records(figure, kind, key)
+        model, queryset = cells.records(figure, query["figure"], query["key"], query["part"])
     except InvalidInput as exc:
         raise Http404(force_str(exc.detail)) from exc
-    if model == drilldown.LEADS:
-        queryset = queryset.select_related("owner", "pool").order_by("-created_at", "-id")
-    elif model == drilldown.COMPLAINTS:
-        queryset = queryset.select_related("customer", "contract", "owner").order_by(
-            "-opened_at", "-id"
-        )
-    elif model == drilldown.TENDERS:
-        queryset = queryset.select_related("opportunity", "opportunity__customer").order_by("-id")
-    else:
-        queryset = queryset.select_related("customer", "owner", "stage").order_by("-id")
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(cells.ordered(model, queryset), PAGE_SIZE).get_page(request.GET.get("page"))
     filters = _filters(figure, params)
     context = {
         "title": _("Records behind the figure"),
         "model": model,
         "page": page,
         "figure": figure,
+        "total": cells.total(queryset, query["measure"], figure.currency),
         "back": _url(
             "dashboards:manager" if may_see_manager_dashboard(request.user) else "dashboards:mine",
             filters,
         ),
-        "query": urlencode({**filters, "figure": kind, "key": key}),
+        "query": urlencode({**filters, **{k: v for k, v in query.items() if v}}),
     }
     return render(request, "dashboards/records.html", context)
 

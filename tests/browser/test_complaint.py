@@ -55,6 +55,8 @@ def test_a_complaint_is_opened_and_resolved_within_its_sla_and_closed_on_confirm
     page = manager.go("/dashboards/")
     section = page.locator("#complaints")
     assert "Complaint rate" in section.inner_text()
-    section.locator("#table-complaint_contracts").get_by_role("link", name="Records").first.click()
+    table = section.locator("#table-complaint_contracts")
+    table.locator("summary").click()  # the table is folded behind "Show table"
+    table.get_by_role("link", name="Records").first.click()
     page.wait_for_url("**/dashboards/records/**")
     assert complaint.number in page.locator("main").inner_text()

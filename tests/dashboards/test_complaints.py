@@ -9,11 +9,13 @@ from django.utils import timezone
 
 from complaints import services
 from ltc.dashboards import complaint_figures
+from ltc.dashboards.params import figure_request
 from ltc.dashboards.periods import year
 from ltc.dashboards.scope import resolve_scope
 
 from ..api.test_contracts_api import contract_in
 from ..complaints.steps import complaint_in
+from .generated import check_table
 
 YEAR = year(timezone.localdate().year)
 
@@ -74,3 +76,9 @@ def test_the_dashboard_shows_the_section_and_drills_down(
     }
     bad = client.get("/dashboards/records/", {"figure": "complaint_severity", "key": "x"})
     assert bad.status_code == 404
+
+
+@pytest.mark.parametrize("table", ["complaint_contracts", "complaint_customers"])
+def test_every_complaint_count_is_the_count_of_its_records(org, filed, table):
+    figure = figure_request(org.manager, {})
+    assert check_table(figure, table) > 0

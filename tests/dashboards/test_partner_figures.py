@@ -58,7 +58,7 @@ def test_the_manager_dashboard_shows_them_in_bounded_queries(
     org, registrations, browser_as, django_assert_max_num_queries
 ):
     client = browser_as("manager")
-    with django_assert_max_num_queries(56):
+    with django_assert_max_num_queries(64):
         page = client.get("/dashboards/")
     html = page.content.decode()
     assert 'id="partners"' in html and "Acme Partner" in html

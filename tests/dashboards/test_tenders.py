@@ -15,6 +15,7 @@ from ltc.dashboards.scope import resolve_scope
 from tenders import services
 
 from ..factories import opportunity
+from .generated import check_table
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +107,9 @@ def test_the_api_answers_the_same_figures(org, bids, api, django_assert_max_num_
     body = answer.json()
     assert body["summary"]["won"] == 2 and body["bonds_total"] == "8000.00"
     assert api("rep3").get("/api/v1/dashboard/tenders/").json()["summary"]["decided"] == 0
+
+
+@pytest.mark.parametrize("table", ["tender_results", "tender_bonds"])
+def test_every_tender_number_is_the_count_or_sum_of_its_records(org, bids, table):
+    figure = figure_request(org.manager, {})
+    assert check_table(figure, table) > 0

@@ -94,16 +94,20 @@ def cycle_times(scope: Scope, period: Period) -> dict:
 
 
 def paid_invoices(scope: Scope, period: Period) -> QuerySet:
-    """The invoices paid in full in the period (``paid_on``), with their order-to-cash days."""
-    return scope.invoices().filter(_on(period, "paid_on"), cash_days__isnull=False)
+    """The invoices paid in full in the period (``paid_on``), with their order-to-cash days
+    (``o2c_start``, ``o2c_days``: see ``order_to_cash.py``)."""
+    from ..order_to_cash import cash_ends
+
+    paid = scope.invoices().filter(_on(period, "paid_on"), cash_days__isnull=False)
+    return paid.annotate(**cash_ends())
 
 
 def order_to_cash_days(scope: Scope, period: Period) -> dict:
-    """Order-to-cash days (billing's ``cash_days``): from the day the work started — the order
-    date, or the contract's signing date for a milestone invoice — to the day the invoice was paid
-    in full, over the invoices paid in full in the period. A payment split over several invoices
-    pays each on its own date; an invoice paid by several payments counts once, on the day the last
-    one settled it. Median and 90th percentile (nearest rank) and billing's average."""
+    """Order-to-cash days (``o2c_days``, see ``order_to_cash.py``): from the contract's signing to
+    the day the invoice was paid in full, over the invoices paid in full in the period. A payment
+    split over several invoices pays each on its own date; an invoice paid by several payments
+    counts once, on the day the last one settled it. Median and 90th percentile (nearest rank) and
+    the average (one decimal, as billing rounds it)."""
     from billing import selectors
 
     invoices = paid_invoices(scope, period)
@@ -113,12 +117,12 @@ def order_to_cash_days(scope: Scope, period: Period) -> dict:
     rows = list(
         invoices.order_by()
         .annotate(
-            _rank=Window(RowNumber(), order_by=[F("cash_days").asc(), F("pk").asc()]),
+            _rank=Window(RowNumber(), order_by=[F("o2c_days").asc(), F("pk").asc()]),
             _n=Window(Count("pk")),
-            _average=Window(Avg("cash_days")),
+            _average=Window(Avg("o2c_days")),
         )
         .filter(reduce(or_, (Q(_rank=rank) for rank in wanted)))
-        .values("cash_days", "_rank", "_n", "_average")
+        .values("o2c_days", "_rank", "_n", "_average")
     )
     spread, average = None, None
     for row in rows:  # the two rows at the wanted ranks (one when they coincide)
@@ -126,7 +130,7 @@ def order_to_cash_days(scope: Scope, period: Period) -> dict:
         average = selectors.average_days(row["_average"])
         for p in PERCENTILES:
             if row["_rank"] == (row["_n"] * p + 99) // 100:
-                spread[p] = row["cash_days"]
+                spread[p] = row["o2c_days"]
     return {
         **_spread(spread, convert=_whole_days),
         "average": None if average is None else float(average),
