@@ -131,7 +131,7 @@ def _links(user, entries, current: str) -> list[dict]:
 
 
 def menu_for(user, current: str = "") -> list[dict]:
-    """The viewer's top entries: ``{"label", "url", "active"}`` for a link, plus ``"items"``
+    """The viewer's top entries: ``{"label", "url", "active"}`` for a link, plus ``"links"``
     (the links of a dropdown) for a group of several."""
     top = []
     for label, entries in MENU:
@@ -142,7 +142,7 @@ def menu_for(user, current: str = "") -> list[dict]:
             top.append(links[0])
             continue
         active = any(link["active"] for link in links)
-        top.append({"label": label, "url": "", "active": active, "items": links})
+        top.append({"label": label, "url": "", "active": active, "links": links})
     return top
 
 
@@ -150,5 +150,5 @@ def menu_urls(user) -> list[str]:
     """Every page the viewer's menu opens (what the navigation tests walk)."""
     urls = []
     for item in menu_for(user):
-        urls.extend(link["url"] for link in item.get("items", [item]))
+        urls.extend(link["url"] for link in item.get("links", [item]))
     return urls
