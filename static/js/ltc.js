@@ -7,7 +7,9 @@
    - <details data-menu-group>: a dropdown of the main menu. <details>/<summary> open and close
      it with the mouse, a tap, Enter or Space (and work without this script); here one open group
      closes the others, Escape or a click elsewhere closes it, and the arrow keys move between
-     its links. */
+     its links;
+   - <details data-phone-collapsed open>: a list's filter card, closed on a phone-sized screen
+     unless a filter is in use (data-active); open without this script. */
 (function () {
   "use strict";
   document.addEventListener("submit", function (event) {
@@ -25,6 +27,11 @@
     var inside = event.target.closest ? event.target.closest("[data-menu-group]") : null;
     closeGroups(inside);
   });
+  if (window.matchMedia && window.matchMedia("(max-width: 640px)").matches) {
+    Array.prototype.forEach.call(document.querySelectorAll("details[data-phone-collapsed]"), function (card) {
+      if (!card.hasAttribute("data-active")) { card.open = false; }
+    });
+  }
   function groups() { return document.querySelectorAll("details[data-menu-group]"); }
   function closeGroups(except) {
     Array.prototype.forEach.call(groups(), function (group) {
