@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Role
 
@@ -62,7 +63,7 @@ MENU = [
         ],
     ),
     (
-        _("Deals"),
+        pgettext_lazy("menu", "Deals"),
         [
             _entry("opportunities:board", _("Pipeline board"), TRIANGLE),
             _entry("opportunities:list", _("Opportunities"), TRIANGLE),

@@ -10,8 +10,8 @@ from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from leads.claims import claim_limits
-from opportunities.models import Review
 from ltc.core.templatetags.ltc_links import email_link, phone_link
+from opportunities.models import Review
 
 from ..factories import LeadFactory, held_lead, opportunity
 
@@ -30,9 +30,7 @@ def _move_url(deal, stage: str = "approval") -> str:
     return reverse("opportunities:move", args=[deal.pk]) + f"?to_stage={stage}"
 
 
-def test_the_drop_dialog_marks_a_missing_task_done_and_shows_the_checklist_again(
-    browser_as, deal
-):
+def test_the_drop_dialog_marks_a_missing_task_done_and_shows_the_checklist_again(browser_as, deal):
     client = browser_as("rep1")
     move = _move_url(deal)
     done = reverse("opportunities:task_complete", args=[deal.pk, "verify_need"])
