@@ -27,10 +27,18 @@
     var inside = event.target.closest ? event.target.closest("[data-menu-group]") : null;
     closeGroups(inside);
   });
-  if (window.matchMedia && window.matchMedia("(max-width: 640px)").matches) {
+  function foldFilters(phone) {
+    if (!phone) { return; }
     Array.prototype.forEach.call(document.querySelectorAll("details[data-phone-collapsed]"), function (card) {
       if (!card.hasAttribute("data-active")) { card.open = false; }
     });
+  }
+  if (window.matchMedia) {
+    var phone = window.matchMedia("(max-width: 640px)");
+    foldFilters(phone.matches);
+    if (phone.addEventListener) {
+      phone.addEventListener("change", function (event) { foldFilters(event.matches); });
+    }
   }
   function groups() { return document.querySelectorAll("details[data-menu-group]"); }
   function closeGroups(except) {

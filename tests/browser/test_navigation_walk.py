@@ -196,5 +196,40 @@ def test_a_menu_group_works_from_the_keyboard(browser, site):
         assert group.get_attribute("open") is None
         page.locator("main h1, main h2").first.click()
         assert page.locator("nav.menu details[open]").count() == 0
+        # On a phone the pool's filter card is folded, and opens with a tap.
+        page.goto("/leads/pool/")
+        card = page.locator("details[data-phone-collapsed]")
+        assert card.get_attribute("open") is not None
+        set_width(page, "phone")
+        assert card.get_attribute("open") is None
+        card.locator("summary").click()
+        assert page.locator("form.filters").is_visible()
+    finally:
+        context.close()
+
+
+def test_the_board_fits_a_laptop_and_its_dialog_fixes_a_task_in_place(browser, site):
+    context, page = signed_in(browser, site, "manager", WIDTHS["laptop"])
+    try:
+        page.goto("/opportunities/board/")
+        columns = page.locator(".board-column")
+        assert columns.count() == 7
+        last = columns.nth(6).bounding_box()
+        assert last["x"] + last["width"] <= WIDTHS["laptop"][0], last  # stage 7 on the screen
+        dialog = page.locator("#move-dialog")
+        fix = dialog.locator(".move-fixes form:has(input[name=note])").first
+        cards = columns.nth(0).locator(".board-card")
+        for index in range(cards.count()):
+            cards.nth(index).locator(".move-form button").click()
+            dialog.locator(".move-panel").wait_for()
+            if fix.count():
+                break
+            dialog.locator("form[method=dialog] button").click()
+        assert fix.count(), "no deal of stage 1 waits for a task"
+        fix.locator("input[name=note]").fill("Budget confirmed on the phone")
+        fix.locator("button").click()
+        dialog.locator(".messages", has_text="Task done.").wait_for()
+        assert page.url.endswith("/opportunities/board/")  # never left the board
+        assert dialog.locator(".checklist li.met").count() >= 1
     finally:
         context.close()
