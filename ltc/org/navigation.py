@@ -7,6 +7,7 @@ test walks them all)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
@@ -26,19 +27,52 @@ MONEY = {Role.FINANCE, Role.MANAGER, Role.ADMIN}
 MAX_TOP_ENTRIES = 7
 
 
+def _is_admin(user) -> bool:
+    return user.is_superuser or user.role == Role.ADMIN
+
+
+def _sets_targets(user) -> bool:
+    """``ltc.dashboards.services.may_set_targets``' rule (that floor is above this one): an
+    administrator, or a manager who leads a team (the cached team tree, no extra query once a
+    page has scoped anything)."""
+    from .scoping import managed_team_ids
+
+    return _is_admin(user) or bool(managed_team_ids(user))
+
+
+def _reads_audit(user) -> bool:
+    from ltc.audit.permissions import can_read_audit
+
+    return can_read_audit(user)
+
+
+def _sees_customer_pool(user) -> bool:
+    from ltc.customers.pool import may_see_pool
+
+    return may_see_pool(user)
+
+
+def _opens_admin_site(user) -> bool:
+    return user.is_active and user.is_staff
+
+
 @dataclass(frozen=True)
 class Entry:
     url_name: str
     label: str
     roles: frozenset
+    check: Callable | None = None
 
-    def allows(self, role: str) -> bool:
-        """The one rule of an entry: the pages behind it answer its roles (and 404 the others)."""
-        return role in self.roles
+    def allows(self, user) -> bool:
+        """Whether ``user`` sees the entry: its page's own permission function where the page
+        has one (``check``), else the roles the page answers (and 404s the others)."""
+        if role_of(user) not in self.roles:
+            return False
+        return self.check is None or self.check(user)
 
 
-def _entry(url_name, label, roles) -> Entry:
-    return Entry(url_name, label, frozenset(roles))
+def _entry(url_name, label, roles, check=None) -> Entry:
+    return Entry(url_name, label, frozenset(roles), check)
 
 
 # (group label, entries); a group of one entry is that entry's link.
@@ -59,7 +93,7 @@ MENU = [
             _entry("leads:create", _("New lead"), SALES | {Role.MARKETING}),
             _entry("leads:import", _("Import leads"), {Role.MARKETING, Role.MANAGER, Role.ADMIN}),
             _entry("customers:list", _("Customers"), STAFF),
-            _entry("customers:pool", _("Customer pool"), SALES),
+            _entry("customers:pool", _("Customer pool"), SALES, _sees_customer_pool),
         ],
     ),
     (
@@ -99,15 +133,15 @@ MENU = [
         [
             _entry("dashboards:manager", _("Dashboard"), MONEY | {Role.MARKETING}),
             _entry("dashboards:mine", _("My dashboard"), {Role.REP, Role.SOLUTION, Role.DELIVERY}),
-            _entry("dashboards:targets", _("Targets"), MANAGERS),
-            _entry("audit:list", _("Audit trail"), {Role.FINANCE, Role.ADMIN}),
+            _entry("dashboards:targets", _("Targets"), MANAGERS, _sets_targets),
+            _entry("audit:list", _("Audit trail"), {Role.FINANCE, Role.ADMIN}, _reads_audit),
         ],
     ),
     (
         _("Admin"),
         [
             _entry("products:price_book_list", _("Price books"), {Role.ADMIN}),
-            _entry("admin:index", _("Administration"), {Role.ADMIN}),
+            _entry("admin:index", _("Administration"), {Role.ADMIN}, _opens_admin_site),
         ],
     ),
 ]
@@ -118,10 +152,9 @@ def role_of(user) -> str:
 
 
 def _links(user, entries, current: str) -> list[dict]:
-    role = role_of(user)
     links = []
     for entry in entries:
-        if not entry.allows(role):
+        if not entry.allows(user):
             continue
         try:
             url = reverse(entry.url_name)

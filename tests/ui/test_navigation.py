@@ -126,3 +126,20 @@ def test_the_menu_has_at_most_seven_entries_and_groups_the_rest(viewer, username
     assert nav.count("<summary>") == sum(1 for item in top if "links" in item)
     for url in menu_urls(user):
         assert f'href="{url}"' in nav, url
+
+
+def test_an_entry_follows_its_pages_permission_function_not_only_the_role(viewer):
+    """A manager who leads no team sets no targets: the page answers 404, so the menu has no
+    entry for it; the demo manager, who leads a team, has it."""
+    from django.urls import reverse
+
+    from ltc.org.models import Role
+
+    targets = reverse("dashboards:targets")
+    alone = User.objects.create_user(username="m-alone", role=Role.MANAGER, password="x")
+    client = Client()
+    client.force_login(alone)
+    assert targets not in menu_urls(alone)
+    assert client.get(targets).status_code == 404
+    manager, _client = viewer("manager")
+    assert targets in menu_urls(manager)
