@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from ltc.activity.models import Activity, ActivityKind, TransitionLog
+from ltc.activity.models import Activity, ActivityKind
 from ltc.activity.services import (
     log_transition,
     log_transitions_bulk,
@@ -25,6 +25,7 @@ from ltc.core.normalize import company_key, email_key, phone_key
 from ltc.org.models import Role, User
 from ltc.org.scoping import managers_of, manages, team_and_ancestor_ids
 
+from .claims import claim_limits
 from .models import DisqualifyReason, Lead, LeadRecovery, LeadState, Pool
 from .scoring import rescore
 
@@ -171,52 +172,6 @@ def update_lead(*, lead: Lead, by, **fields) -> Lead:
 
 
 # The pool -----------------------------------------------------------------------------------
-def claim_limits(*, lead: Lead, user, now: datetime) -> list[Missing]:
-    """The pool's limits on this user claiming this lead, every one that is exceeded."""
-    pool = lead.pool
-    missing: list[Missing] = []
-    held = Lead.objects.filter(
-        owner=user, state__in=[LeadState.ASSIGNED, LeadState.VALIDATED]
-    ).count()
-    if held >= pool.max_held:
-        missing.append(
-            Missing(
-                "max_held",
-                _("You hold %(held)s leads; the limit is %(limit)s.")
-                % {"held": held, "limit": pool.max_held},
-            )
-        )
-    day_start = timezone.make_aware(datetime.combine(timezone.localdate(now), time.min))
-    claimed_today = TransitionLog.objects.filter(
-        actor=user, transition="claim", at__gte=day_start, content_type__model="lead"
-    ).count()
-    if claimed_today >= pool.max_daily_claims:
-        missing.append(
-            Missing(
-                "max_daily_claims",
-                _("You claimed %(count)s leads today; the limit is %(limit)s a day.")
-                % {"count": claimed_today, "limit": pool.max_daily_claims},
-            )
-        )
-    if pool.reclaim_cooldown_days:
-        since = now - timedelta(days=pool.reclaim_cooldown_days)
-        last = (
-            LeadRecovery.objects.filter(lead=lead, former_owner=user, at__gte=since)
-            .order_by("-at")
-            .values_list("at", flat=True)
-            .first()
-        )
-        if last:
-            missing.append(
-                Missing(
-                    "reclaim_cooldown",
-                    _("This lead was taken back from you; you may claim it again after %(when)s.")
-                    % {"when": _local_text(last + timedelta(days=pool.reclaim_cooldown_days))},
-                )
-            )
-    return missing
-
-
 def claim_lead(*, lead: Lead, user, now: datetime | None = None) -> Lead:
     """Take a lead from the pool. Of many simultaneous claims exactly one wins: the row is locked
     (SQLite: the IMMEDIATE transaction), and the losers see a lead that is no longer new."""

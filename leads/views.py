@@ -22,6 +22,7 @@ from ltc.org.models import Role, User
 from ltc.org.scoping import managed_users, visible_users
 
 from . import import_jobs, importing, services
+from .claims import claim_blockers
 from .filters import LeadFilter
 from .forms import (
     AssignForm,
@@ -67,6 +68,11 @@ def _list(request, qs, template: str, title: str, **extra):
         "now": now,
         "soon": now + timedelta(days=1),
     }
+    if extra.get("can_claim"):
+        # A "Claim" the rep may not use shows why, by the rule the claim service enforces.
+        blockers = claim_blockers(request.user, page.object_list, now)
+        for lead in page.object_list:
+            lead.claim_blockers = blockers.get(lead.pk, [])
     return render(request, template, {**context, **extra})
 
 

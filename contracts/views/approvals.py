@@ -1,4 +1,5 @@
-"""The managers' inbox: the quotes, contracts and changes waiting for their decision."""
+"""The managers' one inbox: the quotes, deal reviews, contract reviews and changes waiting for
+their decision."""
 
 from __future__ import annotations
 
@@ -6,15 +7,25 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from opportunities.models import Review
+
 from .. import selectors
 
 
 # The managers' inbox -----------------------------------------------------------------------------
 @login_required
 def approvals(request):
-    """What waits for this manager: discounts to approve, contract reviews to decide (escalated
-    ones whose first approver they manage included), reviewed change requests."""
+    """What waits for this manager: discounts to approve, deal reviews to decide (the reviews'
+    own rule, ``Review.objects.to_decide_by``), contract reviews to decide (escalated ones whose
+    first approver they manage included), reviewed change requests."""
     waiting = selectors.approvals_waiting(request.user)
+    reviews = (
+        Review.objects.to_decide_by(request.user)
+        .select_related(
+            "opportunity", "opportunity__owner", "opportunity__customer", "requested_by"
+        )
+        .order_by("requested_at", "id")[:200]
+    )
     quotes = (
         waiting["quotes"]
         .select_related("opportunity", "opportunity__customer", "opportunity__owner")
@@ -37,6 +48,7 @@ def approvals(request):
         "contracts/approvals.html",
         {
             "quotes": quotes,
+            "reviews": reviews,
             "contracts": contracts,
             "changes": changes,
             "title": _("Approvals"),

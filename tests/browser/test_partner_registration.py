@@ -25,6 +25,7 @@ def test_a_partner_registers_a_conflicting_deal_and_the_channel_manager_accepts_
     page = partner.page
     assert "Partner portal" in page.locator("h1").inner_text()
     assert page.locator("nav.menu").get_by_role("link", name="Pipeline board").count() == 0
+    page.locator("nav.menu summary", has_text="Deals").click()  # the menu's dropdown
     page.locator("nav.menu").get_by_role("link", name="Register a deal").click()
     page.fill("#id_customer_name", "苏州恒拓重工机械有限公司")
     page.fill("#id_project_name", "恒拓重工 智能产线改造 三期")
@@ -49,6 +50,7 @@ def test_a_partner_registers_a_conflicting_deal_and_the_channel_manager_accepts_
 
     manager = login("manager")
     page = manager.page
+    page.locator("nav.menu summary", has_text="Deals").click()
     page.locator("nav.menu").get_by_role("link", name="Deal registrations").click()
     page.get_by_role("link", name="恒拓重工 智能产线改造 三期").click()
     conflicts = page.locator("#conflicts").inner_text()

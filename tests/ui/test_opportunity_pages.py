@@ -107,14 +107,18 @@ def test_the_workbench_shows_the_opportunity_panels(browser_as, deal, org):
     assert reverse("opportunities:review", args=[Review.objects.get().pk]) in manager_page
 
 
-def test_the_menu_offers_the_board_and_the_reviews_inbox_by_role(browser_as, org):
-    board, inbox = reverse("opportunities:board"), reverse("opportunities:reviews")
+def test_the_menu_offers_the_board_and_the_one_approvals_inbox_by_role(browser_as, org, deal):
+    board, inbox = reverse("opportunities:board"), reverse("contracts:approvals")
     manager = browser_as("manager").get(reverse("home")).content.decode()
     assert f'href="{board}"' in manager and f'href="{inbox}"' in manager
     rep = browser_as("rep1").get(reverse("home")).content.decode()
     assert f'href="{board}"' in rep and f'href="{inbox}"' not in rep
     finance = browser_as("finance").get(reverse("home")).content.decode()
     assert f'href="{board}"' not in finance
+    # The deal reviews wait in the same inbox as quotes, contracts and changes.
+    services.request_review(opportunity=deal, user=org.rep1, kind="project_approval")
+    page = browser_as("manager").get(inbox).content.decode()
+    assert reverse("opportunities:review", args=[Review.objects.get().pk]) in page
 
 
 # Converting a lead ------------------------------------------------------------------------------
