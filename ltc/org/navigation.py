@@ -133,6 +133,7 @@ MENU = [
         [
             _entry("dashboards:manager", _("Dashboard"), MONEY | {Role.MARKETING}),
             _entry("dashboards:mine", _("My dashboard"), {Role.REP, Role.SOLUTION, Role.DELIVERY}),
+            _entry("dashboards:campaigns", _("Campaign results"), MONEY | {Role.MARKETING}),
             _entry("dashboards:targets", _("Targets"), MANAGERS, _sets_targets),
             _entry("audit:list", _("Audit trail"), {Role.FINANCE, Role.ADMIN}, _reads_audit),
         ],

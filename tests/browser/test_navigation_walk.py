@@ -19,6 +19,7 @@ import pytest
 from ltc.demo import data
 
 from ..conftest import missing_service
+from ..profiles import some
 from .conftest import CHROMIUM, PASSWORD
 
 ROLES = [name for name in data.USERS if name not in ("rep2", "rep3")]
@@ -155,7 +156,8 @@ def test_each_role_walks_its_menu_on_a_laptop_and_a_phone(browser, site, screens
     try:
         plan = menu_plan(page)
         assert 1 <= len({index for index, _, _ in plan}) <= 7, plan
-        for index, group, href in plan:
+        # Every entry in the full profile (CI); three spread over the menu in the fast one.
+        for index, group, href in some(plan, 3):
             if page.locator("nav.menu").count() == 0:  # the admin site has a menu of its own
                 page.goto("/", wait_until="domcontentloaded")
             set_width(page, "phone")
