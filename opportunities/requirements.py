@@ -139,8 +139,9 @@ def requirements_for_move(opportunity: Opportunity, target: Stage) -> list[Stage
     return reqs
 
 
-def checklist(opportunity: Opportunity, target: Stage) -> list[Item]:
-    facts = Facts(opportunity)
+def checklist(opportunity: Opportunity, target: Stage, facts: Facts | None = None) -> list[Item]:
+    """``facts`` lets a page that shows several moves of one deal read them once."""
+    facts = facts or Facts(opportunity)
     seen: set[tuple[str, str]] = set()
     items = []
     for req in requirements_for_move(opportunity, target):

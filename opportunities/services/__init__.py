@@ -55,6 +55,8 @@ from .reviews import (  # noqa: F401  (re-exported: callers import from here)
     request_review,
 )
 from .rules import (  # noqa: F401  (re-exported: callers import from here)
+    CLOSED,
+    _closed_items,
     _is_admin,
     _locked,
     _require,
@@ -64,6 +66,8 @@ from .rules import (  # noqa: F401  (re-exported: callers import from here)
     manages_deal,
     may_decide,
     may_steer,
+    opportunity_actions,
+    review_actions,
     role_user_id,
     works_on,
 )

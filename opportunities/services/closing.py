@@ -24,7 +24,7 @@ from ..models import (
     StageHistory,
 )
 from .grading import _set_grade
-from .rules import _locked, _require, _require_open, may_steer
+from .rules import _locked, _require_open, opportunity_actions
 
 
 # Closing ------------------------------------------------------------------------------------
@@ -43,8 +43,7 @@ def close_lost(
     category and lessons, and name the winning competitor where known (loss review)."""
     now = now or timezone.now()
     opportunity = _locked(opportunity.pk)
-    _require(may_steer(user, opportunity), _("Only the AR or a manager closes the opportunity."))
-    _require_open(opportunity)
+    opportunity_actions(user, opportunity)["lose"].require()
     if reason and reason not in LossReason.values:
         raise InvalidInput(_("Choose one of the loss reasons."), "reason")
     opportunity.loss_reason = reason or ""
@@ -200,10 +199,5 @@ def set_won_value(
 
 
 def win_partner_deal(*, opportunity: Opportunity, user, now: datetime | None = None) -> Opportunity:
-    _require(may_steer(user, opportunity), _("Only the AR or a manager closes the opportunity."))
-    if opportunity.grade != Grade.E:
-        raise TransitionRefused(
-            _("Our own deals are won by signing their contract."),
-            [Missing("contract_signed", _("The contract is signed"))],
-        )
+    opportunity_actions(user, opportunity)["win"].require()
     return mark_won(opportunity=opportunity, by=user, now=now)

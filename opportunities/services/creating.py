@@ -32,7 +32,7 @@ from ..models import (
     TaskRole,
 )
 from .grading import _set_grade, take_back_if_off_track
-from .rules import _is_admin, _locked, _require, _require_open, may_steer, works_on
+from .rules import _is_admin, _locked, _require, opportunity_actions
 from .stages import _open_tasks, first_stage, grade_for, process_for
 
 EDITABLE_FIELDS = (
@@ -82,21 +82,14 @@ def create_opportunity(
 ) -> Opportunity:
     now = now or timezone.now()
     owner = owner or by
-    if not (_is_admin(by) or by.role in {Role.REP, Role.MANAGER}):
-        raise NotAllowed(_("Only sales reps and managers open opportunities."))
-    if owner.role not in {Role.REP, Role.MANAGER} or not owner.is_active:
-        raise InvalidInput(
-            _("The AR of an opportunity is an active sales rep or manager."), "owner"
-        )
-    if owner.pk != by.pk and not (_is_admin(by) or manages(by, owner)):
-        raise InvalidInput(_("You may only open opportunities for yourself or your team."), "owner")
-    if amount is None or amount <= 0:
-        raise InvalidInput(_("The amount must be positive."), "amount")
-    check_business_date(
-        expected_close_date, field="expected_close_date", ahead_days=LONG_AHEAD_DAYS
+    _check_new_deal(
+        by=by,
+        owner=owner,
+        amount=amount,
+        expected_close_date=expected_close_date,
+        solution_owner=solution_owner,
+        fulfillment_owner=fulfillment_owner,
     )
-    _check_triangle_member(solution_owner, "SR", "solution_owner")
-    _check_triangle_member(fulfillment_owner, "FR", "fulfillment_owner")
     grade = grade_for(amount=amount, partner=partner)
     process = process_for(grade)
     stage = first_stage(process)
@@ -119,11 +112,39 @@ def create_opportunity(
         needs=needs or "",
         stage_entered_at=now,
     )
+    _record_start(opportunity, by=by, now=now)
+    return opportunity
+
+
+def _check_new_deal(
+    *, by, owner, amount, expected_close_date, solution_owner, fulfillment_owner
+) -> None:
+    """Who may open the deal, for whom, and its fields: the checks of ``create_opportunity``."""
+    if not (_is_admin(by) or by.role in {Role.REP, Role.MANAGER}):
+        raise NotAllowed(_("Only sales reps and managers open opportunities."))
+    if owner.role not in {Role.REP, Role.MANAGER} or not owner.is_active:
+        raise InvalidInput(
+            _("The AR of an opportunity is an active sales rep or manager."), "owner"
+        )
+    if owner.pk != by.pk and not (_is_admin(by) or manages(by, owner)):
+        raise InvalidInput(_("You may only open opportunities for yourself or your team."), "owner")
+    if amount is None or amount <= 0:
+        raise InvalidInput(_("The amount must be positive."), "amount")
+    check_business_date(
+        expected_close_date, field="expected_close_date", ahead_days=LONG_AHEAD_DAYS
+    )
+    _check_triangle_member(solution_owner, "SR", "solution_owner")
+    _check_triangle_member(fulfillment_owner, "FR", "fulfillment_owner")
+
+
+def _record_start(opportunity: Opportunity, *, by, now: datetime) -> None:
+    """A new deal's first stage entry, its first grade, its log line and its stage's tasks."""
+    stage = opportunity.stage
     StageHistory.objects.create(opportunity=opportunity, stage=stage, entered_at=now, entered_by=by)
     GradeChange.objects.create(
         opportunity=opportunity,
         from_grade="",
-        to_grade=grade,
+        to_grade=opportunity.grade,
         reason=str(_("Graded from the amount")),
         by=by,
         at=now,
@@ -131,9 +152,7 @@ def create_opportunity(
     log_transition(
         obj=opportunity, transition="create", source="", target=stage.code, actor=by, at=now
     )
-    opportunity.stage = stage
     _open_tasks(opportunity)
-    return opportunity
 
 
 @transaction.atomic
@@ -156,43 +175,9 @@ def convert_lead(
     _require(
         works_on_lead(user, lead), _("Only the owner of the lead or their manager converts it.")
     )
-    if (
-        customer is not None
-        and not Customer.objects.visible_to(user).filter(pk=customer.pk).exists()
-    ):
-        raise InvalidInput(_("Choose a customer you can see."), "customer")
-    if lead.state != LeadState.VALIDATED:
-        raise TransitionRefused(
-            _("Only a validated lead can be converted."),
-            [
-                Missing(
-                    "validated",
-                    _("The lead must be validated first (it is “%(state)s”).")
-                    % {"state": lead.get_state_display()},
-                )
-            ],
-        )
-    ensure_can(lead, "convert", _("This lead cannot be converted."))
+    _require_convertible(lead, user=user, customer=customer)
     owner = lead.owner
-    if customer is None:
-        customer = (
-            Customer.objects.visible_to(user)
-            .filter(name_key=company_key(lead.company_name))
-            .order_by("id")
-            .first()
-        )
-    if customer is None:
-        from ltc.customers.pool import start_clock
-
-        customer = Customer(name=lead.company_name, owner=owner, team=owner.team)
-        start_clock(customer, owner=owner, now=timezone.now())  # under its pool's rule
-        customer.save(force_insert=True)
-    if lead.contact_name:
-        Contact.objects.get_or_create(
-            customer=customer,
-            name=lead.contact_name,
-            defaults={"phone": lead.phone, "email": lead.email},
-        )
+    customer = _customer_of_lead(lead, user=user, customer=customer)
     opportunity = create_opportunity(
         by=user,
         customer=customer,
@@ -229,34 +214,61 @@ def convert_lead(
     return opportunity
 
 
+def _require_convertible(lead: Lead, *, user, customer: Customer | None) -> None:
+    if (
+        customer is not None
+        and not Customer.objects.visible_to(user).filter(pk=customer.pk).exists()
+    ):
+        raise InvalidInput(_("Choose a customer you can see."), "customer")
+    if lead.state != LeadState.VALIDATED:
+        raise TransitionRefused(
+            _("Only a validated lead can be converted."),
+            [
+                Missing(
+                    "validated",
+                    _("The lead must be validated first (it is “%(state)s”).")
+                    % {"state": lead.get_state_display()},
+                )
+            ],
+        )
+    ensure_can(lead, "convert", _("This lead cannot be converted."))
+
+
+def _customer_of_lead(lead: Lead, *, user, customer: Customer | None) -> Customer:
+    """The customer a converted lead's deal is for: the one chosen, else the visible customer of
+    the lead's company, else a new one (under its pool's rule); with the lead's person as a
+    contact."""
+    owner = lead.owner
+    if customer is None:
+        customer = (
+            Customer.objects.visible_to(user)
+            .filter(name_key=company_key(lead.company_name))
+            .order_by("id")
+            .first()
+        )
+    if customer is None:
+        from ltc.customers.pool import start_clock
+
+        customer = Customer(name=lead.company_name, owner=owner, team=owner.team)
+        start_clock(customer, owner=owner, now=timezone.now())  # under its pool's rule
+        customer.save(force_insert=True)
+    if lead.contact_name:
+        Contact.objects.get_or_create(
+            customer=customer,
+            name=lead.contact_name,
+            defaults={"phone": lead.phone, "email": lead.email},
+        )
+    return customer
+
+
 @transaction.atomic
 def update_opportunity(*, opportunity: Opportunity, by, **fields) -> Opportunity:
     opportunity = _locked(opportunity.pk)
-    _require(
-        works_on(by, opportunity),
-        _("Only the iron triangle and its managers edit this opportunity."),
-    )
-    _require_open(opportunity)
+    opportunity_actions(by, opportunity)["edit"].require()
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise InvalidInput(_("This field cannot be changed here."), sorted(unknown)[0])
-    if ("solution_owner" in fields or "fulfillment_owner" in fields) and not may_steer(
-        by, opportunity
-    ):
-        raise NotAllowed(_("Only the AR or a manager forms the iron triangle."))
-    if "partner" in fields and bool(fields["partner"].strip()) != (opportunity.grade == Grade.E):
-        raise InvalidInput(
-            _(
-                "A deal moves between the partner track and our own tracks only by a new opportunity."
-            ),
-            "partner",
-        )
-    _check_triangle_member(fields.get("solution_owner"), "SR", "solution_owner")
-    _check_triangle_member(fields.get("fulfillment_owner"), "FR", "fulfillment_owner")
-    check_business_date(
-        fields.get("expected_close_date"), field="expected_close_date", ahead_days=LONG_AHEAD_DAYS
-    )
-    check_business_date(fields.get("bid_date"), field="bid_date", ahead_days=LONG_AHEAD_DAYS)
+    _check_edit(opportunity, by=by, fields=fields)
     changed = [
         f
         for f in ("solution_owner", "fulfillment_owner")
@@ -281,9 +293,33 @@ def update_opportunity(*, opportunity: Opportunity, by, **fields) -> Opportunity
                 % {"amount": format_money(opportunity.amount, opportunity.currency)}
             ),
         )
+    _hand_over_roles(opportunity, changed=changed, newly=newly)
+    return opportunity
+
+
+def _check_edit(opportunity: Opportunity, *, by, fields: dict) -> None:
+    """What ``update_opportunity`` checks before it changes anything."""
+    if "solution_owner" in fields or "fulfillment_owner" in fields:
+        opportunity_actions(by, opportunity)["form_triangle"].require()
+    if "partner" in fields and bool(fields["partner"].strip()) != (opportunity.grade == Grade.E):
+        raise InvalidInput(
+            _(
+                "A deal moves between the partner track and our own tracks only by a new opportunity."
+            ),
+            "partner",
+        )
+    _check_triangle_member(fields.get("solution_owner"), "SR", "solution_owner")
+    _check_triangle_member(fields.get("fulfillment_owner"), "FR", "fulfillment_owner")
+    check_business_date(
+        fields.get("expected_close_date"), field="expected_close_date", ahead_days=LONG_AHEAD_DAYS
+    )
+    check_business_date(fields.get("bid_date"), field="bid_date", ahead_days=LONG_AHEAD_DAYS)
+
+
+def _hand_over_roles(opportunity: Opportunity, *, changed: list, newly: list) -> None:
+    """A new SR or FR takes over the role's open tasks and is told."""
     for field, role in (("solution_owner", TaskRole.SR), ("fulfillment_owner", TaskRole.FR)):
         if field in changed:
-            # The role's open tasks follow its holder (a new SR takes over the old one's tasks).
             OpportunityTask.objects.filter(
                 opportunity=opportunity, role=role, done_at__isnull=True
             ).update(assignee=getattr(opportunity, field))
@@ -298,4 +334,3 @@ def update_opportunity(*, opportunity: Opportunity, by, **fields) -> Opportunity
             )
             for f, user in newly
         )
-    return opportunity

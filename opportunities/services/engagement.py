@@ -24,7 +24,7 @@ from ..models import (
     Stage,
 )
 from ..querysets import past_cadence_q
-from .rules import _locked, _require, _require_open, works_on
+from .rules import _locked, opportunity_actions
 
 VISIT_KINDS = {"visit", "meeting"}
 
@@ -34,11 +34,7 @@ VISIT_KINDS = {"visit", "meeting"}
 def add_decision_maker(
     *, opportunity: Opportunity, user, contact: Contact, role: str, attitude: str, note: str = ""
 ) -> DecisionChainMember:
-    _require(
-        works_on(user, opportunity),
-        _("Only the iron triangle and its managers edit the decision chain."),
-    )
-    _require_open(opportunity)
+    opportunity_actions(user, opportunity)["add_decision_maker"].require()
     if contact.customer_id != opportunity.customer_id:
         raise InvalidInput(_("The contact must belong to the opportunity's customer."), "contact")
     member, created = DecisionChainMember.objects.update_or_create(
@@ -53,11 +49,7 @@ def add_decision_maker(
 def add_competitor(
     *, opportunity: Opportunity, user, name: str, strengths: str = "", weaknesses: str = ""
 ) -> Competitor:
-    _require(
-        works_on(user, opportunity),
-        _("Only the iron triangle and its managers record competitors."),
-    )
-    _require_open(opportunity)
+    opportunity_actions(user, opportunity)["add_competitor"].require()
     if not (name or "").strip():
         raise InvalidInput(_("Name the competitor."), "name")
     competitor, _created = Competitor.objects.update_or_create(
@@ -79,9 +71,7 @@ def log_activity(
     if not (note or "").strip():
         raise InvalidInput(_("Write what was said or agreed."), "note")
     opportunity = _locked(opportunity.pk)
-    _require(
-        works_on(user, opportunity), _("Only the iron triangle and its managers log activities.")
-    )
+    opportunity_actions(user, opportunity)["log_activity"].require()
     activity = record_activity(obj=opportunity, kind=kind, note=note, actor=user, occurred_at=now)
     if kind in VISIT_KINDS:
         Opportunity.objects.filter(pk=opportunity.pk).update(

@@ -19,16 +19,16 @@ from ..models import (
     StageRequirement,
     TaskRole,
 )
-from .rules import _locked, _require, _require_open, manages_deal, may_steer, role_user_id
+from .rules import _locked, _require, _require_open, manages_deal, opportunity_actions, role_user_id
 from .stages import _enter_stage, target_stage, track_missing
 
 
 def gate(
-    opportunity: Opportunity, to_stage: str | None = None
+    opportunity: Opportunity, to_stage: str | None = None, facts=None
 ) -> tuple[Stage, list[requirements.Item], list[Missing]]:
     """The move's target, its checklist, and every unmet item (track and requirements)."""
     target = target_stage(opportunity, to_stage)
-    items = requirements.checklist(opportunity, target)
+    items = requirements.checklist(opportunity, target, facts)
     missing = track_missing(opportunity, target) + [
         Missing(i.code, i.label) for i in items if not i.met
     ]
@@ -41,8 +41,7 @@ def advance(
 ) -> Opportunity:
     now = now or timezone.now()
     opportunity = _locked(opportunity.pk)
-    _require(may_steer(user, opportunity), _("Only the AR or a manager moves the opportunity."))
-    _require_open(opportunity)
+    opportunity_actions(user, opportunity)["advance"].require()
     target, items, missing = gate(opportunity, to_stage)
     if missing:
         raise TransitionRefused(

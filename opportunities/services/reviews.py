@@ -26,12 +26,11 @@ from ..models import (
 from ..signals import review_decided
 from .rules import (
     _locked,
-    _require,
     _require_open,
-    decision_refused,
     manages_deal,
+    opportunity_actions,
+    review_actions,
     role_user_id,
-    works_on,
 )
 
 # Reviews ------------------------------------------------------------------------------------
@@ -74,9 +73,7 @@ def request_review(
 ) -> Review:
     now = now or timezone.now()
     opportunity = _locked(opportunity.pk)
-    _require(
-        works_on(user, opportunity), _("Only the iron triangle and its managers ask for a review.")
-    )
+    opportunity_actions(user, opportunity)["request_review"].require()
     if not (kind == ReviewKind.CONTRACT and opportunity.state == OpportunityState.WON):
         # A won deal (a partner deal won on its registration) still reviews its contract.
         _require_open(opportunity)
@@ -151,14 +148,7 @@ def assess_review(*, review: Review, user, **assessments) -> Review:
         .select_related("opportunity")
         .get(pk=review.pk)
     )
-    _require(
-        works_on(user, review.opportunity),
-        _("Only the iron triangle and its managers assess a review."),
-    )
-    if review.state != ReviewState.PENDING:
-        raise TransitionRefused(
-            _("The review is already decided."), [Missing("state", _("Review pending"))]
-        )
+    review_actions(user, review)["assess"].require()
     _apply_assessments(review, user, review.opportunity, assessments)
     review.save()
     return review
@@ -175,8 +165,7 @@ def decide_review(
         .get(pk=review.pk)
     )
     opportunity = review.opportunity
-    refusal = decision_refused(user, review)
-    _require(refusal is None, refusal)
+    review_actions(user, review)["approve" if approve else "reject"].require()
     if not approve and not (comment or "").strip():
         raise InvalidInput(_("Say why the review is rejected."), "comment")
     source = review.state

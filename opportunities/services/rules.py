@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from ltc.core.actions import Action, action
 from ltc.core.errors import Missing, NotAllowed, TransitionRefused
 from ltc.org.models import Role
 from ltc.org.scoping import managed_team_ids, manages
 
 from ..models import (
+    Grade,
     Opportunity,
     Review,
     ReviewState,
@@ -51,7 +53,7 @@ def may_steer(user, opportunity: Opportunity) -> bool:
 def decision_refused(user, review: Review) -> str | None:
     """Why ``user`` may not decide ``review`` (approve or reject it), or None when they may: the
     one rule, asked by the service, the review and contract pages, and the inboxes (through its
-    queryset form, ``Review.objects.to_decide_by``). A manager above the deal decides, never its
+    queryset form, ``Review.objects.decidable_by``). A manager above the deal decides, never its
     owner; an escalated review, once approved a first time, waits for an approver above that
     first approver (an administrator, or a manager of their team): the first approver does not
     decide it again."""
@@ -68,7 +70,7 @@ def decision_refused(user, review: Review) -> str | None:
 
 
 def may_decide(user, review: Review) -> bool:
-    """The review waits for a decision and ``user`` may give it."""
+    """The review waits for a decision and ``user`` may give it (``review_actions``' approve)."""
     return review.state == ReviewState.PENDING and decision_refused(user, review) is None
 
 
@@ -77,18 +79,105 @@ def _require(allowed: bool, detail) -> None:
         raise NotAllowed(detail)
 
 
-def _require_open(opportunity: Opportunity) -> None:
-    if not opportunity.is_open:
-        raise TransitionRefused(
-            _("The opportunity is closed."),
-            [
-                Missing(
-                    "state",
-                    _("The opportunity must be open (it is “%(state)s”).")
-                    % {"state": opportunity.get_state_display()},
-                )
-            ],
+CLOSED = _("The opportunity is closed.")
+
+
+def _closed_items(opportunity: Opportunity) -> list[Missing]:
+    if opportunity.is_open:
+        return []
+    return [
+        Missing(
+            "state",
+            _("The opportunity must be open (it is “%(state)s”).")
+            % {"state": opportunity.get_state_display()},
         )
+    ]
+
+
+def _require_open(opportunity: Opportunity) -> None:
+    missing = _closed_items(opportunity)
+    if missing:
+        raise TransitionRefused(CLOSED, missing)
+
+
+def opportunity_actions(user, opportunity: Opportunity) -> dict[str, Action]:
+    """What ``user`` may do with the deal, each with why not: the one answer the services
+    (``require``), the deal page's buttons and the API's 403/409 come from. The iron triangle
+    and the managers above the deal work on it; its AR or a manager steers it (moves, closes,
+    forms the triangle); a manager above it regrades it; a partner deal is won by hand."""
+    works, steers = works_on(user, opportunity), may_steer(user, opportunity)
+    closed = _closed_items(opportunity)
+    partner = opportunity.grade == Grade.E
+
+    def act(name, allowed, refused, missing=closed):
+        return action(name, allowed, refused, missing, CLOSED if missing is closed else "")
+
+    return {
+        "edit": act(
+            "edit", works, _("Only the iron triangle and its managers edit this opportunity.")
+        ),
+        "form_triangle": act(
+            "form_triangle", steers, _("Only the AR or a manager forms the iron triangle.")
+        ),
+        "advance": act("advance", steers, _("Only the AR or a manager moves the opportunity.")),
+        "lose": act("lose", steers, _("Only the AR or a manager closes the opportunity.")),
+        # Our own deals are won by signing their contract (contracts.services.sign_contract).
+        "win": action(
+            "win",
+            steers,
+            _("Only the AR or a manager closes the opportunity."),
+            closed if partner else [Missing("contract_signed", _("The contract is signed"))],
+            CLOSED if partner else _("Our own deals are won by signing their contract."),
+        ),
+        "regrade": action(
+            "regrade",
+            manages_deal(user, opportunity),
+            _("Only a manager above the deal changes its grade."),
+            closed
+            or ([Missing("grade", _("A partner-led deal keeps grade E."))] if partner else []),
+            CLOSED if closed else _("A partner-led deal keeps grade E."),
+        ),
+        "add_decision_maker": act(
+            "add_decision_maker",
+            works,
+            _("Only the iron triangle and its managers edit the decision chain."),
+        ),
+        "add_competitor": act(
+            "add_competitor",
+            works,
+            _("Only the iron triangle and its managers record competitors."),
+        ),
+        "log_activity": act(
+            "log_activity", works, _("Only the iron triangle and its managers log activities."), ()
+        ),
+        "request_review": act(
+            "request_review",
+            works,
+            _("Only the iron triangle and its managers ask for a review."),
+            (),
+        ),
+    }
+
+
+def review_actions(user, review: Review) -> dict[str, Action]:
+    """What ``user`` may do with the review: decide it (approve or reject: ``decision_refused``,
+    the rule ``Review.objects.decidable_by`` is built from) and assess it (the triangle and the
+    managers above the deal). A decided review misses its pending state."""
+    decided = [] if review.state == ReviewState.PENDING else [Missing("state", _("Review pending"))]
+    refusal = decision_refused(user, review)
+    works = works_on(user, review.opportunity)
+    detail = _("The review is already decided.")
+    return {
+        "approve": action("approve", refusal is None, refusal, decided, detail),
+        "reject": action("reject", refusal is None, refusal, decided, detail),
+        "assess": action(
+            "assess",
+            works,
+            _("Only the iron triangle and its managers assess a review."),
+            decided,
+            detail,
+        ),
+    }
 
 
 def _locked(pk: int) -> Opportunity:

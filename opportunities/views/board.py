@@ -143,21 +143,9 @@ def _cards_html(column: dict, next_url: str) -> str:
     return format_html_join("", "{}", ((card,) for card in out))
 
 
-@login_required
-def board(request):
-    """The pipeline of the default process: one column per stage, one card per open deal. Four
-    queries for the board itself (stages, counts, the cards' ids, the cards) whatever the number
-    of deals."""
-    user = request.user
-    process = default_process()
-    stages = list(Stage.objects.filter(process=process).order_by("order")) if process else []
-    owner_id, team_id = _int_param(request, "owner"), _int_param(request, "team")
-    cards = _scope(request).open().filter(process=process)
-    if owner_id:
-        cards = cards.filter(owner_id=owner_id)
-    if team_id:
-        cards = cards.filter(team_id=team_id)
-    now = timezone.now()
+def _columns(cards, stages: list, *, now) -> dict:
+    """One column per stage with its count and its longest-waiting cards: three queries (the
+    counts, the ranked ids, the cards)."""
     columns = {
         stage.pk: {"stage": stage, "cards": [], "later": [], "count": 0, "hidden": 0}
         for stage in stages
@@ -200,6 +188,24 @@ def board(request):
         if column is not None:
             card.days_in_stage = max(0, (now - card.stage_entered_at).days)
             column["cards"].append(card)
+    return columns
+
+
+@login_required
+def board(request):
+    """The pipeline of the default process: one column per stage, one card per open deal. Four
+    queries for the board itself (stages, counts, the cards' ids, the cards) whatever the number
+    of deals."""
+    user = request.user
+    process = default_process()
+    stages = list(Stage.objects.filter(process=process).order_by("order")) if process else []
+    owner_id, team_id = _int_param(request, "owner"), _int_param(request, "team")
+    cards = _scope(request).open().filter(process=process)
+    if owner_id:
+        cards = cards.filter(owner_id=owner_id)
+    if team_id:
+        cards = cards.filter(team_id=team_id)
+    columns = _columns(cards, stages, now=timezone.now())
     next_url = request.get_full_path()
     for column in columns.values():
         column["hidden"] = column["count"] - len(column["cards"])

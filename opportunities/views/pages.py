@@ -21,7 +21,7 @@ from ltc.core.views import flash_refusal
 from ltc.customers.models import Customer
 from ltc.security.redirects import safe_next_url
 
-from .. import services, tracks
+from .. import requirements, services, tracks
 from ..forms import (
     ActivityForm,
     CompetitorForm,
@@ -41,35 +41,12 @@ from ._common import _detail_url, _flash_sent_back, _gate_view, _get, _review_ki
 def detail(request, pk: int):
     user = request.user
     opportunity = _get(request, pk)
-    now = timezone.now()
-    is_open = opportunity.is_open
-    gates = []
-    if is_open:
-        gates.append(_gate_view(opportunity))
-        first = services.first_stage(opportunity.process)
-        if opportunity.is_fast_track and opportunity.stage.order == first.order:
-            signing = Stage.objects.filter(
-                process_id=opportunity.process_id, is_signing=True
-            ).first()
-            if signing and signing.order > opportunity.stage.order + 1:
-                gates.append(_gate_view(opportunity, signing.code))
-    history = list(
-        opportunity.stage_history.select_related("stage", "entered_by").order_by("entered_at", "id")
-    )
-    for row in history:
-        row.duration = (row.exited_at or now) - row.entered_at
-    timeline = sorted(
-        [("activity", a.occurred_at, a) for a in activities_of(opportunity)[:100]]
-        + [("transition", t.at, t) for t in transitions_of(opportunity)[:100]],
-        key=lambda item: item[1],
-        reverse=True,
-    )
+    actions = services.opportunity_actions(user, opportunity)
     tasks = list(opportunity.tasks.select_related("assignee", "done_by"))
-    can_steer = services.may_steer(user, opportunity)
     manages = services.manages_deal(user, opportunity)
     for task in tasks:
         task.can_complete = (
-            is_open
+            opportunity.is_open
             and not task.done_at
             and (user.pk == services.role_user_id(opportunity, task.role) or manages)
         )
@@ -81,8 +58,8 @@ def detail(request, pk: int):
     context = {
         "opportunity": opportunity,
         "title": opportunity.name,
-        "gates": gates,
-        "history": history,
+        "gates": _gates(opportunity),
+        "history": _stage_history(opportunity),
         "grade_changes": opportunity.grade_changes.select_related("by").order_by("at", "id"),
         "chain": opportunity.decision_chain.select_related("contact").order_by("id"),
         "competitors": opportunity.competitors.order_by("id"),
@@ -91,12 +68,65 @@ def detail(request, pk: int):
         "reviews": opportunity.reviews.select_related("requested_by", "decided_by").order_by(
             "-requested_at"
         ),
-        "timeline": timeline,
-        "can_work": is_open and services.works_on(user, opportunity),
-        "can_steer": is_open and can_steer,
-        "can_regrade": is_open and manages and opportunity.grade != Grade.E,
-        "can_win": is_open and can_steer and opportunity.grade == Grade.E,
-        # Several forms on one page: distinct ids keep every label tied to its own field.
+        "timeline": _timeline(opportunity),
+        # The buttons come from the one rule (services.opportunity_actions) the services ask.
+        "actions": actions,
+        "can_work": bool(actions["edit"]),
+        "can_steer": bool(actions["advance"]),
+        "can_regrade": bool(actions["regrade"]),
+        "can_win": bool(actions["win"]),
+        **_forms(opportunity, my_assessments),
+        "win_missing": services.win_missing(opportunity)
+        if opportunity.grade == Grade.E and opportunity.is_open
+        else [],
+        "track_rule": tracks.track_rule(opportunity.grade) if opportunity.is_open else "",
+        **field_history(opportunity),  # amount, close date, owners, grade, stage: who, when
+    }
+    return render(request, "opportunities/detail.html", context)
+
+
+def _gates(opportunity) -> list[dict]:
+    """The next move's gate and, for a fast-track deal in its first stage, the jump to signing;
+    the gate's facts (chain, competitors, tasks, reviews) read once for both."""
+    if not opportunity.is_open:
+        return []
+    facts = requirements.Facts(opportunity)
+    gates = [_gate_view(opportunity, facts=facts)]
+    if opportunity.is_fast_track:
+        stages = list(Stage.objects.filter(process_id=opportunity.process_id).order_by("order"))
+        signing = next((s for s in stages if s.is_signing), None)
+        if (
+            stages
+            and opportunity.stage.order == stages[0].order
+            and signing
+            and signing.order > opportunity.stage.order + 1
+        ):
+            gates.append(_gate_view(opportunity, signing.code, facts=facts))
+    return gates
+
+
+def _stage_history(opportunity) -> list:
+    now = timezone.now()
+    history = list(
+        opportunity.stage_history.select_related("stage", "entered_by").order_by("entered_at", "id")
+    )
+    for row in history:
+        row.duration = (row.exited_at or now) - row.entered_at
+    return history
+
+
+def _timeline(opportunity) -> list[tuple]:
+    return sorted(
+        [("activity", a.occurred_at, a) for a in activities_of(opportunity)[:100]]
+        + [("transition", t.at, t) for t in transitions_of(opportunity)[:100]],
+        key=lambda item: item[1],
+        reverse=True,
+    )
+
+
+def _forms(opportunity, my_assessments: list[str]) -> dict:
+    # Several forms on one page: distinct ids keep every label tied to its own field.
+    return {
         "chain_form": DecisionChainForm(customer=opportunity.customer, auto_id="chain-%s"),
         "competitor_form": CompetitorForm(auto_id="competitor-%s"),
         "activity_form": ActivityForm(auto_id="activity-%s"),
@@ -105,13 +135,7 @@ def detail(request, pk: int):
         "review_form": ReviewRequestForm(
             kinds=_review_kinds(opportunity), assessments=my_assessments, auto_id="review-%s"
         ),
-        "win_missing": services.win_missing(opportunity)
-        if opportunity.grade == Grade.E and is_open
-        else [],
-        "track_rule": tracks.track_rule(opportunity.grade) if is_open else "",
-        **field_history(opportunity),  # amount, close date, owners, grade, stage: who, when
     }
-    return render(request, "opportunities/detail.html", context)
 
 
 @login_required

@@ -63,7 +63,7 @@ def reviews(request):
         "decided_by",
     )
     pending = (
-        Review.objects.to_decide_by(user)
+        Review.objects.decidable_by(user)
         .select_related(*related)
         .order_by("requested_at", "id")[:200]
     )
@@ -101,7 +101,9 @@ def review(request, pk: int):
         )
         if not getattr(item, field).strip()
     ]
-    can_decide = services.may_decide(user, item)
+    # The buttons come from the one rule (services.review_actions), as the service's refusal does.
+    actions = services.review_actions(user, item)
+    can_decide = bool(actions["approve"])
     mine = _my_missing_assessments(user, item)
     return render(
         request,
@@ -112,6 +114,7 @@ def review(request, pk: int):
             "title": item.get_kind_display(),
             "missing_assessments": missing_assessments,
             "assess_form": AssessForm(assessments=mine) if mine else None,
+            "actions": actions,
             "can_decide": can_decide,
             "can_approve": can_decide and not missing_assessments,
             "waits_for_second": item.state == ReviewState.PENDING
