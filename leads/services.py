@@ -25,23 +25,11 @@ from ltc.core.normalize import company_key, email_key, phone_key
 from ltc.org.models import Role, User
 from ltc.org.scoping import managers_of, manages, team_and_ancestor_ids
 
+from . import fieldspec
 from .models import DisqualifyReason, Lead, LeadRecovery, LeadState, Pool
 from .scoring import rescore
 
-EDITABLE_FIELDS = (
-    "title",
-    "company_name",
-    "contact_name",
-    "phone",
-    "email",
-    "source",
-    "campaign",
-    "estimated_amount",
-    "currency",
-    "need",
-    "budget_confirmed",
-    "notes",
-)
+EDITABLE_FIELDS = fieldspec.EDITABLE
 CREATORS = {Role.MARKETING, Role.REP, Role.MANAGER, Role.ADMIN, Role.INTEGRATION}
 CLAIMERS = {Role.REP, Role.MANAGER}
 ASSIGNERS = {Role.MARKETING, Role.MANAGER, Role.ADMIN}

@@ -22,7 +22,7 @@ from ltc.integrations.events import emit
 from ltc.org.models import Role, User
 from ltc.org.scoping import manages
 
-from .. import tracks
+from .. import fieldspec, tracks
 from ..models import (
     Grade,
     GradeChange,
@@ -35,18 +35,7 @@ from .grading import _set_grade, take_back_if_off_track
 from .rules import _is_admin, _locked, _require, opportunity_actions
 from .stages import _open_tasks, first_stage, grade_for, process_for
 
-EDITABLE_FIELDS = (
-    "name",
-    "amount",
-    "currency",
-    "expected_close_date",
-    "solution_owner",
-    "fulfillment_owner",
-    "needs",
-    "value_proposition",
-    "bid_date",
-    "partner",
-)
+EDITABLE_FIELDS = fieldspec.EDITABLE  # opportunities/fieldspec.py
 
 
 # Creating -----------------------------------------------------------------------------------
