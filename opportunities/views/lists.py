@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +27,31 @@ SORTS = {
 }
 
 
+class Page:
+    """One page of a list without counting the list: its rows are read with one more, which
+    says whether a next page exists. A team's list at scale holds hundreds of thousands of deals,
+    and the page's ``COUNT(*)`` cost most of its time (issue 20); the page shows "Page n" with
+    Previous and Next instead of "Page n of m". The sorts are any column, so the pages are
+    offsets; the first pages (where people are) stay as fast at 10M rows as at 100k."""
+
+    def __init__(self, queryset, number: str | None, size: int = PAGE_SIZE):
+        self.number = int(number) if (number or "").isdigit() and int(number) > 0 else 1
+        start = (self.number - 1) * size
+        rows = list(queryset[start : start + size + 1])
+        self.object_list = rows[:size]
+        self.has_next = len(rows) > size
+        self.has_previous = self.number > 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+
 @login_required
 def opportunity_list(request):
     user = request.user
@@ -39,7 +63,7 @@ def opportunity_list(request):
     fields["team"].widget = _choice_widget(_team_choices(user))
     stages = Stage.objects.select_related("process").order_by("process__for_partner_deals", "order")
     fields["stage"].widget = _choice_widget([(s.code, f"{s.order} {s.name}") for s in stages])
-    page = Paginator(opportunity_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Page(opportunity_filter.qs, request.GET.get("page"))
     return render(
         request,
         "opportunities/list.html",

@@ -6,6 +6,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -557,6 +559,29 @@ def test_board_and_list_run_a_bounded_number_of_queries(
     # Each column shows at most BOARD_CARDS_PER_STAGE cards and counts the others.
     assert sum(c["count"] for c in columns) == rows + 1
     assert all(len(c["cards"]) == min(c["count"], 50) for c in columns)
+
+
+def test_the_list_counts_nothing_and_pages_by_reading_one_row_more(browser_as, org):
+    # Issue 20: the list's COUNT(*) was most of its time at scale; the page reads 51 rows instead.
+    _many_deals(org, 60)  # and the template deal: 61 visible to the manager
+    client = browser_as("manager")
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get(reverse("opportunities:list"), **EN)
+    counts = [
+        q["sql"]
+        for q in queries
+        if "COUNT(" in q["sql"] and "opportunities_opportunity" in q["sql"]
+    ]
+    assert counts == []
+    page = first.context["page"]
+    assert (len(page.object_list), page.has_next, page.has_previous) == (50, True, False)
+    assert "Page 1" in first.content.decode()
+    second = client.get(reverse("opportunities:list"), {"page": "2"}).context["page"]
+    assert (len(second.object_list), second.has_next, second.has_previous) == (11, False, True)
+    names = {o.name for o in page.object_list} | {o.name for o in second.object_list}
+    assert len(names) == 61
+    for bad in ("0", "x", "-1"):
+        assert client.get(reverse("opportunities:list"), {"page": bad}).context["page"].number == 1
 
 
 def test_the_board_filters_by_owner_and_team(browser_as, org):
