@@ -24,12 +24,15 @@ from .stages import _enter_stage, target_stage, track_missing
 
 
 def gate(
-    opportunity: Opportunity, to_stage: str | None = None, facts=None
+    opportunity: Opportunity, to_stage: str | None = None, facts=None, process=None
 ) -> tuple[Stage, list[requirements.Item], list[Missing]]:
-    """The move's target, its checklist, and every unmet item (track and requirements)."""
-    target = target_stage(opportunity, to_stage)
-    items = requirements.checklist(opportunity, target, facts)
-    missing = track_missing(opportunity, target) + [
+    """The move's target, its checklist, and every unmet item (track and requirements).
+    ``facts`` and ``process`` (``requirements.ProcessRows``) let a page showing several moves
+    read them once."""
+    stages = process.stages if process else None
+    target = target_stage(opportunity, to_stage, stages)
+    items = requirements.checklist(opportunity, target, facts, process)
+    missing = track_missing(opportunity, target, stages) + [
         Missing(i.code, i.label) for i in items if not i.met
     ]
     return target, items, missing

@@ -91,7 +91,10 @@ def _open_tasks(opportunity: Opportunity) -> None:
 
 
 # The gate ------------------------------------------------------------------------------------
-def next_stage(opportunity: Opportunity) -> Stage | None:
+def next_stage(opportunity: Opportunity, stages: list[Stage] | None = None) -> Stage | None:
+    """``stages``: the process's stages in order, when the caller has read them already."""
+    if stages is not None:
+        return next((s for s in stages if s.order > opportunity.stage.order), None)
     return (
         Stage.objects.filter(process_id=opportunity.process_id, order__gt=opportunity.stage.order)
         .order_by("order")
@@ -99,16 +102,21 @@ def next_stage(opportunity: Opportunity) -> Stage | None:
     )
 
 
-def target_stage(opportunity: Opportunity, to_stage: str | None) -> Stage:
+def target_stage(
+    opportunity: Opportunity, to_stage: str | None, stages: list[Stage] | None = None
+) -> Stage:
     if not to_stage:
-        target = next_stage(opportunity)
+        target = next_stage(opportunity, stages)
         if target is None:
             raise InvalidInput(
                 _("The opportunity is in its last stage; it closes by winning or losing."),
                 "to_stage",
             )
         return target
-    target = Stage.objects.filter(process_id=opportunity.process_id, code=to_stage).first()
+    if stages is not None:
+        target = next((s for s in stages if s.code == to_stage), None)
+    else:
+        target = Stage.objects.filter(process_id=opportunity.process_id, code=to_stage).first()
     if target is None:
         raise InvalidInput(
             _("No stage “%(code)s” in this opportunity's process.") % {"code": to_stage}, "to_stage"
@@ -118,19 +126,18 @@ def target_stage(opportunity: Opportunity, to_stage: str | None) -> Stage:
     return target
 
 
-def track_missing(opportunity: Opportunity, target: Stage) -> list[Missing]:
+def track_missing(
+    opportunity: Opportunity, target: Stage, stages: list[Stage] | None = None
+) -> list[Missing]:
     """A jump over stages is the fast track's privilege: C/D, from the first stage, to signing."""
     if target.order == opportunity.stage.order + 1:
         return []
-    if (
-        opportunity.is_fast_track
-        and target.is_signing
-        and opportunity.stage.order == first_stage(opportunity.process).order
-    ):
+    first = stages[0] if stages else first_stage(opportunity.process)
+    if opportunity.is_fast_track and target.is_signing and opportunity.stage.order == first.order:
         return []
-    if target == next_stage(opportunity):  # next after a gap in the orders (stages are data)
+    following = next_stage(opportunity, stages)
+    if target == following:  # next after a gap in the orders (stages are data)
         return []
-    following = next_stage(opportunity)
     if not opportunity.is_fast_track:
         return [
             Missing(

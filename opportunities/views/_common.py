@@ -63,10 +63,10 @@ def _int_param(request, name: str) -> int | None:
 
 
 # One opportunity -------------------------------------------------------------------------------
-def _gate_view(opportunity, to_stage=None, facts=None) -> dict:
+def _gate_view(opportunity, to_stage=None, facts=None, process=None) -> dict:
     """What a move needs, for the page: the target, its checklist, and every unmet item."""
     try:
-        target, items, missing = services.gate(opportunity, to_stage, facts)
+        target, items, missing = services.gate(opportunity, to_stage, facts, process)
     except DomainError as exc:
         return {"error": exc, "target": None, "items": [], "missing": []}
     checklist_codes = {item.code for item in items if not item.met}

@@ -33,7 +33,7 @@ from ..forms import (
     RegradeForm,
     ReviewRequestForm,
 )
-from ..models import Grade, Opportunity, Stage
+from ..models import Grade, Opportunity
 from ._common import _detail_url, _flash_sent_back, _gate_view, _get, _review_kinds, _scope
 
 
@@ -55,19 +55,26 @@ def detail(request, pk: int):
         for role, field in services.ASSESSMENT_BY_ROLE.items()
         if services.role_user_id(opportunity, role) == user.pk
     ]
+    # Read once: the page lists them, and the gates' facts are counted from them.
+    chain = list(opportunity.decision_chain.select_related("contact").order_by("id"))
+    competitors = list(opportunity.competitors.order_by("id"))
+    reviews = list(
+        opportunity.reviews.select_related("requested_by", "decided_by").order_by("-requested_at")
+    )
+    facts = requirements.Facts.of_rows(
+        opportunity, chain=chain, competitors=competitors, tasks=tasks, reviews=reviews
+    )
     context = {
         "opportunity": opportunity,
         "title": opportunity.name,
-        "gates": _gates(opportunity),
+        "gates": _gates(opportunity, facts),
         "history": _stage_history(opportunity),
         "grade_changes": opportunity.grade_changes.select_related("by").order_by("at", "id"),
-        "chain": opportunity.decision_chain.select_related("contact").order_by("id"),
-        "competitors": opportunity.competitors.order_by("id"),
+        "chain": chain,
+        "competitors": competitors,
         "open_tasks": [t for t in tasks if not t.done_at],
         "done_tasks": [t for t in tasks if t.done_at],
-        "reviews": opportunity.reviews.select_related("requested_by", "decided_by").order_by(
-            "-requested_at"
-        ),
+        "reviews": reviews,
         "timeline": _timeline(opportunity),
         # The buttons come from the one rule (services.opportunity_actions) the services ask.
         "actions": actions,
@@ -85,23 +92,18 @@ def detail(request, pk: int):
     return render(request, "opportunities/detail.html", context)
 
 
-def _gates(opportunity) -> list[dict]:
+def _gates(opportunity, facts) -> list[dict]:
     """The next move's gate and, for a fast-track deal in its first stage, the jump to signing;
-    the gate's facts (chain, competitors, tasks, reviews) read once for both."""
+    the process's stages and requirements read once for both (two queries)."""
     if not opportunity.is_open:
         return []
-    facts = requirements.Facts(opportunity)
-    gates = [_gate_view(opportunity, facts=facts)]
-    if opportunity.is_fast_track:
-        stages = list(Stage.objects.filter(process_id=opportunity.process_id).order_by("order"))
+    process = requirements.ProcessRows(opportunity.process_id)
+    gates = [_gate_view(opportunity, facts=facts, process=process)]
+    stages = process.stages
+    if opportunity.is_fast_track and stages and opportunity.stage.order == stages[0].order:
         signing = next((s for s in stages if s.is_signing), None)
-        if (
-            stages
-            and opportunity.stage.order == stages[0].order
-            and signing
-            and signing.order > opportunity.stage.order + 1
-        ):
-            gates.append(_gate_view(opportunity, signing.code, facts=facts))
+        if signing and signing.order > opportunity.stage.order + 1:
+            gates.append(_gate_view(opportunity, signing.code, facts=facts, process=process))
     return gates
 
 
