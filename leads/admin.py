@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from ltc.core.admin import ReadOnlyAdminMixin
 
+from . import fieldspec
 from .models import Campaign, Lead, LeadImport, LeadRecovery, Pool
 
 
@@ -47,19 +48,7 @@ class LeadAdmin(admin.ModelAdmin):
     list_filter = ("state", "source", "pool")
     list_select_related = ("owner", "pool")
     search_fields = ("title", "company_name", "phone", "email")
-    readonly_fields = (
-        "state",
-        "owner",
-        "assigned_at",
-        "last_follow_up_at",
-        "follow_up_due_at",
-        "follow_up_count",
-        "recovery_count",
-        "disqualify_reason",
-        "score",
-        "duplicate_of",
-        "created_by",
-    )
+    readonly_fields = fieldspec.ADMIN_READ_ONLY  # leads/fieldspec.py
     raw_id_fields = ("campaign",)
 
     def has_add_permission(self, request):

@@ -4,22 +4,10 @@ from django.utils.translation import gettext_lazy as _
 from ltc.activity.models import ActivityKind
 from ltc.org.models import Role, User
 
+from . import fieldspec
 from .models import DisqualifyReason, Lead
 
-LEAD_FORM_FIELDS = [
-    "title",
-    "company_name",
-    "contact_name",
-    "phone",
-    "email",
-    "source",
-    "campaign",
-    "estimated_amount",
-    "currency",
-    "need",
-    "budget_confirmed",
-    "notes",
-]
+LEAD_FORM_FIELDS = list(fieldspec.EDITABLE)
 
 
 class LeadForm(forms.ModelForm):

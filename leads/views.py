@@ -126,16 +126,18 @@ def detail(request, pk: int):
     )
     user = request.user
     can_work = services.works_on(user, lead)
+    # The buttons come from the one rule (services.lead_actions) the services refuse with.
+    actions = services.lead_actions(user, lead)
     context = {
         "lead": lead,
         "timeline": timeline,
         "reasons": [(reason_label(r), r["points"]) for r in lead.score_reasons],
-        "can_claim": lead.state == LeadState.NEW and (user.role in services.CLAIMERS),
-        "can_assign": lead.state in (LeadState.NEW, LeadState.ASSIGNED)
-        and (user.is_superuser or user.role in services.ASSIGNERS),
+        "actions": actions,
+        "can_claim": bool(actions["claim"]),
+        "can_assign": bool(actions["assign"]),
         "can_work": can_work,
-        "can_edit": lead.is_open and services.may_edit(user, lead),
-        "can_disqualify": lead.is_open and services.may_disqualify(user, lead),
+        "can_edit": bool(actions["edit"]),
+        "can_disqualify": bool(actions["disqualify"]),
         "follow_up_form": FollowUpForm(auto_id="follow_up_%s"),
         "validate_form": ValidateForm(
             initial={"need": lead.need, "budget_confirmed": lead.budget_confirmed},

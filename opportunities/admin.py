@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from . import fieldspec
 from .models import (
     Competitor,
     DecisionChainMember,
@@ -85,27 +86,7 @@ class OpportunityAdmin(admin.ModelAdmin):
     list_filter = ("state", "grade", "process")
     list_select_related = ("customer", "stage", "owner")
     search_fields = ("name", "customer__name")
-    readonly_fields = (
-        "state",
-        "stage",
-        "process",
-        "grade",
-        "probability",
-        "stage_entered_at",
-        "lead",
-        "closed_at",
-        "last_visit_at",
-        "amount",
-        "currency",
-        "estimated_amount",
-        "estimated_currency",
-        "partner",
-        "customer",
-        "owner",
-        "solution_owner",
-        "fulfillment_owner",
-        "team",
-    )
+    readonly_fields = fieldspec.ADMIN_READ_ONLY  # opportunities/fieldspec.py
     inlines = [DecisionChainInline, CompetitorInline]
 
     def has_add_permission(self, request):

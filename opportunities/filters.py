@@ -79,4 +79,4 @@ class ReviewFilter(django_filters.FilterSet):
     def filter_to_decide(self, queryset, name, value):
         if not value or self.request is None:
             return queryset
-        return queryset.to_decide_by(self.request.user)
+        return queryset.decidable_by(self.request.user)

@@ -18,6 +18,7 @@ from ltc.customers.models import Contact, Customer
 from ltc.org.models import Role, User
 from ltc.org.scoping import visible_users
 
+from . import fieldspec
 from .models import Attitude, DecisionRole, Grade, LossReason, Opportunity, ReviewKind
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -102,18 +103,7 @@ class OpportunityEditForm(forms.ModelForm):
 
     class Meta:
         model = Opportunity
-        fields = [
-            "name",
-            "amount",
-            "currency",
-            "expected_close_date",
-            "solution_owner",
-            "fulfillment_owner",
-            "partner",
-            "needs",
-            "value_proposition",
-            "bid_date",
-        ]
+        fields = list(fieldspec.EDITABLE)  # opportunities/fieldspec.py
         widgets = {
             "expected_close_date": DATE,
             "bid_date": DATE,

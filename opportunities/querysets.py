@@ -90,10 +90,10 @@ class ReviewQuerySet(models.QuerySet):
             )
         )
 
-    def to_decide_by(self, user):
-        """Pending reviews ``user`` may decide now: the queryset form of
-        ``services.decision_refused`` (tests/opportunities/test_review_rule.py holds the two
-        together on random reviews). A manager above the deal, never its owner; once an escalated
+    def decidable_by(self, user):
+        """Pending reviews ``user`` may decide now: the queryset form of ``review_actions``'
+        approve and reject (``services.decision_refused`` on a pending review;
+        tests/opportunities/test_review_rule.py holds the two together on random reviews). A manager above the deal, never its owner; once an escalated
         review has its first approval, only an approver above that first approver (an
         administrator, or a manager of their team) decides it, never the first approver again."""
         admin = user.is_superuser or user.role == Role.ADMIN
@@ -110,3 +110,6 @@ class ReviewQuerySet(models.QuerySet):
         if not admin:
             second &= Q(first_approved_by__in=managed_users(user))
         return qs.filter(~waits_for_second | (waits_for_second & second))
+
+    # The name the inboxes used before the rule had its actions function.
+    to_decide_by = decidable_by

@@ -46,22 +46,41 @@ class Facts:
     """What the checks read, loaded with a fixed number of queries for one opportunity."""
 
     def __init__(self, opportunity: Opportunity):
-        self.opportunity = opportunity
         chain = list(opportunity.decision_chain.values_list("role", "attitude"))
+        self._set(
+            opportunity,
+            chain=chain,
+            competitor_count=opportunity.competitors.count(),
+            done_tasks=OpportunityTask.objects.filter(
+                opportunity=opportunity, done_at__isnull=False
+            ).values_list("code", flat=True),
+            approved_reviews=Review.objects.filter(
+                opportunity=opportunity, state=ReviewState.APPROVED
+            ).values_list("kind", flat=True),
+        )
+
+    @classmethod
+    def of_rows(cls, opportunity: Opportunity, *, chain, competitors, tasks, reviews) -> Facts:
+        """The same facts from rows a page has read anyway (the deal page lists its chain,
+        competitors, tasks and reviews): no query of its own."""
+        facts = cls.__new__(cls)
+        facts._set(
+            opportunity,
+            chain=[(member.role, member.attitude) for member in chain],
+            competitor_count=len(competitors),
+            done_tasks=[task.code for task in tasks if task.done_at is not None],
+            approved_reviews=[r.kind for r in reviews if r.state == ReviewState.APPROVED],
+        )
+        return facts
+
+    def _set(self, opportunity, *, chain, competitor_count, done_tasks, approved_reviews) -> None:
+        self.opportunity = opportunity
         self.chain_size = len(chain)
         self.has_decision_maker = any(role == "decision_maker" for role, _a in chain)
         self.has_supporter = any(att == "supporter" for _r, att in chain)
-        self.competitor_count = opportunity.competitors.count()
-        self.done_tasks = set(
-            OpportunityTask.objects.filter(
-                opportunity=opportunity, done_at__isnull=False
-            ).values_list("code", flat=True)
-        )
-        self.approved_reviews = set(
-            Review.objects.filter(opportunity=opportunity, state=ReviewState.APPROVED).values_list(
-                "kind", flat=True
-            )
-        )
+        self.competitor_count = competitor_count
+        self.done_tasks = set(done_tasks)
+        self.approved_reviews = set(approved_reviews)
 
 
 # Field checks: code → (label, check). "Any opportunity field, including related ones".
@@ -122,10 +141,33 @@ def _met(requirement: StageRequirement, facts: Facts) -> bool:
     return False
 
 
-def requirements_for_move(opportunity: Opportunity, target: Stage) -> list[StageRequirement]:
+class ProcessRows:
+    """A process's stages (in order) and all its stages' requirements, read in two queries for a
+    page that shows several moves of one deal."""
+
+    def __init__(self, process_id: int):
+        self.stages = list(Stage.objects.filter(process_id=process_id).order_by("order"))
+        self.requirements = list(
+            StageRequirement.objects.filter(stage__process_id=process_id).select_related("stage")
+        )
+
+
+def requirements_for_move(
+    opportunity: Opportunity, target: Stage, process: ProcessRows | None = None
+) -> list[StageRequirement]:
     """The gate of moving to ``target``: its own requirements, plus — when the move jumps over
     stages on the fast track — the skipped stages' items marked ``fast_track``."""
     current = opportunity.stage
+    if process is not None:
+        own = [r for r in process.requirements if r.stage_id == target.pk]
+        if target.order <= current.order + 1:
+            return own
+        skipped = [
+            r
+            for r in process.requirements
+            if current.order < r.stage.order < target.order and r.fast_track
+        ]
+        return own + skipped
     reqs = list(StageRequirement.objects.filter(stage=target).select_related("stage"))
     if target.order > current.order + 1:
         reqs += list(
@@ -139,11 +181,17 @@ def requirements_for_move(opportunity: Opportunity, target: Stage) -> list[Stage
     return reqs
 
 
-def checklist(opportunity: Opportunity, target: Stage) -> list[Item]:
-    facts = Facts(opportunity)
+def checklist(
+    opportunity: Opportunity,
+    target: Stage,
+    facts: Facts | None = None,
+    process: ProcessRows | None = None,
+) -> list[Item]:
+    """``facts`` and ``process`` let a page that shows several moves of one deal read them once."""
+    facts = facts or Facts(opportunity)
     seen: set[tuple[str, str]] = set()
     items = []
-    for req in requirements_for_move(opportunity, target):
+    for req in requirements_for_move(opportunity, target, process):
         if (req.kind, req.code) in seen:
             continue
         seen.add((req.kind, req.code))

@@ -9,6 +9,7 @@ from ltc.activity.models import Activity, ActivityKind
 from ltc.core.money import Currency
 from ltc.org.models import User
 
+from .. import fieldspec
 from ..models import Campaign, DisqualifyReason, Lead, LeadImport, LeadImportRow, Pool
 from ..scoring import reason_label
 
@@ -90,55 +91,8 @@ class LeadSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Lead
-        fields = [
-            "id",
-            "title",
-            "company_name",
-            "contact_name",
-            "phone",
-            "email",
-            "source",
-            "campaign",
-            "estimated_amount",
-            "currency",
-            "need",
-            "budget_confirmed",
-            "notes",
-            "pool",
-            "owner",
-            "owner_name",
-            "state",
-            "assigned_at",
-            "last_follow_up_at",
-            "follow_up_due_at",
-            "follow_up_count",
-            "recovery_count",
-            "disqualify_reason",
-            "disqualify_note",
-            "duplicate_of",
-            "score",
-            "score_reasons",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = [
-            "id",
-            "owner",
-            "owner_name",
-            "state",
-            "assigned_at",
-            "last_follow_up_at",
-            "follow_up_due_at",
-            "follow_up_count",
-            "recovery_count",
-            "disqualify_reason",
-            "disqualify_note",
-            "duplicate_of",
-            "score",
-            "score_reasons",
-            "created_at",
-            "updated_at",
-        ]
+        fields = list(fieldspec.API_FIELDS)  # leads/fieldspec.py: the lead's fields, once
+        read_only_fields = list(fieldspec.API_READ_ONLY)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -182,39 +136,7 @@ class LeadSerializer(serializers.ModelSerializer):
 # tests/api/test_lead_lean_rows.py compares the two byte for byte.
 
 # The columns of one row: the fields, the foreign keys' ids and what owner_name is made of.
-LEAD_ROW_COLUMNS = (
-    "id",
-    "title",
-    "company_name",
-    "contact_name",
-    "phone",
-    "email",
-    "source",
-    "campaign_id",
-    "estimated_amount",
-    "currency",
-    "need",
-    "budget_confirmed",
-    "notes",
-    "pool_id",
-    "owner_id",
-    "owner__first_name",
-    "owner__last_name",
-    "owner__username",
-    "state",
-    "assigned_at",
-    "last_follow_up_at",
-    "follow_up_due_at",
-    "follow_up_count",
-    "recovery_count",
-    "disqualify_reason",
-    "disqualify_note",
-    "duplicate_of_id",
-    "score",
-    "score_reasons",
-    "created_at",
-    "updated_at",
-)
+LEAD_ROW_COLUMNS = fieldspec.row_columns()
 _CENTS = decimal.Decimal(".01")
 # Translated reason labels by language: a label depends only on the language and the reason's
 # code and value, and the catalogues do not change while the process runs.

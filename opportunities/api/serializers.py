@@ -12,6 +12,7 @@ from ltc.customers.models import Contact, Customer
 from ltc.org.models import User
 from ltc.org.scoping import visible_users
 
+from .. import fieldspec
 from ..models import (
     Attitude,
     Competitor,
@@ -77,66 +78,8 @@ class OpportunitySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Opportunity
-        fields = [
-            "id",
-            "name",
-            "customer",
-            "customer_name",
-            "amount",
-            "currency",
-            "amount_note",
-            "estimated_amount",
-            "estimated_currency",
-            "expected_close_date",
-            "grade",
-            "grade_raised",
-            "process",
-            "stage",
-            "stage_name",
-            "state",
-            "probability",
-            "days_in_stage",
-            "stage_entered_at",
-            "owner",
-            "owner_name",
-            "solution_owner",
-            "solution_owner_name",
-            "fulfillment_owner",
-            "fulfillment_owner_name",
-            "team",
-            "partner",
-            "lead",
-            "needs",
-            "value_proposition",
-            "bid_date",
-            "last_visit_at",
-            "loss_reason",
-            "loss_competitor",
-            "loss_lessons",
-            "closed_at",
-            "created_at",
-            "updated_at",
-            "sent_back",
-        ]
-        read_only_fields = [
-            "id",
-            "estimated_amount",
-            "estimated_currency",
-            "grade",
-            "grade_raised",
-            "state",
-            "probability",
-            "stage_entered_at",
-            "team",
-            "lead",
-            "last_visit_at",
-            "loss_reason",
-            "loss_competitor",
-            "loss_lessons",
-            "closed_at",
-            "created_at",
-            "updated_at",
-        ]
+        fields = list(fieldspec.API_FIELDS)  # opportunities/fieldspec.py: the fields, once
+        read_only_fields = list(fieldspec.API_READ_ONLY)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -86,8 +86,11 @@ def test_the_api_lists_and_refuses_as_the_pages_do(org, api, first_approved):
     mine = api("manager").get(url, {"to_decide": "true"})
     assert mine.status_code == 200
     assert review.pk not in {row["id"] for row in mine.json()["results"]}
-    refused = api("manager").post(f"{url}{review.pk}/approve/", {}, format="json")
+    refused = api("manager").post(
+        f"{url}{review.pk}/approve/", {}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert refused.status_code == 403, refused.content
+    assert "You gave the first approval" in refused.json()["detail"]
 
     admins = api("admin").get(url, {"to_decide": "true"})
     assert review.pk in {row["id"] for row in admins.json()["results"]}

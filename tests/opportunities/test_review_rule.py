@@ -1,5 +1,5 @@
-"""Who may decide a review is one rule (``services.decision_refused``) with one queryset form
-(``Review.objects.to_decide_by``), which the inboxes and the API's ``?to_decide`` use. On random
+"""Who may decide a review is one rule (``services.review_actions``, whose approve and reject ask
+``services.decision_refused``) with one queryset form (``Review.objects.decidable_by``), which the inboxes and the API's ``?to_decide`` use. On random
 reviews (owner, team, escalation, first approver, state) and every user of a two-level
 organisation, the queryset lists exactly the reviews the rule lets the user decide."""
 
@@ -80,10 +80,13 @@ def test_the_inbox_lists_exactly_what_the_rule_lets_each_user_decide(org, people
         ids = [review.pk for review in made]
         for name, user in users.items():
             listed = set(
-                Review.objects.filter(pk__in=ids).to_decide_by(user).values_list("pk", flat=True)
+                Review.objects.filter(pk__in=ids).decidable_by(user).values_list("pk", flat=True)
             )
-            allowed = {review.pk for review in made if services.may_decide(user, review)}
+            actions = {review.pk: services.review_actions(user, review) for review in made}
+            allowed = {pk for pk, acts in actions.items() if acts["approve"]}
             assert listed == allowed, (name, specs)
+            assert allowed == {pk for pk, acts in actions.items() if acts["reject"]}
+            assert allowed == {review.pk for review in made if services.may_decide(user, review)}
         transaction.set_rollback(True)
 
 

@@ -20,7 +20,8 @@ settings.CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(os.environ.get("VISIBILITY_TIMEOUT", "3")),
 }
 
-from leads import services  # noqa: E402
+# The recovery sweep lives in leads/services/sweeps.py since leads.services became a package.
+from leads.services import sweeps as services  # noqa: E402
 from ltc.celery import app  # noqa: E402
 
 _log_bulk = services.log_transitions_bulk
