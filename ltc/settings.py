@@ -306,6 +306,12 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "integration": os.environ.get("LTC_INTEGRATION_RATE", "600/min"),
     },
+    # orjson, writing what DRF's JSONRenderer writes (ltc/core/renderers.py); the browsable API
+    # for a browser.
+    "DEFAULT_RENDERER_CLASSES": [
+        "ltc.core.renderers.ORJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PARSER_CLASSES": [
         "ltc.core.api_defaults.JSONParser",
         "rest_framework.parsers.FormParser",
