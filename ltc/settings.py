@@ -189,7 +189,8 @@ def _database(url: str) -> dict:
     db["CONN_MAX_AGE"] = 0
     # The pool checks a connection at checkout: one the server dropped (a restart, a failover,
     # an idle timeout) is replaced instead of failing the request that drew it, and the other
-    # idle ones are swept at once (ltc/core/postgresql/base.py says why).
+    # idle ones are swept at once. The check looks at the socket, not a SELECT 1 per checkout
+    # (ltc/core/postgresql/base.py says why and when it does the round trip).
     db["CONN_HEALTH_CHECKS"] = True
     return db
 
