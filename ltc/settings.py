@@ -573,6 +573,11 @@ LTC_REPLICA_VIEWS = ["ltc.dashboards.views.", "ltc.dashboards.api."]
 # REDIS_URL): the integration tokens' rate limit, beat's lock and the task counters of /metrics.
 # Short timeouts: a cache outage degrades those (ltc/integrations/throttling.py), never a 500.
 LTC_CACHE_URL = os.environ.get("LTC_CACHE_URL", REDIS_URL)
+# People's API tokens read from the shared cache, forgotten when revoked, rotated or their user
+# saved (ltc/security/token_cache.py); off without Redis, where each process has its own cache.
+LTC_TOKEN_CACHE_SECONDS = int(
+    os.environ.get("LTC_TOKEN_CACHE_SECONDS", "300" if LTC_CACHE_URL else "0")
+)
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
