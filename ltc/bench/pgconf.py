@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 # Only the container needs these; they say nothing about performance.
 NOT_COMPARED = {"listen_addresses"}
@@ -111,13 +111,19 @@ def apply(*, alter_system: bool = False) -> list[str]:
             if row["matches"] or row.get("context") is None:
                 continue
             value = row["recommended"]
-            if row["context"] in ("user", "superuser"):
-                cursor.execute(f"ALTER DATABASE {database} SET {name} = %s", [value])
-                cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
-                done.append(f"{name}: session and database")
-            elif alter_system and row["context"] == "sighup":
-                cursor.execute(f"ALTER SYSTEM SET {name} = %s", [value])
-                done.append(f"{name}: ALTER SYSTEM")
+            try:
+                if row["context"] in ("user", "superuser"):
+                    # A savepoint each: a role that may not set one keeps the others.
+                    with transaction.atomic():
+                        cursor.execute(f"ALTER DATABASE {database} SET {name} = %s", [value])
+                        cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
+                    done.append(f"{name}: session and database")
+                elif alter_system and row["context"] == "sighup":
+                    # Outside any transaction, as ALTER SYSTEM must be (the bench command is).
+                    cursor.execute(f"ALTER SYSTEM SET {name} = %s", [value])
+                    done.append(f"{name}: ALTER SYSTEM")
+            except DatabaseError as exc:
+                done.append(f"{name}: refused ({str(exc).strip().splitlines()[0]})")
         if alter_system and any(d.endswith("ALTER SYSTEM") for d in done):
             cursor.execute("SELECT pg_reload_conf()")
     return done

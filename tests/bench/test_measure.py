@@ -90,3 +90,16 @@ def test_every_recommended_setting_is_one_the_server_knows(postgres):
     compared = pgconf.compare()
     assert set(compared["settings"]) == set(pgconf.recommended())
     assert all(row["server"] is not None for row in compared["settings"].values())
+
+
+@pytest.mark.django_db
+def test_the_settings_a_session_may_change_are_applied_for_the_run(postgres):
+    from django.db import connection
+
+    applied = pgconf.apply()
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone()[0] == "1.1"
+    compared = pgconf.compare()["settings"]
+    assert compared["random_page_cost"]["matches"] and compared["work_mem"]["matches"]
+    assert all(": refused" not in a for a in applied if a.startswith("random_page_cost"))
