@@ -189,7 +189,8 @@ def _database(url: str) -> dict:
     db["CONN_MAX_AGE"] = 0
     # The pool checks a connection at checkout: one the server dropped (a restart, a failover,
     # an idle timeout) is replaced instead of failing the request that drew it, and the other
-    # idle ones are swept at once (ltc/core/postgresql/base.py says why).
+    # idle ones are swept at once. The check looks at the socket, not a SELECT 1 per checkout
+    # (ltc/core/postgresql/base.py says why and when it does the round trip).
     db["CONN_HEALTH_CHECKS"] = True
     return db
 
@@ -306,6 +307,12 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "integration": os.environ.get("LTC_INTEGRATION_RATE", "600/min"),
     },
+    # orjson, writing what DRF's JSONRenderer writes (ltc/core/renderers.py); the browsable API
+    # for a browser.
+    "DEFAULT_RENDERER_CLASSES": [
+        "ltc.core.renderers.ORJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PARSER_CLASSES": [
         "ltc.core.api_defaults.JSONParser",
         "rest_framework.parsers.FormParser",
@@ -566,6 +573,11 @@ LTC_REPLICA_VIEWS = ["ltc.dashboards.views.", "ltc.dashboards.api."]
 # REDIS_URL): the integration tokens' rate limit, beat's lock and the task counters of /metrics.
 # Short timeouts: a cache outage degrades those (ltc/integrations/throttling.py), never a 500.
 LTC_CACHE_URL = os.environ.get("LTC_CACHE_URL", REDIS_URL)
+# People's API tokens read from the shared cache, forgotten when revoked, rotated or their user
+# saved (ltc/security/token_cache.py); off without Redis, where each process has its own cache.
+LTC_TOKEN_CACHE_SECONDS = int(
+    os.environ.get("LTC_TOKEN_CACHE_SECONDS", "300" if LTC_CACHE_URL else "0")
+)
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

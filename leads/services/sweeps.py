@@ -18,6 +18,7 @@ from ltc.org.models import User
 from ltc.org.scoping import managers_of
 
 from ..models import Lead, LeadRecovery, LeadState, Pool
+from ..recovery_notices import recovery_notices
 from .rules import _local_text
 
 
@@ -93,19 +94,7 @@ def recover_overdue_leads(*, now: datetime | None = None, batch_size: int | None
             owners = dict(
                 User.objects.filter(pk__in={row[1] for row in rows}).values_list("id", "username")
             )
-            notices = []
-            for lead_id, owner_id, due, title in rows:
-                params = {
-                    "title": title,
-                    "due": _local_text(due),
-                    "owner": owners.get(owner_id, ""),
-                }
-                url = f"/leads/{lead_id}/"
-                notices.append((owner_id, "lead_recovered", params, url))
-                notices.extend(
-                    (m, "lead_recovered_team", params, url) for m in managers.get(owner_id, [])
-                )
-            notify_many(notices)
+            notify_many(recovery_notices(rows, managers, owners, _local_text))
             total += moved
 
 

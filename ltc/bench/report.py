@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 from pathlib import Path
 
@@ -10,9 +11,12 @@ from django.db import connection
 from django.utils import timezone
 
 
-def environment() -> dict:
-    import os
+def load_average() -> list[float] | None:
+    """The 1, 5 and 15 minute load averages: on a shared machine, how busy it was besides."""
+    return [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
 
+
+def environment() -> dict:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT version()")
@@ -20,12 +24,11 @@ def environment() -> dict:
         else:
             cursor.execute("SELECT sqlite_version()")
             version = "SQLite " + cursor.fetchone()[0]
-    load = os.getloadavg() if hasattr(os, "getloadavg") else None
     return {
         "at": timezone.now().isoformat(timespec="seconds"),
         "database": version,
         "cpus": os.cpu_count(),
-        "load_average_at_start": [round(x, 2) for x in load] if load else None,
+        "load_average_at_start": load_average(),
         "python": platform.python_version(),
     }
 
@@ -72,8 +75,9 @@ def markdown(data: dict) -> str:
             f"{target_text(row.get('target') or {})} | {verdict(row.get('met'))} |"
         )
     out = [
-        f"Bench of {env['at']} on {env['database']}, {env['cpus']} CPUs "
-        f"(load average at start {env.get('load_average_at_start')}).",
+        f"Bench of {env['at']} on {env['database']}, {env['cpus']} CPUs (load average at start "
+        f"{env.get('load_average_at_start')}, at end {env.get('load_average_at_end')}). "
+        "Each path ran interleaved with its floor; × floor is the median of the rounds' ratios.",
         "",
         *lines,
     ]
@@ -99,7 +103,32 @@ def markdown(data: dict) -> str:
             f"{verdict(gen['seconds'] <= 300)}. Leads: {gen['rows'].get('leads', 0):,} in "
             f"{gen.get('tables', {}).get('leads', 0)} s.",
         ]
+    out += postgresql_lines(data.get("postgresql"))
     return "\n".join(out) + "\n"
+
+
+def postgresql_lines(pg: dict | None) -> list[str]:
+    """The server's settings against deploy/postgresql.conf, the differences first."""
+    if not pg:
+        return []
+    rows = pg["settings"]
+    order = sorted(rows, key=lambda n: rows[n]["matches"])
+    lines = [
+        "",
+        f"PostgreSQL settings against {pg['file']} ({len(pg['differs'])} differ"
+        + (f"; applied for the run: {', '.join(pg['applied'])}" if pg.get("applied") else "")
+        + "):",
+        "",
+        "| setting | server | recommended | |",
+        "|---|---|---|---|",
+    ]
+    for name in order:
+        row = rows[name]
+        lines.append(
+            f"| {name} | {_fmt(row['server'])} | {row['recommended']} | "
+            f"{'same' if row['matches'] else '**differs**'} |"
+        )
+    return lines
 
 
 def write(data: dict, json_path: Path) -> Path:

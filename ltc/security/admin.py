@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.models import TokenProxy
 
+from . import token_cache
 from .models import UserToken
 
 
@@ -55,6 +56,7 @@ class UserTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request, queryset):
+        token_cache.forget_tokens(queryset.filter(revoked_at__isnull=True))
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         messages.success(request, _("%(count)s tokens revoked.") % {"count": count})
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
+from . import token_cache
 from .models import UserToken
 from .tokens import looks_like_user_key, token_for_key
 
@@ -43,6 +44,8 @@ class UserTokenAuthentication(authentication.BaseAuthentication):
             )
         if token.last_used_at is None or token.last_used_at < now - LAST_USED_RESOLUTION:
             UserToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            token.last_used_at = now
+            token_cache.put(token)
         return token.user, token
 
     def authenticate_header(self, request):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ltc.core.errors import InvalidInput, NotAllowed
 
+from . import token_cache
 from .models import UserToken
 
 KEY_START = "ltu_"
@@ -43,6 +44,9 @@ def issue_user_token(*, user, name: str = "api") -> tuple[UserToken, str]:
     now = timezone.now()
     # The user row serialises concurrent issues for the same person.
     get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    token_cache.forget_tokens(
+        UserToken.objects.filter(user=user, name=name, revoked_at__isnull=True)
+    )
     UserToken.objects.filter(user=user, name=name, revoked_at__isnull=True).update(revoked_at=now)
     if UserToken.objects.of(user).active().count() >= MAX_ACTIVE_PER_USER:
         raise InvalidInput(
@@ -66,22 +70,31 @@ def issue_user_token(*, user, name: str = "api") -> tuple[UserToken, str]:
 
 
 def token_for_key(key: str) -> UserToken | None:
-    """The token of ``key`` (usable or not), with its user; None for an unknown key."""
+    """The token of ``key`` (usable or not), with its user; None for an unknown key. From the
+    shared cache when it has it (``token_cache``), else from the database."""
     if not looks_like_user_key(key) or len(key) > 200:
         return None
-    return UserToken.objects.select_related("user").filter(key_hash=hash_key(key)).first()
+    key_hash = hash_key(key)
+    token = token_cache.get(key_hash)
+    if token is None:
+        token = UserToken.objects.select_related("user").filter(key_hash=key_hash).first()
+        if token is not None:
+            token_cache.put(token)
+    return token
 
 
 def revoke_user_token(*, token: UserToken, by) -> UserToken:
     """Its owner revokes a token (404 for anyone else is the caller's scoping; this refuses)."""
     if token.user_id != by.pk:
         raise NotAllowed(_("Only its owner revokes a token."))
+    token_cache.forget_tokens(UserToken.objects.filter(pk=token.pk))
     UserToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     token.refresh_from_db(fields=["revoked_at"])
     return token
 
 
 def revoke_all_user_tokens(user_id: int) -> int:
+    token_cache.forget_user(user_id)
     return UserToken.objects.filter(user_id=user_id, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )

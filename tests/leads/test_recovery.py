@@ -187,10 +187,27 @@ def test_recovery_runs_the_same_number_of_queries_whatever_the_number_of_leads(
 
     assert Lead.objects.filter(state="new", recovery_count=1).count() == count
     assert LeadRecovery.objects.count() == count
-    assert Notification.objects.filter(kind="lead_recovered").count() == count
-    # rep1 and rep2 have a manager: 2 of every 3 leads notify them.
-    assert Notification.objects.filter(kind="lead_recovered_team").count() == len(
-        [i for i in range(count) if i % 3 != 2]
+
+    # One digest per recipient (the batch took several leads from each): rep1, rep2, rep3, and
+    # the manager of rep1 and rep2 (2 of every 3 leads).
+    # One lead alone is named in a notice of its own.
+    def heard(name, kind, n):
+        return (name, f"{kind}_digest", n) if n > 1 else (name, kind, None)
+
+    sent = Notification.objects.values_list("recipient__username", "kind", "params__count")
+    assert sorted(sent) == [
+        heard("manager", "lead_recovered_team", len([i for i in range(count) if i % 3 != 2])),
+        heard("rep1", "lead_recovered", len(range(0, count, 3))),
+        heard("rep2", "lead_recovered", len(range(1, count, 3))),
+        heard("rep3", "lead_recovered", len(range(2, count, 3))),
+    ]
+    digest = Notification.objects.get(recipient=org.manager)
+    assert digest.params["owners"] == "rep1, rep2"
+    assert digest.params["titles"].startswith("Overdue 0, Overdue 1, Overdue 3")
+    assert digest.params["titles"].endswith(", …") == (digest.params["count"] > 5)
+    # The digest's text names how many, whose and which (in whichever language is active).
+    assert all(
+        str(part) in digest.text for part in (digest.params["count"], "rep1, rep2", "Overdue 0")
     )
 
 
@@ -239,5 +256,18 @@ def test_small_batches_over_one_shared_deadline_move_every_lead_once(org, frozen
         ("new", 1)
     }
     assert LeadRecovery.objects.filter(lead__in=overdue).count() == 17
-    notices = Notification.objects.filter(kind="lead_recovered", recipient=org.rep1)
-    assert sorted(int(n.url.split("/")[2]) for n in notices) == sorted(overdue)
+    # One digest per batch of five and the lone two: 5 + 5 + 5 + 2.
+    digests = Notification.objects.filter(kind="lead_recovered_digest", recipient=org.rep1)
+    assert sorted(n.params["count"] for n in digests) == [2, 5, 5, 5]
+    assert not Notification.objects.filter(kind="lead_recovered", recipient=org.rep1).exists()
+
+
+def test_a_batch_is_sized_to_hold_its_locks_about_half_a_second():
+    from leads.sweeps_pg import MIN_BATCH, next_batch_size
+
+    assert next_batch_size(1000, 0.25, largest=10_000) == 2000  # at most doubles
+    assert next_batch_size(4000, 1.0, largest=10_000) == 2000  # at most halves
+    assert next_batch_size(4000, 0.8, largest=10_000) == 2500  # aims at 0.5 s
+    assert next_batch_size(8000, 0.1, largest=10_000) == 10_000  # never past the largest
+    assert next_batch_size(150, 30.0, largest=10_000) == MIN_BATCH
+    assert next_batch_size(5, 30.0, largest=5) == 5  # a batch size asked for is kept

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from ltc.bench import load, report
+from ltc.bench import load, pgconf, report
 from ltc.bench.paths import Bench
 
 
@@ -26,6 +26,12 @@ class Command(BaseCommand):
         parser.add_argument("--load-seconds", type=int, default=15)
         parser.add_argument("--connections", type=int, default=16)
         parser.add_argument("--no-load", action="store_true", help="Skip the gunicorn run")
+        parser.add_argument(
+            "--alter-system",
+            action="store_true",
+            help="Also ALTER SYSTEM the server-wide settings of deploy/postgresql.conf (the "
+            "whole server: only on a machine of its own)",
+        )
 
     def handle(
         self,
@@ -37,6 +43,7 @@ class Command(BaseCommand):
         load_seconds,
         connections,
         no_load,
+        alter_system=False,
         **options,
     ):
         # Figures of production code paths: no SQL logging, no debug pages.
@@ -44,6 +51,13 @@ class Command(BaseCommand):
         bench_dir = Path(settings.VAR_DIR) / "bench"
         out = Path(json_path) if json_path else bench_dir / "bench.json"
         data = {"environment": report.environment(), "paths": {}}
+        if connection.vendor == "postgresql":
+            applied = pgconf.apply(alter_system=alter_system)
+            data["postgresql"] = {**pgconf.compare(), "applied": applied}
+            self.stderr.write(
+                f"postgresql: applied {applied or 'nothing'}; still differing from "
+                f"{data['postgresql']['file']}: {data['postgresql']['differs'] or 'none'}"
+            )
         try:
             bench = Bench(iterations=iterations, out=self.stderr, overdue=overdue)
         except RuntimeError as exc:
@@ -53,6 +67,7 @@ class Command(BaseCommand):
             data["paths"][result.name] = result.as_dict()
         if not no_load and (steps is None or "throughput" in steps):
             data["throughput"] = self.throughput(bench, bench_dir, load_seconds, connections)
+        data["environment"]["load_average_at_end"] = report.load_average()
         state = bench_dir / "generation.json"
         if state.exists():
             data["generation"] = json.loads(state.read_text()).get("result")
