@@ -20,6 +20,7 @@ from contracts.models import Contract, PaymentTerm
 from delivery.models import Order
 from ltc.activity.services import transitions_of
 from ltc.core.errors import DomainError, InvalidInput
+from ltc.core.pages import keyset_page
 from ltc.core.views import add_form_error, run_post
 from ltc.customers.models import Customer
 
@@ -88,7 +89,7 @@ def invoice_list(request):
     )
     for name in ("customer", "contract", "order"):
         del invoice_filter.form.fields[name]  # the search covers them; the API keeps the ids
-    page = Paginator(invoice_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(request, invoice_filter.qs, size=PAGE_SIZE)
     return render(
         request,
         "billing/invoice_list.html",
@@ -258,7 +259,7 @@ def payment_list(request):
     )
     payment_filter = PaymentFilter(request.GET or None, queryset=qs, request=request)
     del payment_filter.form.fields["customer"]
-    page = Paginator(payment_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(request, payment_filter.qs, size=PAGE_SIZE)
     return render(
         request,
         "billing/payment_list.html",
