@@ -55,9 +55,12 @@ def queue(request):
     dated milestones invoiced against the contract, already invoiced)."""
     user = request.user
     today = timezone.localdate()
-    order_page = Paginator(invoiceable.QueuePage(user), PAGE_SIZE).get_page(request.GET.get("page"))
+    order_page = keyset_page(request, invoiceable.queue_orders(user), size=PAGE_SIZE)
+    order_page.object_list = invoiceable.with_figures(order_page.object_list)
     contracts = invoiceable.queue_contracts(user).order_by("-signed_on", "-id")
-    contract_page = Paginator(contracts, PAGE_SIZE).get_page(request.GET.get("cpage"))
+    contract_page = keyset_page(
+        request, contracts, size=PAGE_SIZE, param="ccursor", anchor="#contracts"
+    )
     for contract in contract_page.object_list:
         contract.figures = invoiceable.figures_of_contract(contract, today)
     return render(

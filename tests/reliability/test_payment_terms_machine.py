@@ -12,7 +12,8 @@ through billing.invoiceable):
     everything invoiced ≤ the contract's amount
     a closed contract: everything invoiced = its amount, and every invoice paid or voided
 
-and the work queue's SQL (``top_orders``) agrees with the one definition."""
+and the work queue (``top_orders``) and what is kept on each order (``Order.invoiceable``, the
+column the queue reads) agree with the one definition."""
 
 from __future__ import annotations
 
@@ -387,10 +388,12 @@ class PaymentTerms(RuleBasedStateMachine):
             accepted = _sum(order.units.filter(state=UnitState.ACCEPTED))
             due = quantize(accepted * share / 100)
             assert _sum(live.filter(order=order)) <= due, (order.number, accepted, share)
-            figures = invoiceable.for_order(order)  # the queue's SQL picks the same orders
+            figures = invoiceable.for_order(order)  # the queue picks the same orders
             assert queue.get(order.pk, figures) == figures and (order.pk in queue) == (
                 figures.invoiceable > 0
             )
+            # what is kept on the order is the definition, after any sequence of changes
+            assert order.invoiceable == figures.invoiceable, (order.number, figures)
         triggered = sum(
             (
                 t.amount_of(contract.amount)

@@ -80,7 +80,7 @@ def test_every_billing_page_renders_for_every_role(browser_as, org, order, role)
     expected = 200 if role in SEES else 404
     assert (detail.status_code, paid.status_code) == (expected, expected)
     queue = client.get(reverse("billing:queue"), **EN)
-    assert queue.context["order_page"].paginator.count == (1 if role in SEES else 0)
+    assert len(queue.context["order_page"].object_list) == (1 if role in SEES else 0)
 
 
 def test_the_queue_says_what_is_invoiceable_and_why_not_the_rest(
