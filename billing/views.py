@@ -9,7 +9,6 @@ from functools import partial
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +19,7 @@ from contracts.models import Contract, PaymentTerm
 from delivery.models import Order
 from ltc.activity.services import transitions_of
 from ltc.core.errors import DomainError, InvalidInput
-from ltc.core.pages import keyset_page
+from ltc.core.pages import keyset_page, offset_page
 from ltc.core.views import add_form_error, run_post
 from ltc.customers.models import Customer
 
@@ -445,7 +444,7 @@ def receivables(request):
     user = request.user
     invoices = Invoice.objects.visible_to(user)
     summary = selectors.receivables_summary(invoices)
-    customers = Paginator(summary["customers"], PAGE_SIZE).get_page(request.GET.get("page"))
+    customers = offset_page(request, summary["customers"], size=PAGE_SIZE, anchor="#customers")
     overdue = selectors.overdue_invoices(invoices).select_related("customer", "contract")[
         :OVERDUE_ROWS
     ]

@@ -24,12 +24,13 @@ def walk(client, url: str, params: dict | None = None, *, key: str = "page", **e
 
 
 def counting_queries(client, url: str, table: str, params: dict | None = None, **extra) -> list:
-    """The SQL of one request that counted rows of ``table`` (the list's table: a keyset page
-    never counts it; the menu's unread-notice badge counts the user's own notices)."""
+    """The SQL of one request that counted the rows of ``table`` (``COUNT(*)``, what Django's
+    Paginator runs: a keyset page never does; the menu's unread-notice badge counts the user's
+    own notices, another table)."""
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url, params or {}, **extra).status_code == 200
     return [
         q["sql"]
         for q in captured.captured_queries
-        if "COUNT(" in q["sql"].upper() and f'"{table}"' in q["sql"]
+        if "COUNT(*)" in q["sql"].upper() and f'"{table}"' in q["sql"]
     ]

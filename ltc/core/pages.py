@@ -258,3 +258,20 @@ def keyset_page(
     elif cursor:
         page.previous_url = _link(request, param, None, anchor)  # back to the first page
     return page
+
+
+def offset_page(request, rows, *, size: int = PAGE_SIZE, param: str = "page", anchor: str = ""):
+    """A page of a grouped result, which has no key to seek on (per-customer sums, say): its
+    rows by LIMIT/OFFSET, one more to know whether there is a next page, and no count. Only for
+    results bounded by their filter (the open invoices), not by the table."""
+    raw = request.GET.get(param) or "1"
+    if not raw.isdigit() or not 0 < int(raw) <= 100_000:
+        raise BadRequest(_("%(field)s: this page link is not valid.") % {"field": param})
+    number = int(raw)
+    found = list(rows[(number - 1) * size : number * size + 1])
+    page = KeysetPage(found[:size])
+    if len(found) > size:
+        page.next_url = _link(request, param, str(number + 1), anchor)
+    if number > 1:
+        page.previous_url = _link(request, param, str(number - 1), anchor)
+    return page
