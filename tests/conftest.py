@@ -441,6 +441,8 @@ HEAVY_FIRST = (
     "tests/security/test_route_walk.py",
     "tests/security/test_csrf.py",
     "tests/test_demo.py",
+    "tests/ui/test_navigation.py",
+    "tests/dashboards/test_drilldown_adds_up.py",
     "tests/api/test_fuzz.py",
     "tests/bench/",
     "tests/opportunities/test_track_state_machine.py",
