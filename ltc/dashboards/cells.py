@@ -244,6 +244,10 @@ CELLS: dict[str, dict[str, Cell]] = {
 }
 
 
+# The row's key field of a table with no row link (``Table.drill``): one number, one list.
+ROW_KEYS = {"customer_pool_reps": "key"}
+
+
 def may_open_entered(user, cell: Cell) -> bool:
     """Whether ``user`` may open the page where an entered number is set."""
     from .services import may_set_targets
@@ -442,6 +446,7 @@ def cell_link_params(table: str, column: str, row: dict, row_key: str | None) ->
     cell = CELLS.get(table, {}).get(column)
     if cell is None or cell.measure == "entered":
         return None
+    row_key = row_key or ROW_KEYS.get(table)
     if cell.key is not None:
         key = cell.key
     elif row_key is not None:

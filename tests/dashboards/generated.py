@@ -58,6 +58,24 @@ def check_table(figure, table_name) -> int:
     return checked
 
 
+def check_pages(client, figure, table_name, query: dict) -> int:
+    """Through the records page: each number's link states the number as its count or total
+    ("Records: N · Total: X"); how many pages it read."""
+    table = TABLES_BY_NAME[table_name]
+    read = 0
+    for column, cell, params, value in numbers_of(table, FIGURES[table.figure](figure)):
+        if params is None or cell.measure in ("base", "context"):
+            continue
+        page = client.get("/dashboards/records/", {**query, **params}).content.decode()
+        where = f"{table_name}.{column.key} {params}"
+        if cell.measure == "count":
+            assert f'data-count="{int(value)}"' in page, where
+        else:
+            assert f'data-total="{Decimal(value)}"' in page, where
+        read += 1
+    return read
+
+
 def build(module_db) -> Org:
     """The organisation and its generated records, once for a module (``module_db``), at
     ``NOW`` (2030-05-06) from a fixed seed."""

@@ -21,7 +21,7 @@ from ltc.dashboards.models import SalesTarget
 from ltc.dashboards.tables import FIGURES, TABLES, TABLES_BY_NAME
 
 from ..billing.steps import NOW
-from .generated import PERIOD, build, check_table, numbers_of
+from .generated import PERIOD, build, check_pages, check_table, numbers_of
 from .generated import figure_of as _figure
 
 VIEWERS = ("admin", "manager")
@@ -110,6 +110,12 @@ def test_every_number_equals_the_count_or_sum_of_its_records(org, viewer, table_
     assert check_table(figure, table_name) > 0
 
 
+@pytest.mark.parametrize("table_name", ["cycle_stages", "forecast_months", "campaign_results"])
+def test_the_records_page_states_the_number(org, browser_as, table_name):
+    """Through the page: "Records: N · Total: X" is the number the link was on."""
+    assert check_pages(browser_as("manager"), _figure(org, "manager"), table_name, PERIOD) > 0
+
+
 def test_the_generated_data_fills_the_numbers(org):
     """Not a vacuous check: the numbers compared above are mostly not zero."""
     figure = _figure(org, "admin")
@@ -183,3 +189,24 @@ def test_a_sum_the_records_do_not_have_is_left_out_not_a_500(org, browser_as):
         "/dashboards/records/", {**PERIOD, "figure": "stage", "key": "1", "measure": "outstanding"}
     )
     assert page.status_code == 200 and "data-total" not in page.content.decode()
+
+
+def test_a_deal_back_in_a_stage_counts_both_stays(org):
+    """"Days per stage" counts stays, not deals: a deal sent back to verification stayed there
+    twice, and its records are both stays (a list of deals would show one)."""
+    from .builders import deal
+
+    history = [
+        ("verify", "2030-02-02", "2030-02-10"),
+        ("approval", "2030-02-10", "2030-02-20"),
+        ("verify", "2030-02-20", "2030-03-01"),
+        ("approval", "2030-03-01", ""),
+    ]
+    back = deal(org.rep1, history=history, expected="2030-06-30")
+    figure = _figure(org, "admin")
+    (verify,) = [s for s in FIGURES["cycle_times"](figure)["stages"] if s["code"] == "verify"]
+    model, stays = cells.records(figure, "stays", str(verify["stage_id"]))
+    assert model == "stays" and stays.count() == verify["count"]
+    assert stays.filter(opportunity=back).count() == 2
+    assert stays.values("opportunity").distinct().count() == verify["count"] - 1
+    assert check_table(figure, "cycle_stages") > 0
