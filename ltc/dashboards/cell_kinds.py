@@ -25,9 +25,7 @@ def _family_key(key: str) -> str:
 
 def _family_won(figure: FigureRequest, key: str) -> tuple[str, QuerySet]:
     key = _family_key(key)
-    contracts = product_figures.family_contracts(
-        figure.scope, figure.period, key, figure.currency
-    )
+    contracts = product_figures.family_contracts(figure.scope, figure.period, key, figure.currency)
     return CONTRACTS, contracts
 
 

@@ -75,9 +75,7 @@ def customer_pool(scope: Scope, period: Period) -> dict:
         lambda: {"recovered": 0, "reclaimed": 0, "untouched": 0}
     )
     for column, (records, field) in RECORDS.items():
-        for pk, n in (
-            records(scope, period).order_by().values_list(field).annotate(n=Count("id"))
-        ):
+        for pk, n in records(scope, period).order_by().values_list(field).annotate(n=Count("id")):
             counts[pk][column] = n
     names = {u.pk: str(u) for u in User.objects.filter(pk__in=list(counts))}
     reps = [{"key": pk, "name": names.get(pk, _("Unknown")), **c} for pk, c in counts.items()]

@@ -91,10 +91,10 @@ def test_the_target_opens_the_targets_page_where_it_is_typed(org, browser_as):
     """The company's target is what the managers typed for the root team, month by month; the
     number links to the targets page, which lists those entries (a rep sees no link)."""
     months = FIGURES["forecast"](_figure(org, "admin"))["months"]
-    typed = dict(
-        SalesTarget.objects.filter(team=org.region).values_list("month", "amount")
+    typed = dict(SalesTarget.objects.filter(team=org.region).values_list("month", "amount"))
+    assert months and all(
+        m["target"] == typed[date.fromisoformat(m["month"] + "-01")] for m in months
     )
-    assert months and all(m["target"] == typed[date.fromisoformat(m["month"] + "-01")] for m in months)
     client = browser_as("admin")
     page = client.get("/dashboards/", PERIOD).content.decode()
     table = page.split('id="table-forecast_months"')[1].split("</details>")[0]
@@ -192,7 +192,7 @@ def test_a_sum_the_records_do_not_have_is_left_out_not_a_500(org, browser_as):
 
 
 def test_a_deal_back_in_a_stage_counts_both_stays(org):
-    """"Days per stage" counts stays, not deals: a deal sent back to verification stayed there
+    """ "Days per stage" counts stays, not deals: a deal sent back to verification stayed there
     twice, and its records are both stays (a list of deals would show one)."""
     from .builders import deal
 
