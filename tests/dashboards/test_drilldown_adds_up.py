@@ -101,6 +101,9 @@ def test_the_target_opens_the_targets_page_where_it_is_typed(org, browser_as):
     assert table.count('href="/dashboards/targets/"') == len(months)
     targets = client.get("/dashboards/targets/").content.decode()
     assert "90,000.00" in targets or "90000" in targets
+    mine = browser_as("rep1").get("/dashboards/mine/", PERIOD).content.decode()
+    rep_table = mine.split('id="table-forecast_months"')[1].split("</details>")[0]
+    assert "/dashboards/targets/" not in rep_table and "cell-link" in rep_table
 
 
 @pytest.mark.parametrize("viewer", VIEWERS)
