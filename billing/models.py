@@ -219,6 +219,19 @@ class Invoice(FSMModelMixin, models.Model):
             ),
             models.Index(fields=["state", "due_date"]),
             models.Index(fields=["customer", "state"]),
+            # The receivables' branches beside the open invoices (billing.selectors.
+            # currency_figures): issued in the last days (DSO), paid in the last year (order to
+            # cash); index ranges, not the whole history.
+            models.Index(
+                fields=["issued_on"],
+                condition=models.Q(issued_on__isnull=False),
+                name="invoice_issued_on_idx",
+            ),
+            models.Index(
+                fields=["paid_on"],
+                condition=models.Q(cash_days__isnull=False),
+                name="invoice_paid_on_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -182,16 +182,69 @@ def average_days(average) -> Decimal | None:
     return None if average is None else Decimal(str(average)).quantize(Decimal("0.1"))
 
 
+def currency_figures(invoices: QuerySet[Invoice], *, today: date, days: int = DSO_DAYS) -> dict:
+    """``aging``, ``dso`` (per currency) and ``order_to_cash`` (the last year) from ONE grouped
+    statement over the invoices that matter to them: the open ones, those issued in the last
+    ``days`` days and those paid in the last year (each branch an index range: state and due
+    date, issued on, paid on; never the whole history). The same figures as ``aging``, ``dso``
+    and ``order_to_cash`` (tests/billing/test_receivables.py holds them together)."""
+    is_open = Q(state__in=OPEN_STATES)
+    recent = Q(
+        state__in=ISSUED_STATES,
+        issued_on__gte=today - timedelta(days=days - 1),
+        issued_on__lte=today,
+    )
+    since = today - timedelta(days=365)
+    paid = Q(cash_days__isnull=False, paid_on__gte=since, paid_on__lte=today)
+    rows = list(
+        invoices.filter(is_open | recent | paid)
+        .order_by()
+        .values("currency")
+        .annotate(
+            **{
+                name: Coalesce(
+                    Sum(OUTSTANDING, filter=is_open & condition), ZERO, output_field=MONEY
+                )
+                for name, condition in bucket_filters(today).items()
+            },
+            total=Coalesce(Sum(OUTSTANDING, filter=is_open), ZERO, output_field=MONEY),
+            invoice_count=Count("id", filter=is_open),
+            sales=Sum("amount", filter=recent),
+            paid_count=Count("id", filter=paid),
+            paid_days=Sum("cash_days", filter=paid),
+        )
+        .order_by("currency")
+    )
+    buckets = (*BUCKETS, "total", "invoice_count")
+    paid_count = sum(row["paid_count"] for row in rows)
+    paid_days = sum(row["paid_days"] or 0 for row in rows)
+    return {
+        "aging": [
+            {"currency": row["currency"], **{name: row[name] for name in buckets}}
+            for row in rows
+            if row["invoice_count"]
+        ],
+        "dso": [
+            {"currency": row["currency"], **dso_row(row["total"], row["sales"], days)}
+            for row in rows
+            if row["invoice_count"] or row["sales"] is not None
+        ],
+        "order_to_cash": {
+            "invoices": paid_count,
+            "average_days": average_days(Decimal(paid_days) / paid_count if paid_count else None),
+        },
+    }
+
+
 def receivables_summary(invoices: QuerySet[Invoice], *, today: date | None = None) -> dict:
-    """What the receivables page and the dashboards show: ``aging`` per currency, ``customers``
-    (aging per customer), ``dso`` per currency and ``order_to_cash`` over the last year."""
+    """What the receivables page and the API show: ``aging`` per currency, ``customers``
+    (aging per customer: a queryset, the caller pages it), ``dso`` per currency and
+    ``order_to_cash`` over the last year; the per-currency figures from one statement."""
     today = today or timezone.localdate()
     return {
         "today": today,
-        "aging": list(aging(invoices, today=today)),
+        **currency_figures(invoices, today=today),
         "customers": aging_by_customer(invoices, today=today),
-        "dso": dso(invoices, today=today),
-        "order_to_cash": order_to_cash(invoices, since=today - timedelta(days=365), until=today),
     }
 
 

@@ -9,7 +9,6 @@ from functools import partial
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +19,7 @@ from contracts.models import Contract, PaymentTerm
 from delivery.models import Order
 from ltc.activity.services import transitions_of
 from ltc.core.errors import DomainError, InvalidInput
+from ltc.core.pages import keyset_page, offset_page
 from ltc.core.views import add_form_error, run_post
 from ltc.customers.models import Customer
 
@@ -54,9 +54,12 @@ def queue(request):
     dated milestones invoiced against the contract, already invoiced)."""
     user = request.user
     today = timezone.localdate()
-    order_page = Paginator(invoiceable.QueuePage(user), PAGE_SIZE).get_page(request.GET.get("page"))
+    order_page = keyset_page(request, invoiceable.queue_orders(user), size=PAGE_SIZE)
+    order_page.object_list = invoiceable.with_figures(order_page.object_list)
     contracts = invoiceable.queue_contracts(user).order_by("-signed_on", "-id")
-    contract_page = Paginator(contracts, PAGE_SIZE).get_page(request.GET.get("cpage"))
+    contract_page = keyset_page(
+        request, contracts, size=PAGE_SIZE, param="ccursor", anchor="#contracts"
+    )
     for contract in contract_page.object_list:
         contract.figures = invoiceable.figures_of_contract(contract, today)
     return render(
@@ -88,7 +91,7 @@ def invoice_list(request):
     )
     for name in ("customer", "contract", "order"):
         del invoice_filter.form.fields[name]  # the search covers them; the API keeps the ids
-    page = Paginator(invoice_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(request, invoice_filter.qs, size=PAGE_SIZE)
     return render(
         request,
         "billing/invoice_list.html",
@@ -258,7 +261,7 @@ def payment_list(request):
     )
     payment_filter = PaymentFilter(request.GET or None, queryset=qs, request=request)
     del payment_filter.form.fields["customer"]
-    page = Paginator(payment_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(request, payment_filter.qs, size=PAGE_SIZE)
     return render(
         request,
         "billing/payment_list.html",
@@ -441,7 +444,7 @@ def receivables(request):
     user = request.user
     invoices = Invoice.objects.visible_to(user)
     summary = selectors.receivables_summary(invoices)
-    customers = Paginator(summary["customers"], PAGE_SIZE).get_page(request.GET.get("page"))
+    customers = offset_page(request, summary["customers"], size=PAGE_SIZE, anchor="#customers")
     overdue = selectors.overdue_invoices(invoices).select_related("customer", "contract")[
         :OVERDUE_ROWS
     ]

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, FSMModelMixin, transition
@@ -53,6 +54,13 @@ class Order(FSMModelMixin, models.Model):
         settings.AUTH_USER_MODEL, related_name="+", on_delete=models.PROTECT
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # What may be invoiced on the order now, as billing's one definition computes it
+    # (``billing.invoiceable.order_figures``); kept by billing in the same transaction as
+    # acceptance, invoicing and voiding (``billing.invoiceable.store_invoiceable``), so that the
+    # work queue's top is an index read. Never written by hand.
+    invoiceable = models.DecimalField(
+        _("invoiceable now"), max_digits=16, decimal_places=2, default=Decimal("0"), editable=False
+    )
 
     objects = OrderQuerySet.as_manager()
 
@@ -60,6 +68,15 @@ class Order(FSMModelMixin, models.Model):
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         ordering = ["-order_date", "-id"]
+        indexes = [
+            # The invoiceable work queue: most invoiceable first, then the newest.
+            models.Index(
+                F("invoiceable").desc(),
+                F("order_date").desc(),
+                F("id").desc(),
+                name="order_invoiceable_queue",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["contract", "number"], name="order_number_unique_per_contract"

@@ -179,6 +179,18 @@ def create_order(
     return order
 
 
+# Downstream apps (billing) keep figures of an order that its accepted units change (what is
+# invoiceable now: ``Order.invoiceable``); each listener is ``fn(order)``, called in the same
+# transaction on the locked order after every unit transition, registered in the app's
+# AppConfig.ready.
+_UNIT_LISTENERS: list = []
+
+
+def register_unit_listener(fn):
+    _UNIT_LISTENERS.append(fn)
+    return fn
+
+
 def _sync_order(order: Order) -> None:
     """Move the order to the state its units say: open, delivering or delivered. An invoiced
     order whose unit is corrected goes back through delivered to delivering.
@@ -209,6 +221,8 @@ def _sync_order(order: Order) -> None:
         log_transition(obj=order, transition=method, source=source, target=order.state)
     if steps:
         order.save()
+    for listener in _UNIT_LISTENERS:
+        listener(order)
 
 
 def _locked_units(unit_ids: Iterable[int]) -> list[DeliveryUnit]:

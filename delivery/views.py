@@ -11,7 +11,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
-from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,6 +24,7 @@ from ltc.activity.models import TransitionLog
 from ltc.activity.services import transitions_of
 from ltc.core.errors import DomainError, InvalidInput
 from ltc.core.money import format_money
+from ltc.core.pages import keyset_page
 from ltc.core.tables import sort_by
 from ltc.core.views import add_form_error, run_post
 from opportunities import services as deals
@@ -68,7 +68,7 @@ def _unit(request, pk: int) -> DeliveryUnit:
 @login_required
 def mine(request):
     units = units_to_deliver(request.user).order_by("order__order_date", "order_id", "id")
-    page = Paginator(units, UNITS_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(request, units, size=UNITS_PAGE_SIZE)
     groups = [
         (order, list(rows)) for order, rows in groupby(page.object_list, key=attrgetter("order"))
     ]
@@ -101,14 +101,7 @@ SORTS = {
 @login_required
 def order_list(request):
     scope = Order.objects.visible_to(request.user)
-    qs = (
-        scope.select_related("contract", "contract__customer")
-        .annotate(
-            unit_count=Count("units"),
-            accepted_count=Count("units", filter=Q(units__state=UnitState.ACCEPTED)),
-        )
-        .order_by("-order_date", "-id")
-    )
+    qs = scope.select_related("contract", "contract__customer").order_by("-order_date", "-id")
     qs, sorting = sort_by(request, qs, SORTS)
     order_filter = OrderFilter(request.GET or None, queryset=qs, request=request)
     fields = order_filter.form.fields
@@ -119,12 +112,32 @@ def order_list(request):
         choices=[("", "—"), *contracts.values_list("pk", "number")]
     )
     del fields["number"]
-    page = Paginator(order_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(request, order_filter.qs, size=PAGE_SIZE)
+    _count_units(page.object_list)
     return render(
         request,
         "delivery/order_list.html",
         {"filter": order_filter, "page": page, "sorting": sorting, "title": _("Orders")},
     )
+
+
+def _count_units(orders) -> None:
+    """``unit_count`` and ``accepted_count`` of a page's orders: one grouped query over their
+    units (counting before paging would group every order of the scope)."""
+    counts = {
+        row["order_id"]: row
+        for row in DeliveryUnit.objects.filter(order__in=orders)
+        .order_by()
+        .values("order_id")
+        .annotate(
+            unit_count=Count("id"),
+            accepted_count=Count("id", filter=Q(state=UnitState.ACCEPTED)),
+        )
+    }
+    for order in orders:
+        row = counts.get(order.pk, {})
+        order.unit_count = row.get("unit_count", 0)
+        order.accepted_count = row.get("accepted_count", 0)
 
 
 def _units_of(formset) -> list[dict]:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from ltc.activity.services import activities_of, transitions_of
 from ltc.core.errors import DomainError
+from ltc.core.pages import keyset_page
 from ltc.core.tables import sort_by
 from ltc.core.views import flash_form_errors, flash_refusal, safe_next
 from ltc.org.models import Role, User
@@ -41,7 +42,7 @@ PAGE_SIZE = 50
 
 
 def _page(request, qs):
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return keyset_page(request, qs, size=PAGE_SIZE)
 
 
 # Column headers that sort the lead tables (ltc.core.tables): key → field.

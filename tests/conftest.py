@@ -410,12 +410,6 @@ def sqlite_real_param_limit():
     conn.features.max_query_params = saved
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    # The demo users' passwords are hashed in every test; PBKDF2 would dominate the suite's time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def pytest_sessionstart(session):
     from django.conf import settings
 

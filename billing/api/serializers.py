@@ -339,6 +339,8 @@ class InvoiceableContractSerializer(serializers.Serializer):
 
 
 class InvoiceableSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, read_only=True)
+    previous = serializers.URLField(allow_null=True, read_only=True)
     orders = InvoiceableOrderSerializer(many=True)
     contracts = InvoiceableContractSerializer(many=True)
 

@@ -1,6 +1,7 @@
 """Invoices, credit notes, payments and receivables over REST: every change goes through a
 service; the POSTs that create money records (invoices, payments) accept ``Idempotency-Key``."""
 
+from django.core.exceptions import BadRequest
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +17,8 @@ from ltc.core.api import (
     by_external_id_action,
     external_id_parameter,
 )
+from ltc.core.api_defaults import Pagination
+from ltc.core.pages import keyset_page
 from ltc.idempotency.services import IDEMPOTENCY_KEY_PARAMETER, idempotent
 
 from .. import invoiceable, selectors, services
@@ -286,12 +289,39 @@ class InvoiceableViewSet(viewsets.ViewSet):
         operation_id="v1_billing_invoiceable",
     )
     def list(self, request):
+        """A page of the orders (most invoiceable first, ``page_size`` of them, 50 unless asked,
+        at most 200; ``next`` and ``previous`` are the links to the pages beside it) and, on the
+        first page, up to ``page_size`` contracts with milestones invoiceable now."""
         user = request.user
         today = timezone.localdate()
-        orders = invoiceable.top_orders(user, MAX_QUEUE_ROWS)
+        size = _page_size(request)
+        queue = invoiceable.queue_orders(user).filter(invoiceable__gt=0)
+        try:
+            page = keyset_page(request, queue, size=size)
+        except BadRequest as exc:
+            raise serializers.ValidationError({"cursor": [str(exc)]}) from None
+        orders = invoiceable.with_figures(page.object_list)
         contracts = []
-        for contract in invoiceable.queue_contracts(user).order_by("number")[:MAX_QUEUE_ROWS]:
-            contract.figures = invoiceable.figures_of_contract(contract, today)
-            if contract.figures.invoiceable > 0:
-                contracts.append(contract)
-        return Response(InvoiceableSerializer({"orders": orders, "contracts": contracts}).data)
+        if not request.GET.get("cursor"):
+            for contract in invoiceable.queue_contracts(user).order_by("number")[:MAX_QUEUE_ROWS]:
+                contract.figures = invoiceable.figures_of_contract(contract, today)
+                if contract.figures.invoiceable > 0 and len(contracts) < size:
+                    contracts.append(contract)
+        body = InvoiceableSerializer({"orders": orders, "contracts": contracts}).data
+        base = request.build_absolute_uri(request.path)
+        return Response(
+            {
+                **body,
+                "next": base + page.next_url if page.has_next else None,
+                "previous": base + page.previous_url if page.has_previous else None,
+            }
+        )
+
+
+def _page_size(request) -> int:
+    """``page_size`` as the other lists read it (``ltc.core.api_defaults.Pagination``)."""
+    try:
+        size = int(request.query_params.get("page_size", Pagination.page_size))
+    except (TypeError, ValueError):
+        return Pagination.page_size
+    return max(1, min(size, Pagination.max_page_size))

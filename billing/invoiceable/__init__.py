@@ -17,11 +17,16 @@ its 30%, the retention its last 100,000 on its date. Terms of 100% on acceptance
 accepted value; terms without an acceptance milestone invoice nothing on the orders.
 
 ``order_figures`` and ``contract_figures`` compute the figures from plain numbers and the
-contract's terms (no query), and word their reasons, in the language of the moment, when asked;
-``for_order`` and ``for_contract`` read those numbers with a fixed number of aggregate queries. The work queue sorts every order by what is
-invoiceable, so there the database computes that figure (``top_orders`` and ``QueuePage``, one
-grouped statement); tests/billing/test_invoiceable_sql.py holds it to ``order_figures`` on random
-data, and the rows' figures and reasons still come from ``order_figures``.
+contract's terms (no query), and word their reasons, in the language of the moment, when asked.
+``figures_of_orders`` is the one reader of an order's numbers (three grouped queries for any
+number of orders); ``for_order`` is it for one order, ``for_contract`` the contract's reader.
+
+What is invoiceable on each order is also kept on the order (``Order.invoiceable``), written by
+``store_invoiceable`` from ``figures_of_orders`` in the transaction that accepts, invoices,
+cancels, voids, closes or changes the contract, so the work queue (``queue_orders``, paged by
+keyset) reads its top from an index. tests/reliability/test_payment_terms_machine.py holds the
+stored column to the definition after random sequences of those changes;
+``manage.py store_invoiceable`` rewrites it after a bulk load.
 """
 
 from .milestones import (  # noqa: F401  (re-exported: callers import from here)
@@ -38,18 +43,19 @@ from .orders import (  # noqa: F401  (re-exported: callers import from here)
     _order_reasons,
     _total,
     accepted_value,
+    figures_of_orders,
     for_order,
     order_figures,
 )
 from .queue import (  # noqa: F401  (re-exported: callers import from here)
-    _ORDERINGS,
-    QueuePage,
-    _queue_rows,
-    _with_figures,
     contracts_for_queue,
     figures_of_contract,
     queue_contracts,
+    queue_orders,
+    store_all,
+    store_invoiceable,
     top_orders,
+    with_figures,
 )
 from .terms import (  # noqa: F401  (re-exported: callers import from here)
     HUNDRED,
@@ -67,4 +73,5 @@ from .terms import (  # noqa: F401  (re-exported: callers import from here)
     share_of,
     split,
     terms_of,
+    terms_of_contracts,
 )

@@ -8,14 +8,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
-from django.db.models import (
-    Q,
-    Sum,
-)
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from contracts.models import Contract, Trigger
-from delivery.models import Order, OrderState, UnitState
+from delivery.models import DeliveryUnit, Order, OrderState, UnitState
 from ltc.core.errors import Missing
 from ltc.core.money import quantize
 
@@ -29,7 +26,7 @@ from .terms import (
     money,
     percent,
     share_of,
-    terms_of,
+    terms_of_contracts,
 )
 
 
@@ -163,6 +160,63 @@ def accepted_value(order: Order) -> Decimal:
     return _total(order.units.filter(state=UnitState.ACCEPTED))
 
 
+def figures_of_orders(
+    orders: Iterable[Order],
+    *,
+    exclude: int | None = None,
+    accepted: dict[int, Decimal] | None = None,
+) -> dict[int, OrderFigures]:
+    """The one reader of the invoiceable rule: the figures (accepted, invoiced, invoiceable and
+    their reasons) of each of ``orders`` (with their ``contract``), by order id, from three
+    grouped queries whatever their number: the accepted units per order, the live invoices per
+    contract and order (leaving out invoice ``exclude``, the draft being issued), the terms per
+    contract. ``accepted`` replaces an order's accepted value (a correction asks what would be
+    left). The invoice services, the 409, the form, the work queue and ``Order.invoiceable``
+    all come from here."""
+    orders = list(orders)
+    if not orders:
+        return {}
+    order_ids = [o.pk for o in orders]
+    contract_ids = {o.contract_id for o in orders}
+    accepted_of = {
+        row["order_id"]: row["total"]
+        for row in DeliveryUnit.objects.filter(order_id__in=order_ids, state=UnitState.ACCEPTED)
+        .order_by()
+        .values("order_id")
+        .annotate(total=Sum("amount"))
+    }
+    on_order: dict[int, Decimal] = {}
+    on_contract: dict[int, Decimal] = {}
+    for row in (
+        live_invoices()
+        .exclude(pk=exclude)
+        .filter(contract_id__in=contract_ids)
+        .order_by()
+        .values("contract_id", "order_id")
+        .annotate(total=Sum("amount"))
+    ):
+        total = quantize(row["total"] or 0)
+        on_contract[row["contract_id"]] = on_contract.get(row["contract_id"], NOTHING) + total
+        if row["order_id"] is not None:
+            on_order[row["order_id"]] = total
+    terms = terms_of_contracts({o.contract for o in orders})
+    accepted = accepted or {}
+    return {
+        order.pk: order_figures(
+            amount=order.amount,
+            accepted=accepted[order.pk]
+            if order.pk in accepted
+            else quantize(accepted_of.get(order.pk) or 0),
+            invoiced=on_order.get(order.pk, NOTHING),
+            contract_amount=order.contract.amount,
+            contract_invoiced=on_contract.get(order.contract_id, NOTHING),
+            terms=terms[order.contract_id],
+            closed=order.state == OrderState.CLOSED,
+        )
+        for order in orders
+    }
+
+
 def for_order(
     order: Order,
     *,
@@ -170,20 +224,10 @@ def for_order(
     exclude: int | None = None,
     accepted: Decimal | None = None,
 ) -> OrderFigures:
-    """The figures of ``order`` now (three small queries), leaving out invoice ``exclude`` (the
-    draft being issued) and, when given, with ``accepted`` as its accepted value (an acceptance
-    correction asks what would be left)."""
-    contract = contract or order.contract
-    live = live_invoices().exclude(pk=exclude)
-    sums = live.filter(contract_id=contract.pk).aggregate(
-        all=Sum("amount"), order=Sum("amount", filter=Q(order_id=order.pk))
-    )
-    return order_figures(
-        amount=order.amount,
-        accepted=accepted_value(order) if accepted is None else accepted,
-        invoiced=quantize(sums["order"] or 0),
-        contract_amount=contract.amount,
-        contract_invoiced=quantize(sums["all"] or 0),
-        terms=terms_of(contract),
-        closed=order.state == OrderState.CLOSED,
-    )
+    """The figures of ``order`` now (``figures_of_orders`` of one order), leaving out invoice
+    ``exclude`` and, when given, with ``accepted`` as its accepted value."""
+    if contract is not None:
+        order.contract = contract
+    return figures_of_orders(
+        [order], exclude=exclude, accepted=None if accepted is None else {order.pk: accepted}
+    )[order.pk]

@@ -16,7 +16,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from contracts.models import Contract, Trigger
+from contracts.models import Contract, PaymentTerm, Trigger
 from ltc.core.errors import Missing
 from ltc.core.money import quantize
 
@@ -105,6 +105,27 @@ def terms_of(contract: Contract) -> list[Term]:
         for t in contract.terms.all()  # ordered by position, id
     ]
     return split(contract.amount, rows)
+
+
+def terms_of_contracts(contracts: Iterable[Contract]) -> dict[int, list[Term]]:
+    """``terms_of`` of each contract by id: those prefetched as they are, the others' terms in
+    one query."""
+    contracts = list(contracts)
+    found = {
+        c.pk: terms_of(c)
+        for c in contracts
+        if "terms" in getattr(c, "_prefetched_objects_cache", {})
+    }
+    rest = {c.pk: c for c in contracts if c.pk not in found}
+    rows: dict[int, list[dict]] = {pk: [] for pk in rest}
+    for row in (
+        PaymentTerm.objects.filter(contract_id__in=rest)
+        .order_by("contract_id", "position", "id")
+        .values("contract_id", *TERM_FIELDS)
+    ):
+        rows[row.pop("contract_id")].append(row)
+    found.update({pk: split(contract.amount, rows[pk]) for pk, contract in rest.items()})
+    return found
 
 
 def proposed_terms(amount: Decimal, terms: Iterable[dict]) -> list[Term]:

@@ -254,3 +254,10 @@ def register_contract_checks() -> None:
     contract_services.register_close_check(contract_invoiced_in_full)
     contract_services.register_amount_check(invoices_fit_terms)
     delivery_services.register_correction_check(invoices_stay_covered)
+    # What is invoiceable on each order, kept on the order (billing.invoiceable.store_invoiceable).
+    delivery_services.register_unit_listener(
+        lambda order: invoiceable.store_invoiceable(order_ids=[order.pk])
+    )
+    contract_services.register_change_listener(
+        lambda contract: invoiceable.store_invoiceable(contract_ids=[contract.pk])
+    )

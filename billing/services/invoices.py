@@ -181,6 +181,7 @@ def create_invoice(
         [InvoiceLine(invoice=invoice, position=i, **line) for i, line in enumerate(cleaned, 1)]
     )
     log_transition(obj=invoice, transition="create", source="", target=invoice.state, actor=by)
+    invoiceable.store_invoiceable(contract_ids=[contract.pk])  # the contract's room changed
     return invoice
 
 
@@ -194,9 +195,11 @@ def cancel_draft(*, invoice: Invoice, by: User, reason: str = "") -> Invoice:
     _require_biller(by)
     invoice = _locked_invoice(invoice)
     ensure_can(invoice, "cancel", _("Only a draft can be cancelled."))
+    _lock_contract(invoice.contract_id)  # (the invoice services' lock order)
     invoice.cancel()
     invoice.save()
     _log(invoice, "cancel", InvoiceState.DRAFT, by, reason)
+    invoiceable.store_invoiceable(contract_ids=[invoice.contract_id])
     return invoice
 
 
@@ -257,6 +260,7 @@ def void_invoice(*, invoice: Invoice, by: User, reason: str) -> CreditNote:
     if not reason:
         raise InvalidInput(_("Say why the invoice is voided."), "reason")
     invoice = _locked_invoice(invoice)
+    _lock_contract(invoice.contract_id)  # (the invoice services' lock order)
     extra = []
     if invoice.allocations.live().exists():
         extra.append(
@@ -288,6 +292,7 @@ def void_invoice(*, invoice: Invoice, by: User, reason: str) -> CreditNote:
     _log(invoice, "void", InvoiceState.ISSUED, by, f"{note.number}: {reason}")
     if invoice.order_id:
         sync_order(invoice.order_id, by)
+    invoiceable.store_invoiceable(contract_ids=[invoice.contract_id])
     return note
 
 
@@ -318,4 +323,5 @@ def sync_order(order_id: int, by: User | None = None) -> Order:
         log_transition(obj=order, transition=method, source=source, target=order.state, actor=by)
     if steps:
         order.save()
+        invoiceable.store_invoiceable(order_ids=[order.pk])  # closed: nothing invoiceable
     return order

@@ -7,10 +7,12 @@ from ltc.core.errors import InvalidInput, Missing, NotAllowed, TransitionRefused
 
 from ._common import (  # noqa: F401  (re-exported: callers import from here)
     _AMOUNT_CHECKS,
+    _CHANGE_LISTENERS,
     _CLOSE_CHECKS,
     _deal_url,
     _require,
     register_amount_check,
+    register_change_listener,
     register_close_check,
 )
 from .changes import (  # noqa: F401  (re-exported: callers import from here)

@@ -29,6 +29,17 @@ def register_amount_check(fn):
     return fn
 
 
+# Downstream apps (billing) keep figures that follow the contract's amount and payment terms;
+# each listener is ``fn(contract)``, called in the transaction that applied a change request, on
+# the locked contract, registered in the app's AppConfig.ready.
+_CHANGE_LISTENERS: list[Callable[[Contract], None]] = []
+
+
+def register_change_listener(fn):
+    _CHANGE_LISTENERS.append(fn)
+    return fn
+
+
 def _require(allowed: bool, detail) -> None:
     if not allowed:
         raise NotAllowed(detail)

@@ -20,7 +20,7 @@ from ..models import (
     Contract,
     ContractState,
 )
-from ._common import _AMOUNT_CHECKS, _require
+from ._common import _AMOUNT_CHECKS, _CHANGE_LISTENERS, _require
 from .drafting import _locked_contract, _snapshot, _terms_as_rows, _write_terms, clean_terms
 
 
@@ -179,6 +179,8 @@ def apply_change(*, change: ChangeRequest, by) -> Contract:
     contract.save()
     if change.new_terms:
         _write_terms(contract, clean_terms(change.new_terms))
+    for listener in _CHANGE_LISTENERS:
+        listener(contract)
     _snapshot(contract, by, change.description)
     change.apply(at=timezone.now(), version=contract.version)
     change.save()

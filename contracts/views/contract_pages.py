@@ -6,7 +6,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 from ltc.activity.services import transitions_of
 from ltc.core.errors import DomainError, InvalidInput
 from ltc.core.fsm import unmet
+from ltc.core.pages import keyset_page
 from ltc.core.tables import sort_by
 from ltc.customers.models import Customer
 from opportunities import services as deals
@@ -70,7 +70,7 @@ def contract_list(request):
         choices=[("", "—"), *customers.values_list("pk", "name")]
     )
     del fields["opportunity"], fields["owner"]
-    page = Paginator(contract_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(request, contract_filter.qs, size=PAGE_SIZE)
     return render(
         request,
         "contracts/list.html",

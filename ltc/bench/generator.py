@@ -31,6 +31,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.utils import timezone
 
+from billing import invoiceable
 from contracts.models import Contract, PaymentTerm
 from delivery.models import DeliveryUnit, Order, RevenueEntry
 from leads.models import Campaign, Lead, LeadRecovery, Pool
@@ -297,6 +298,11 @@ class Generator:
         with transaction.atomic():
             self._finish()
         reset_sequences(GENERATED)
+        # The rows went in directly: what is invoiceable on each order is computed once here
+        # (the services keep it afterwards).
+        t0 = time.monotonic()
+        invoiceable.store_all()
+        self.timings["invoiceable"] = time.monotonic() - t0
         if connection.vendor == "postgresql" and not connection.in_atomic_block:
             with connection.cursor() as cursor:
                 # Statistics for the planner and the visibility map for index-only scans.

@@ -227,6 +227,14 @@ class Bench:
             lambda: _ok(rep.get("/api/v1/leads/?page_size=50")),
             floor=(_sql([(sql, params)]), 1),
         )
+        newest = inner.replace("ORDER BY score DESC, id DESC", "ORDER BY created_at DESC, id DESC")
+        newest = newest.replace("ORDER BY l.score DESC", "ORDER BY l.created_at DESC")
+        self.measure(
+            "lead_list_page",
+            "Lead list page /leads/ (HTML, 50 rows, newest first, as a rep; keyset, no count)",
+            lambda: _ok(rep.get(reverse("leads:list"))),
+            floor=(_sql([(newest, params)]), 1),
+        )
         self.claim(rep)
 
     def claim(self, rep) -> None:
@@ -627,6 +635,26 @@ class Bench:
     def _open_deals(self, team_id) -> int:
         return Opportunity.objects.filter(team_id=team_id, state="open").count()
 
+    def queue_page(self) -> None:
+        """The invoiceable work queue page: its top 50 orders read from ``order_invoiceable_queue``
+        (the floor: that index read with the orders' contract and customer)."""
+        finance = User.objects.filter(role=Role.FINANCE).order_by("id").first()
+        if finance is None:
+            return
+        client = self.client(finance)
+        floor = (
+            "SELECT o.id, o.number, o.amount, o.invoiceable, c.number, cu.name FROM delivery_order o "
+            "JOIN contracts_contract c ON c.id = o.contract_id JOIN customers_customer cu ON "
+            "cu.id = c.customer_id WHERE c.state IN ('signed', 'executing') "
+            "ORDER BY o.invoiceable DESC, o.order_date DESC, o.id DESC LIMIT 51"
+        )
+        self.measure(
+            "invoiceable_queue_page",
+            "Invoiceable work queue page (HTML, finance, 50 orders by the stored amount)",
+            lambda: _ok(client.get(reverse("billing:queue"))),
+            floor=(_sql([(floor, [])]), 1),
+        )
+
     # -- dashboards and billing (present when their apps provide the endpoints) -------------
     def endpoint(self, name: str, *args) -> str | None:
         try:
@@ -644,6 +672,7 @@ class Bench:
             ("opportunities", self.opportunities),
             ("dashboards", lambda: figures.dashboards(self)),
             ("billing", lambda: figures.billing(self)),
+            ("queue", self.queue_page),
             ("recovery", self.recovery),
         ]
         # A refused request (the 409 of an advance whose checklist is unmet) is an answer of

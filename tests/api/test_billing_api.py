@@ -473,7 +473,8 @@ def test_the_invoiceable_queue_runs_a_bounded_number_of_queries(
             )
             issued(org.finance, "100", order=placed)
     client = api("finance")
-    # token, the top orders, the orders, their contracts' terms, the contracts, their terms
-    with django_assert_max_num_queries(6):
+    # token, the page of orders (with their contracts), their accepted units, the live invoices
+    # of their contracts, their contracts' terms, the contracts, their terms
+    with django_assert_max_num_queries(7):
         body = client.get("/api/v1/billing/invoiceable/").json()
     assert len(body["orders"]) == count and len(body["contracts"]) == count // 2

@@ -10,6 +10,7 @@ HOT_PATHS = [
     "lead_pool_page",
     "lead_pool_api",
     "lead_list_api",
+    "lead_list_page",
     "lead_claim",
     "recovery_first_run",
     "recovery_second_run",
@@ -20,6 +21,7 @@ HOT_PATHS = [
     "dashboard_revenue_team",
     "invoiceable_queue_api",
     "receivables_aging_page",
+    "invoiceable_queue_page",
 ]
 
 

@@ -371,13 +371,14 @@ def test_invoices_never_run_ahead_of_acceptance(org, contract, actions):
             live = invoiced_on_order(placed)
             assert live <= accepted, (action, done)  # never, whatever the sequence
             assert invoiceable_on_order(placed) == accepted - live
+            assert placed.invoiceable == accepted - live  # kept on the order, same transaction
         transaction.set_rollback(True)
 
 
 def test_the_queue_picks_the_same_orders_as_the_invoiceable_rule(org, contract):
-    """The work queue picks its orders by one grouped statement; they must be the orders (and the
-    order) the rule gives: invoiceable > 0, largest first, then by id, within the limit, and only
-    what the user may see."""
+    """The work queue picks its orders by what is kept on them; they must be the orders (and the
+    order) the rule gives: invoiceable > 0, largest first, then the newest, within the limit, and
+    only what the user may see."""
     fully = accepted_order(contract, org, number="PO-1", amounts=("1000", "2000"))
     issued(org.finance, "3000", order=fully)  # nothing left on it
     partly = accepted_order(contract, org, number="PO-2", amounts=("5000", "700"), accept=1)
@@ -389,7 +390,11 @@ def test_the_queue_picks_the_same_orders_as_the_invoiceable_rule(org, contract):
     def by_rule(user, limit):
         visible = Order.objects.visible_to(user)
         owed = {o.pk: invoiceable.for_order(o).invoiceable for o in visible}
-        ranked = sorted((pk for pk in owed if owed[pk] > 0), key=lambda pk: (-owed[pk], pk))
+        newest = {o.pk: (o.order_date, o.pk) for o in visible}
+        ranked = sorted(
+            (pk for pk in owed if owed[pk] > 0),
+            key=lambda pk: (-owed[pk], -newest[pk][0].toordinal(), -pk),
+        )
         return ranked[:limit]
 
     def top(user, limit):

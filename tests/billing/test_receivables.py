@@ -6,11 +6,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
+from django.utils import timezone
 
 from billing import selectors, services
 from billing.models import Invoice
 from ltc.activity.models import Notification
 
+from ..pages import counting_queries
 from .steps import TODAY, accepted_order, fresh, invoice, issued, pay
 
 D = Decimal
@@ -143,3 +146,44 @@ def test_a_paid_invoice_is_never_alerted(org, contract):
     late = due_days_ago(org, contract, 3)
     pay(org.finance, late, late.amount)
     assert services.notify_overdue_invoices() == 0
+
+
+def test_one_grouped_statement_answers_aging_dso_and_order_to_cash(
+    org, contract, frozen, django_assert_num_queries
+):
+    """The receivables page's per-currency figures (``currency_figures``) are what ``aging``,
+    ``dso`` and ``order_to_cash`` answer apart, from one statement."""
+    for days in (-1, 0, 31, 61, 91):
+        due_days_ago(org, contract, days, amount="100")
+    owed = issued(org.finance, "9000", contract=contract)
+    frozen.shift(timedelta(days=3))
+    pay(org.finance, owed, "3000")
+    paid = issued(org.finance, "700", contract=contract)
+    frozen.shift(timedelta(days=7))
+    pay(org.finance, paid, "700")
+    today = timezone.localdate()
+    for invoices in (Invoice.objects.all(), Invoice.objects.none()):
+        with django_assert_num_queries(1 if invoices.exists() else 0):
+            figures = selectors.currency_figures(invoices, today=today)
+        assert figures["aging"] == list(selectors.aging(invoices, today=today))
+        assert figures["dso"] == selectors.dso(invoices, today=today)
+        assert figures["order_to_cash"] == selectors.order_to_cash(
+            invoices, since=today - timedelta(days=365), until=today
+        )
+    assert figures["order_to_cash"] == {"invoices": 0, "average_days": None}
+
+
+def test_the_receivables_page_counts_nothing_and_stays_bounded(
+    org, contract, browser_as, django_assert_max_num_queries
+):
+    for days in (-1, 0, 31, 61, 91):
+        due_days_ago(org, contract, days, amount="100")
+    client = browser_as("finance")
+    url = reverse("billing:receivables")
+    assert counting_queries(client, url, "billing_invoice") == []  # pages are unnumbered
+    # session, user, the per-currency figures, the customers' page, the overdue invoices, the
+    # credit, and the finance menu's checks
+    with django_assert_max_num_queries(9):
+        page = client.get(url)
+    assert page.context["aging"][0]["invoice_count"] == 5
+    assert [row["total"] for row in page.context["customers"].object_list] == [D("500")]

@@ -14,6 +14,7 @@ from ltc.dashboards.periods import parse_period
 from ltc.dashboards.scope import resolve_scope
 from opportunities.models import Stage, StageHistory
 
+from ..conftest import Org
 from .builders import at, deal, lead
 
 pytestmark = pytest.mark.django_db
@@ -27,8 +28,27 @@ def _day(rng) -> str:
     return (date(2025, 12, 1) + timedelta(days=rng.randrange(150))).isoformat()
 
 
+@pytest.fixture(scope="module")
+def built(module_db):
+    """The organisation and its random deals and leads, built once for the module; every test
+    reads them in a savepoint of its own (``module_db``)."""
+    with module_db.unblock():
+        org = Org()
+        _build(org)
+    return org
+
+
 @pytest.fixture
-def data(org):
+def org(built, db):
+    return built.reloaded()
+
+
+@pytest.fixture
+def data(built):
+    return built
+
+
+def _build(org) -> None:
     rng = random.Random(20260301)
     reps = [org.rep1, org.rep2, org.rep3, org.manager]
     default = list(Stage.objects.filter(process__is_default=True).order_by("order"))

@@ -12,7 +12,8 @@ through billing.invoiceable):
     everything invoiced ≤ the contract's amount
     a closed contract: everything invoiced = its amount, and every invoice paid or voided
 
-and the work queue's SQL (``top_orders``) agrees with the one definition."""
+and the work queue (``top_orders``) and what is kept on each order (``Order.invoiceable``, the
+column the queue reads) agree with the one definition."""
 
 from __future__ import annotations
 
@@ -387,7 +388,7 @@ class PaymentTerms(RuleBasedStateMachine):
             accepted = _sum(order.units.filter(state=UnitState.ACCEPTED))
             due = quantize(accepted * share / 100)
             assert _sum(live.filter(order=order)) <= due, (order.number, accepted, share)
-            figures = invoiceable.for_order(order)  # the queue's SQL picks the same orders
+            figures = invoiceable.for_order(order)  # the queue picks the same orders
             assert queue.get(order.pk, figures) == figures and (order.pk in queue) == (
                 figures.invoiceable > 0
             )
@@ -402,6 +403,13 @@ class PaymentTerms(RuleBasedStateMachine):
         )
         assert _sum(live.filter(order__isnull=True)) <= triggered
         assert _sum(live) <= contract.amount
+
+    @invariant()
+    def what_is_kept_on_each_order_is_the_definition(self):
+        """``Order.invoiceable`` (what the work queue reads) equals the one definition after any
+        sequence of acceptances, corrections, invoices, voids, payments and changes."""
+        for order in Order.objects.filter(contract__isnull=False).order_by("pk"):
+            assert order.invoiceable == invoiceable.for_order(order).invoiceable, order.number
 
 
 @pytest.mark.django_db(transaction=True)

@@ -25,6 +25,7 @@ from ..billing.steps import (
 )
 from ..conftest import ROLES
 from ..contracts.steps import ON_ACCEPTANCE, signed, signing_deal
+from ..pages import walk
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +80,7 @@ def test_every_billing_page_renders_for_every_role(browser_as, org, order, role)
     expected = 200 if role in SEES else 404
     assert (detail.status_code, paid.status_code) == (expected, expected)
     queue = client.get(reverse("billing:queue"), **EN)
-    assert queue.context["order_page"].paginator.count == (1 if role in SEES else 0)
+    assert len(queue.context["order_page"].object_list) == (1 if role in SEES else 0)
 
 
 def test_the_queue_says_what_is_invoiceable_and_why_not_the_rest(
@@ -343,5 +344,5 @@ def test_the_billing_pages_run_a_bounded_number_of_queries(
                 reverse("billing:payment_create"), {"customer": owed.customer_id}, **EN
             )
             assert page.status_code == 200
-    listing = browser_as("finance").get(reverse("billing:invoice_list"), **EN)
-    assert listing.context["page"].paginator.count == rows // 2
+    listing = walk(browser_as("finance"), reverse("billing:invoice_list"), **EN)
+    assert len(listing) == len({i.pk for i in listing}) == rows // 2

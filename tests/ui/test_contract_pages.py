@@ -19,6 +19,7 @@ from ..billing.steps import collect_in_full
 from ..conftest import ROLES
 from ..contracts.steps import product_id, standard_book
 from ..factories import opportunity
+from ..pages import walk
 from ..profiles import FULL
 
 pytestmark = pytest.mark.django_db
@@ -565,8 +566,8 @@ def test_the_list_and_the_approvals_run_a_bounded_number_of_queries(
     inbox = browser_as("manager").get(reverse("contracts:approvals"))
     assert len(inbox.context["quotes"]) == rows
     assert len(inbox.context["contracts"]) == rows // 2
-    listing = browser_as("finance").get(reverse("contracts:contract_list"))
-    assert listing.context["page"].paginator.count == rows
+    listing = walk(browser_as("finance"), reverse("contracts:contract_list"))
+    assert len(listing) == len({c.pk for c in listing}) == rows
 
 
 def test_the_contract_list_filters_by_state_customer_and_search(browser_as, org, deal):

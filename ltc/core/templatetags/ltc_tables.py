@@ -14,7 +14,9 @@ def sort_th(context, key: str, label, css: str = ""):
     sorting = context.get("sorting")
     current = sorting is not None and sorting.key == key
     descending = current and sorting.descending
-    params = [(k, v) for k, vs in request.GET.lists() for v in vs if k not in {"sort", "page"}]
+    params = [
+        (k, v) for k, vs in request.GET.lists() for v in vs if k not in {"sort", "page", "cursor"}
+    ]
     params.append(("sort", key if not current or descending else f"-{key}"))
     href = "?" + urlencode(params)
     if current:
