@@ -9,6 +9,10 @@ checks, for every entry here, that they equal the number the dashboard shows.
 
 A number that is a ratio or a spread of the records (a share, a median) opens the records it is
 computed over (``measure="base"``): their count is the number's denominator.
+
+A number no record makes — a target or a budget a person typed — is ``measure="entered"``: it
+opens the page where it is set (``kind`` is that page's URL name, ``ENTERED_BY`` who may go
+there), not a records page, and the test says so for each.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ltc.core.errors import InvalidInput
 
-from . import campaigns, drilldown, figures
+from . import campaigns, cell_kinds, drilldown, figures
 from .figures import MONEY, _money, _sum
 from .params import FigureRequest
 
@@ -36,7 +40,7 @@ class Cell:
     kind: str
     part: str = ""
     # count; base: the records a ratio or spread is over; context: the records a difference
-    # is about; or the name of a sum of MEASURES
+    # is about; entered: typed by a person (kind: the URL name of where); or a sum of MEASURES
     measure: str = "count"
     key: str | None = None  # a fixed key; None: the row's key (the table's drill field)
 
@@ -67,14 +71,19 @@ MEASURES = {
     "outstanding": lambda currency: _sum(F("amount") - F("paid_amount"), currency),
     "price": lambda currency: _sum("submitted_price", currency, prefix="price_"),
     "bond": lambda currency: _sum("bond_amount", currency, prefix="bond_"),
+    "list_total": lambda currency: _sum("subtotal", currency),
+    "discount": lambda currency: _sum("discount_total", currency),
+    "family_won": None,  # each contract's share of the family: ``cell_kinds.family_won``
 }
 
 
-def total(queryset: QuerySet, measure: str, currency: str) -> Decimal | None:
+def total(queryset: QuerySet, measure: str, currency: str, key: str = "") -> Decimal | None:
     """What the listed records add up to for ``measure`` (None for a count, or for a measure
     that is not one of the records' sums: the query's ``measure`` is the visitor's input)."""
     if measure not in MEASURES or measure not in _SUMS.get(queryset.model._meta.label, ()):
         return None
+    if measure == "family_won":
+        return cell_kinds.family_won(queryset, (key or "").strip())
     return _money(queryset.order_by().aggregate(total=MEASURES[measure](currency))["total"])
 
 
@@ -85,6 +94,7 @@ _SUMS = {
     "billing.Invoice": ("outstanding",),
     "delivery.RevenueEntry": ("amount",),
     "tenders.Tender": ("price", "bond"),
+    **cell_kinds.SUMS,
 }
 
 
@@ -107,6 +117,16 @@ _WIN = {
     "amount_win_rate": ("", "base"),
 }
 _AGING = {bucket: (bucket, "outstanding") for bucket in BUCKETS}
+_SPREAD = {"count": ("", "count"), "median": ("", "base"), "p90": ("", "base")}
+_DISCOUNT = {
+    "quotes": ("", "count"),
+    "list_total": ("", "list_total"),
+    "discount": ("", "discount"),
+    "average_discount": ("", "base"),
+}
+
+# Who may open the page where an entered number is set (``ENTERED``: its URL name).
+TARGETS, CAMPAIGNS_ADMIN = "dashboards:targets", "admin:leads_campaign_changelist"
 
 CELLS: dict[str, dict[str, Cell]] = {
     "funnel_stages": {
@@ -147,21 +167,18 @@ CELLS: dict[str, dict[str, Cell]] = {
         "weighted": Cell("forecast_month", "pipeline", "weighted"),
         "slipped": Cell("forecast_month", "slipped", "amount"),
         "forecast": Cell("forecast_all", measure="forecast"),
+        # a manager types it on the targets page: no record makes it
+        "target": Cell(TARGETS, measure="entered"),
         # target − forecast, split by cause: the month's deals, for context (no sum makes them)
         **{
             name: Cell("forecast_all", measure="context")
             for name in ("gap", "missing_pipeline", "slipped_dates", "low_conversion")
         },
     },
-    "cycle_stages": _cells(
-        "stayed", {"count": ("", "count"), "median": ("", "base"), "p90": ("", "base")}
-    ),
-    "cycle_reviews": _cells(
-        "review_kind", {"count": ("", "count"), "median": ("", "base"), "p90": ("", "base")}
-    ),
-    "cycle_chain": _cells(
-        "chain", {"count": ("", "count"), "median": ("", "base"), "p90": ("", "base")}
-    ),
+    # the stays in the stage (a deal back in a stage stayed twice), not the deals
+    "cycle_stages": _cells("stays", _SPREAD),
+    "cycle_reviews": _cells("review_kind", _SPREAD),
+    "cycle_chain": _cells("chain", _SPREAD),
     # One row: its columns are the keys (the aging buckets).
     "receivables_aging": {
         **{bucket: Cell("receivable", measure="outstanding", key=bucket) for bucket in BUCKETS},
@@ -174,21 +191,70 @@ CELLS: dict[str, dict[str, Cell]] = {
         "net": Cell("revenue_month", measure="amount"),
         "entries": Cell("revenue_month"),
     },
-    "complaint_contracts": {"complaints": Cell("complaint_contract")},
-    "complaint_customers": {"complaints": Cell("complaint_customer")},
+    "product_families": {
+        "won": Cell("family_won", measure="family_won"),
+        "revenue": Cell("family_revenue", measure="amount"),
+    },
+    "discount_owner": _cells("quotes_owner", _DISCOUNT),
+    "discount_team": _cells("quotes_team", _DISCOUNT),
+    "customer_pool_reps": {
+        column: Cell(f"pool_{column}") for column in ("recovered", "reclaimed", "untouched")
+    },
+    "complaint_summary": {
+        "opened": Cell("complaints", key="opened"),
+        "contracts": Cell("rated_against", key="contracts"),
+        "rate_per_contract": Cell("rated_against", key="contracts", measure="base"),
+        "customers": Cell("rated_against", key="customers"),
+        "rate_per_customer": Cell("rated_against", key="customers", measure="base"),
+        "breached": Cell("complaints", key="breached"),
+        "breach_share": Cell("complaints", key="opened", measure="base"),
+        "resolved": Cell("complaints", key="resolved"),
+        "median_hours_to_resolve": Cell("complaints", key="resolved", measure="base"),
+        "p90_hours_to_resolve": Cell("complaints", key="resolved", measure="base"),
+    },
+    "complaint_contracts": {
+        "complaints": Cell("complaint_contract"),
+        "breached": Cell("complaint_contract", "breached"),
+    },
+    "complaint_customers": {
+        "complaints": Cell("complaint_customer"),
+        "breached": Cell("complaint_customer", "breached"),
+    },
     "campaign_results": {
         "leads": Cell("campaign"),
         "converted": Cell("campaign", "converted"),
         "conversion": Cell("campaign", measure="base"),
         "pipeline": Cell("campaign", "pipeline", "deal_amount"),
         "won": Cell("campaign", "won_deal", "deal_amount"),
+        # set on the campaign (admin): no record makes it
+        "budget": Cell(CAMPAIGNS_ADMIN, measure="entered"),
     },
     "tender_results": {
         "count": Cell("tender_result"),
         "amount": Cell("tender_result", measure="price"),
     },
+    "tender_win_rate": {
+        "decided": Cell("tenders_decided", key="decided"),
+        "won": Cell("tender_result", key="won"),
+        "lost": Cell("tender_result", key="lost"),
+        "win_rate": Cell("tenders_decided", key="decided", measure="base"),
+        "won_amount": Cell("tender_result", key="won", measure="price"),
+    },
     "tender_bonds": {"count": Cell("tender_bond"), "amount": Cell("tender_bond", measure="bond")},
 }
+
+
+# The row's key field of a table with no row link (``Table.drill``): one number, one list.
+ROW_KEYS = {"customer_pool_reps": "key"}
+
+
+def may_open_entered(user, cell: Cell) -> bool:
+    """Whether ``user`` may open the page where an entered number is set."""
+    from .services import may_set_targets
+
+    if cell.kind == TARGETS:
+        return may_set_targets(user)
+    return user.is_staff and user.has_perm("leads.change_campaign")
 
 
 def ordered(model: str, queryset: QuerySet) -> QuerySet:
@@ -205,6 +271,7 @@ _LISTED = {
     INVOICES: (("customer", "contract", "order"), ("-id",)),
     REVENUE: (("customer", "contract", "unit"), ("-recognised_on", "-id")),
     REVIEWS: (("opportunity", "opportunity__customer"), ("-decided_at", "-id")),
+    **cell_kinds.LISTED,
 }
 
 
@@ -236,6 +303,10 @@ def _narrowed(figure, model, kind, key, queryset, part) -> QuerySet:
         return queryset.filter(_LEAD_DEALS[part])
     if model == drilldown.LEADS and part in figures.LEAKAGE_KINDS:
         return queryset.filter(figures.leakage_filters(timezone.now())[part])
+    if model == drilldown.COMPLAINTS and part == "breached":
+        from .complaint_figures import _late
+
+        return queryset.filter(_late(timezone.now()))
     if model == INVOICES and part in BUCKETS:
         return _bucket(queryset, part)
     if model == REVENUE and part in ("recognition", "reversal"):
@@ -365,6 +436,7 @@ _OWN_KINDS = {
     "revenue_month": _revenue_month,
     "review_kind": _review_kind,
     "chain": _chain,
+    **cell_kinds.KINDS,
 }
 
 
@@ -372,8 +444,9 @@ def cell_link_params(table: str, column: str, row: dict, row_key: str | None) ->
     """The drill-down query of one number (``figure``, ``key``, ``part``, ``measure``), or None
     when the number has no records behind it (a target is entered, not counted)."""
     cell = CELLS.get(table, {}).get(column)
-    if cell is None:
+    if cell is None or cell.measure == "entered":
         return None
+    row_key = row_key or ROW_KEYS.get(table)
     if cell.key is not None:
         key = cell.key
     elif row_key is not None:

@@ -54,7 +54,7 @@ def opened(scope: Scope, period: Period) -> QuerySet:
     return in_scope(scope).filter(_in(period, "opened_at"))
 
 
-def _contracts(scope: Scope, period: Period) -> QuerySet:
+def signed_contracts(scope: Scope, period: Period) -> QuerySet:
     from contracts.models import ACTIVE_STATES, Contract, ContractState
 
     return Contract.objects.filter(
@@ -90,7 +90,7 @@ def complaints(scope: Scope, period: Period, *, now=None) -> dict:
         on_contracts=Count("id", filter=Q(contract__isnull=False)),
         breached=Count("id", filter=late),
     )
-    signed = _contracts(scope, period).aggregate(
+    signed = signed_contracts(scope, period).aggregate(
         contracts=Count("id"), customers=Count("customer", distinct=True)
     )
     spread = nearest_rank(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from .periods import Period
@@ -30,44 +30,53 @@ def _people(scope: Scope, field: str) -> Q:
     return Q(**{f"{field}__isnull": False})
 
 
+def recovered(scope: Scope, period: Period) -> QuerySet:
+    """The recoveries by the sweep in the period of the customers of the scope's people."""
+    from ltc.customers.models import CustomerRecovery
+
+    in_period = Q(at__gte=period.start_at, at__lt=period.end_at)
+    return CustomerRecovery.objects.filter(
+        in_period, _people(scope, "former_owner"), kind=CustomerRecovery.Kind.RECOVERED
+    )
+
+
+def reclaimed(scope: Scope, period: Period) -> QuerySet:
+    """The recoveries whose customer one of the scope's people took again in the period."""
+    from ltc.customers.models import CustomerRecovery
+
+    return CustomerRecovery.objects.filter(
+        _people(scope, "reclaimed_by"),
+        reclaimed_at__gte=period.start_at,
+        reclaimed_at__lt=period.end_at,
+    )
+
+
+def untouched(scope: Scope) -> QuerySet:
+    """The customers under a pool rule the scope's people hold with no activity since."""
+    from ltc.customers.models import Customer, PoolState
+
+    return Customer.objects.filter(
+        _people(scope, "owner"), pool_state=PoolState.HELD, pool__isnull=False
+    ).filter(Q(last_touched_at__isnull=True) | Q(last_touched_at__lt=F("assigned_at")))
+
+
+# The rows' records by column: the queryset and the field naming the rep.
+RECORDS = {
+    "recovered": (recovered, "former_owner"),
+    "reclaimed": (reclaimed, "reclaimed_by"),
+    "untouched": (lambda scope, _period: untouched(scope), "owner"),
+}
+
+
 def customer_pool(scope: Scope, period: Period) -> dict:
-    from ltc.customers.models import Customer, CustomerRecovery, PoolState
     from ltc.org.models import User
 
     counts: dict[int, dict[str, int]] = defaultdict(
         lambda: {"recovered": 0, "reclaimed": 0, "untouched": 0}
     )
-    in_period = Q(at__gte=period.start_at, at__lt=period.end_at)
-    for pk, n in (
-        CustomerRecovery.objects.filter(
-            in_period, _people(scope, "former_owner"), kind=CustomerRecovery.Kind.RECOVERED
-        )
-        .order_by()
-        .values_list("former_owner")
-        .annotate(n=Count("id"))
-    ):
-        counts[pk]["recovered"] = n
-    for pk, n in (
-        CustomerRecovery.objects.filter(
-            _people(scope, "reclaimed_by"),
-            reclaimed_at__gte=period.start_at,
-            reclaimed_at__lt=period.end_at,
-        )
-        .order_by()
-        .values_list("reclaimed_by")
-        .annotate(n=Count("id"))
-    ):
-        counts[pk]["reclaimed"] = n
-    for pk, n in (
-        Customer.objects.filter(
-            _people(scope, "owner"), pool_state=PoolState.HELD, pool__isnull=False
-        )
-        .filter(Q(last_touched_at__isnull=True) | Q(last_touched_at__lt=F("assigned_at")))
-        .order_by()
-        .values_list("owner")
-        .annotate(n=Count("id"))
-    ):
-        counts[pk]["untouched"] = n
+    for column, (records, field) in RECORDS.items():
+        for pk, n in records(scope, period).order_by().values_list(field).annotate(n=Count("id")):
+            counts[pk][column] = n
     names = {u.pk: str(u) for u in User.objects.filter(pk__in=list(counts))}
     reps = [{"key": pk, "name": names.get(pk, _("Unknown")), **c} for pk, c in counts.items()]
     reps.sort(key=lambda r: (-r["recovered"], -r["untouched"], str(r["name"])))

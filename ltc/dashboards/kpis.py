@@ -125,7 +125,7 @@ def _previous(figure: FigureRequest, period: Period) -> dict:
         closed=Count("id"), won=Count("id", filter=Q(state=OpportunityState.WON))
     )
     on_contracts = complaint_figures.opened(scope, period).filter(contract__isnull=False).count()
-    contracts = complaint_figures._contracts(scope, period).count()
+    contracts = complaint_figures.signed_contracts(scope, period).count()
     return {
         Kpi.LEAD_LEAKAGE: figures.rate(leads["missed"], leads["total"]),
         Kpi.WIN_RATE: figures.rate(closed["won"], closed["closed"]),

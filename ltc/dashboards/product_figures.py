@@ -166,3 +166,38 @@ def discount_deals(scope: Scope, period: Period, group: str, key: str, currency:
     field = {"owner": "opportunity__owner", "team": "opportunity__team"}[group]
     quotes = quotes.filter(**{f"{field}__isnull": True} if key in ("", "None") else {field: key})
     return scope.opportunities().filter(pk__in=quotes.values("opportunity_id"))
+
+
+def _family(key: str, field: str) -> Q:
+    return Q(**{f"{field}_id": int(key)}) if key else Q(**{f"{field}__isnull": True})
+
+
+def family_contracts(scope: Scope, period: Period, key: str, currency: str) -> QuerySet:
+    """The contracts whose amount a family's won figure spreads: signed in the period, with a
+    quote line of the family (the family "not from the catalogue": without a catalogue quote,
+    or with a line of no product)."""
+    spread = Q(quote__total__gt=0)
+    if key:
+        lines = spread & Q(quote__lines__product__family_id=int(key))
+    else:
+        lines = ~spread | Q(quote__isnull=True) | Q(quote__lines__product__family__isnull=True)
+    contracts = signed_contracts(scope, period, currency).filter(lines).values("pk")
+    return signed_contracts(scope, period, currency).filter(pk__in=contracts)
+
+
+def family_won(contracts: QuerySet, key: str) -> Decimal:
+    """What the contracts add to the family's won figure (their shares, as ``products``)."""
+    return _money(_won_by_family(contracts).get(int(key) if key else NO_FAMILY))
+
+
+def family_revenue(scope: Scope, period: Period, key: str, currency: str) -> QuerySet:
+    """The revenue entries behind a family's revenue figure."""
+    revenue = scope.revenue().filter(_on(period, "period"), currency=currency)
+    return revenue.filter(_family(key, "unit__product__family"))
+
+
+def discount_quotes(scope: Scope, period: Period, group: str, key: str, currency: str):
+    """The quotes sent in the period by the deals of one rep or team (``key``; empty: none)."""
+    field = {"owner": "opportunity__owner", "team": "opportunity__team"}[group]
+    quotes = sent_quotes(scope, period, currency)
+    return quotes.filter(**{f"{field}__isnull": True} if key in ("", "None") else {field: key})

@@ -317,21 +317,24 @@ def _jsonable(chart: dict) -> dict:
     }
 
 
-def _cell_link(filters: dict, table, column: str, row: dict) -> str | None:
+def _cell_link(filters: dict, table, column: str, row: dict, user) -> str | None:
+    cell = cells.CELLS.get(table.name, {}).get(column)
+    if cell is not None and cell.measure == "entered":  # typed by a person: where it is set
+        return reverse(cell.kind) if cells.may_open_entered(user, cell) else None
     params = cells.cell_link_params(
         table.name, column, row, table.drill[1] if table.drill else None
     )
     return None if params is None else _url("dashboards:records", filters, **params)
 
 
-def _table(name: str, result: dict, filters: dict) -> dict:
+def _table(name: str, result: dict, filters: dict, user) -> dict:
     """A table's rows: each number with the link to the records behind it (``cells.py``)."""
     table = TABLES_BY_NAME[name]
     rows = []
     for row, values in zip(table.rows(result), exports.table_rows(table, result), strict=True):
         link = _drill(filters, table.drill[0], row.get(table.drill[1])) if table.drill else None
         cells = [
-            (value, column.kind, _cell_link(filters, table, column.key, row))
+            (value, column.kind, _cell_link(filters, table, column.key, row, user))
             for value, column in zip(values, table.columns, strict=True)
         ]
         rows.append({"cells": cells, "link": link})
@@ -377,7 +380,7 @@ def _sections(figure: FigureRequest, filters: dict, *, mine: bool, lead_view: bo
                 "name": name,
                 "title": title,
                 "charts": [_jsonable(c) for c in charts],
-                "tables": [_table(t, result, filters) for t in names],
+                "tables": [_table(t, result, filters, figure.scope.viewer) for t in names],
                 "result": result,
             }
         )
@@ -448,7 +451,7 @@ def campaigns(request):
         "teams": teams,
         "people": people,
         "charts": [_jsonable(c) for c in campaign_charts(result, filters)],
-        "table": _table("campaign_results", result, filters),
+        "table": _table("campaign_results", result, filters, request.user),
         "open_tables": True,
         "api": reverse("dashboard-campaigns"),
     }
@@ -478,7 +481,7 @@ def records(request):
         "model": model,
         "page": page,
         "figure": figure,
-        "total": cells.total(queryset, query["measure"], figure.currency),
+        "total": cells.total(queryset, query["measure"], figure.currency, query["key"]),
         "back": _url(
             "dashboards:manager" if may_see_manager_dashboard(request.user) else "dashboards:mine",
             filters,

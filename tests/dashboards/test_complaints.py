@@ -78,7 +78,9 @@ def test_the_dashboard_shows_the_section_and_drills_down(
     assert bad.status_code == 404
 
 
-@pytest.mark.parametrize("table", ["complaint_contracts", "complaint_customers"])
+@pytest.mark.parametrize(
+    "table", ["complaint_summary", "complaint_contracts", "complaint_customers"]
+)
 def test_every_complaint_count_is_the_count_of_its_records(org, filed, table):
     figure = figure_request(org.manager, {})
     assert check_table(figure, table) > 0

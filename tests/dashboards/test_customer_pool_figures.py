@@ -64,3 +64,18 @@ def test_the_manager_dashboard_shows_the_table(org, history, browser_as):
     page = browser_as("manager").get("/dashboards/?period=2026")
     html = page.content.decode()
     assert page.status_code == 200 and 'id="table-customer_pool_reps"' in html
+
+
+@pytest.mark.parametrize("viewer", ["admin", "manager"])
+def test_every_pool_number_is_the_count_of_its_records(org, history, viewer, browser_as):
+    """Recovered and reclaimed list the recoveries, untouched the customers held; the records
+    page states the same count."""
+    from ltc.dashboards.params import figure_request
+
+    from .generated import check_pages, check_table
+
+    with time_machine.travel(NOW, tick=False):
+        figure = figure_request(getattr(org, viewer), {"period": "2026"})
+        assert check_table(figure, "customer_pool_reps") > 0
+        client = browser_as(viewer)
+        assert check_pages(client, figure, "customer_pool_reps", {"period": "2026"}) > 0

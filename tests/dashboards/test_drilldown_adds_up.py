@@ -9,16 +9,19 @@ The data is generated once for the module from a fixed seed (deals, leads, revie
 and several currencies, and a contract through the real delivery and billing services)."""
 
 import re
+from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import time_machine
 
 from ltc.dashboards import cells
-from ltc.dashboards.tables import FIGURES, TABLES_BY_NAME
+from ltc.dashboards.models import SalesTarget
+from ltc.dashboards.tables import FIGURES, TABLES, TABLES_BY_NAME
 
 from ..billing.steps import NOW
-from .generated import PERIOD, build, check_table, numbers_of
+from .generated import PERIOD, build, check_pages, check_table, numbers_of
 from .generated import figure_of as _figure
 
 VIEWERS = ("admin", "manager")
@@ -40,9 +43,67 @@ def org(built, db):
     return built
 
 
-# The tables whose numbers the generated data fills (complaints and tenders are checked on
-# their own modules' data: test_complaints and test_tenders call ``check_table``).
-GENERATED = sorted(name for name in cells.CELLS if not name.startswith(("complaint_", "tender_")))
+# The tables checked on their own modules' data (each calls ``check_table`` for them).
+ELSEWHERE = {
+    "test_complaints": ("complaint_summary", "complaint_contracts", "complaint_customers"),
+    "test_tenders": ("tender_results", "tender_win_rate", "tender_bonds"),
+    "test_products": ("product_families", "discount_owner", "discount_team"),
+    "test_customer_pool_figures": ("customer_pool_reps",),
+}
+# The tables whose numbers the generated data fills.
+GENERATED = sorted(set(cells.CELLS) - {t for tables in ELSEWHERE.values() for t in tables})
+
+
+def test_no_table_and_no_number_is_left_out():
+    """Every number column of every table has its records (or is declared typed by a person),
+    and every table is checked: here on the generated data, or on its module's own data."""
+    left_out = [
+        (table.name, column.key)
+        for table in TABLES
+        for column in table.columns
+        if column.kind != "text" and column.key not in cells.CELLS.get(table.name, {})
+    ]
+    assert left_out == []
+    assert set(TABLES_BY_NAME) == set(cells.CELLS)
+    checked = set(GENERATED) | {t for tables in ELSEWHERE.values() for t in tables}
+    assert checked == set(TABLES_BY_NAME)
+    for module, tables in ELSEWHERE.items():
+        source = (Path(__file__).parent / f"{module}.py").read_text()
+        assert "check_table" in source and all(f'"{t}"' in source for t in tables), module
+
+
+def test_only_typed_numbers_open_no_records(org):
+    """The two numbers no record makes: the forecast's target (typed on the targets page) and
+    a campaign's budget (set on the campaign)."""
+    entered = {
+        (table, column): cell.kind
+        for table, columns in cells.CELLS.items()
+        for column, cell in columns.items()
+        if cell.measure == "entered"
+    }
+    assert entered == {
+        ("forecast_months", "target"): cells.TARGETS,
+        ("campaign_results", "budget"): cells.CAMPAIGNS_ADMIN,
+    }
+
+
+def test_the_target_opens_the_targets_page_where_it_is_typed(org, browser_as):
+    """The company's target is what the managers typed for the root team, month by month; the
+    number links to the targets page, which lists those entries (a rep sees no link)."""
+    months = FIGURES["forecast"](_figure(org, "admin"))["months"]
+    typed = dict(SalesTarget.objects.filter(team=org.region).values_list("month", "amount"))
+    assert months and all(
+        m["target"] == typed[date.fromisoformat(m["month"] + "-01")] for m in months
+    )
+    client = browser_as("admin")
+    page = client.get("/dashboards/", PERIOD).content.decode()
+    table = page.split('id="table-forecast_months"')[1].split("</details>")[0]
+    assert table.count('href="/dashboards/targets/"') == len(months)
+    targets = client.get("/dashboards/targets/").content.decode()
+    assert "90,000.00" in targets or "90000" in targets
+    mine = browser_as("rep1").get("/dashboards/mine/", PERIOD).content.decode()
+    rep_table = mine.split('id="table-forecast_months"')[1].split("</details>")[0]
+    assert "/dashboards/targets/" not in rep_table and "cell-link" in rep_table
 
 
 @pytest.mark.parametrize("viewer", VIEWERS)
@@ -50,6 +111,12 @@ GENERATED = sorted(name for name in cells.CELLS if not name.startswith(("complai
 def test_every_number_equals_the_count_or_sum_of_its_records(org, viewer, table_name):
     figure = _figure(org, viewer)
     assert check_table(figure, table_name) > 0
+
+
+@pytest.mark.parametrize("table_name", ["cycle_stages", "forecast_months", "campaign_results"])
+def test_the_records_page_states_the_number(org, browser_as, table_name):
+    """Through the page: "Records: N · Total: X" is the number the link was on."""
+    assert check_pages(browser_as("manager"), _figure(org, "manager"), table_name, PERIOD) > 0
 
 
 def test_the_generated_data_fills_the_numbers(org):
@@ -125,3 +192,24 @@ def test_a_sum_the_records_do_not_have_is_left_out_not_a_500(org, browser_as):
         "/dashboards/records/", {**PERIOD, "figure": "stage", "key": "1", "measure": "outstanding"}
     )
     assert page.status_code == 200 and "data-total" not in page.content.decode()
+
+
+def test_a_deal_back_in_a_stage_counts_both_stays(org):
+    """ "Days per stage" counts stays, not deals: a deal sent back to verification stayed there
+    twice, and its records are both stays (a list of deals would show one)."""
+    from .builders import deal
+
+    history = [
+        ("verify", "2030-02-02", "2030-02-10"),
+        ("approval", "2030-02-10", "2030-02-20"),
+        ("verify", "2030-02-20", "2030-03-01"),
+        ("approval", "2030-03-01", ""),
+    ]
+    back = deal(org.rep1, history=history, expected="2030-06-30")
+    figure = _figure(org, "admin")
+    (verify,) = [s for s in FIGURES["cycle_times"](figure)["stages"] if s["code"] == "verify"]
+    model, stays = cells.records(figure, "stays", str(verify["stage_id"]))
+    assert model == "stays" and stays.count() == verify["count"]
+    assert stays.filter(opportunity=back).count() == 2
+    assert stays.values("opportunity").distinct().count() == verify["count"] - 1
+    assert check_table(figure, "cycle_stages") > 0

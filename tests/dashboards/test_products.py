@@ -176,3 +176,15 @@ def test_the_order_form_offers_the_contracts_products_for_its_units(org, sold, b
     assert unit.product_id == product_id("LIC")
     page = client.get(f"/delivery/orders/{unit.order_id}/").content.decode()
     assert "LIC" in page
+
+
+@pytest.mark.parametrize("table", ["product_families", "discount_owner", "discount_team"])
+def test_every_product_number_is_the_count_or_sum_of_its_records(org, sold, table, browser_as):
+    """Won by family is each listed contract's share of the family; revenue, the entries of
+    the family's units; the discount tables, the quotes sent (count, list total, discount)."""
+    from .generated import check_pages, check_table
+
+    query = {"period": str(TODAY.year)}
+    figure = figure_request(org.manager, query)
+    assert check_table(figure, table) > 0
+    assert check_pages(browser_as("manager"), figure, table, query) > 0

@@ -109,7 +109,7 @@ def test_the_api_answers_the_same_figures(org, bids, api, django_assert_max_num_
     assert api("rep3").get("/api/v1/dashboard/tenders/").json()["summary"]["decided"] == 0
 
 
-@pytest.mark.parametrize("table", ["tender_results", "tender_bonds"])
+@pytest.mark.parametrize("table", ["tender_results", "tender_win_rate", "tender_bonds"])
 def test_every_tender_number_is_the_count_or_sum_of_its_records(org, bids, table):
     figure = figure_request(org.manager, {})
     assert check_table(figure, table) > 0
