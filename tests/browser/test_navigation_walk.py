@@ -10,7 +10,6 @@ it), one Chromium serves every test, and each screenshot is of the screen, not t
 from __future__ import annotations
 
 import io
-import os
 import re
 from pathlib import Path
 
@@ -67,10 +66,13 @@ def site(django_db_setup, django_db_blocker, django_db_keepdb):
 def browser(site):
     if not Path(CHROMIUM).exists():
         missing_service("chromium", f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
+    # Playwright's sync API keeps an event loop in this thread. The variable is the module's
+    # only: left in the environment, it would reach the subprocesses of later tests (the
+    # deployment check refuses it).
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM,
             args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
