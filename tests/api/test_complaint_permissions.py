@@ -9,13 +9,15 @@ The owner and the managers above it start and resolve it; they and the customer'
 a manager reassigns it. Finance reads.
 """
 
+from types import SimpleNamespace
+
 import pytest
 from django.utils import timezone
 
 from complaints.models import Complaint
 
 from ..complaints.steps import complaint_in
-from ..conftest import ROLES
+from ..conftest import ROLES, Org
 from .test_contracts_api import contract_in
 
 URL = "/api/v1/complaints/"
@@ -65,11 +67,27 @@ EXPECTED = {
 }
 
 
+@pytest.fixture(scope="module")
+def built(module_db):
+    """One complaint in each state the actions need, built once for the module; every cell runs
+    in a savepoint of its own that is rolled back after it (``module_db``)."""
+    with module_db.unblock():
+        org = Org()
+        complaints = {state: complaint_in(org, state) for state, _ in ACTIONS.values()}
+        contract = contract_in(org, "signed")
+    return SimpleNamespace(org=org, complaints=complaints, contract=contract)
+
+
+@pytest.fixture
+def org(built, db):
+    return built.org.reloaded()
+
+
 @pytest.mark.parametrize("action", list(ACTIONS))
 @pytest.mark.parametrize("role", ROLES)
-def test_complaint_permission_table(org, api, role, action):
+def test_complaint_permission_table(built, org, api, role, action):
     state, call = ACTIONS[action]
-    complaint = complaint_in(org, state)
+    complaint = Complaint.objects.get(pk=built.complaints[state].pk)
     response = call(api(role), org, complaint.pk)
     assert response.status_code == EXPECTED[role][action], response.content
     if response.status_code >= 400:
@@ -92,8 +110,8 @@ CREATE = {
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_who_may_open_a_complaint_on_a_contract(org, api, role):
-    contract = contract_in(org, "signed")
+def test_who_may_open_a_complaint_on_a_contract(built, org, api, role):
+    contract = built.contract
     body = {"contract": contract.pk, "title": "Late", "category": "delivery", "severity": "low"}
     response = api(role).post(URL, body, format="json")
     assert response.status_code == CREATE[role], response.content
