@@ -24,6 +24,7 @@ from ltc.activity.models import TransitionLog
 from ltc.activity.services import transitions_of
 from ltc.core.errors import DomainError, InvalidInput
 from ltc.core.money import format_money
+from ltc.core.numbers import whole_number
 from ltc.core.pages import keyset_page
 from ltc.core.tables import sort_by
 from ltc.core.views import add_form_error, run_post
@@ -291,7 +292,8 @@ def unit_accept(request, pk: int):
 
 
 def _ticked_units(request) -> list[DeliveryUnit]:
-    ids = [value for value in request.POST.getlist("units") if value.isdigit()]
+    ids = [whole_number(value) for value in request.POST.getlist("units")]
+    ids = [value for value in ids if value is not None]
     return list(DeliveryUnit.objects.visible_to(request.user).filter(pk__in=ids))
 
 

@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
+from ltc.core.numbers import whole_number
+
 MAX_ID = 2**63 - 1  # a database id (bigint); larger numbers would overflow the query, not filter
 
 
@@ -31,7 +33,7 @@ def id_or_name(value: str) -> None:
         float(text)
     except ValueError:
         return  # a name
-    if not (text.isdigit() and 1 <= int(text) <= MAX_ID):
+    if not 1 <= (whole_number(text) or 0) <= MAX_ID:
         raise ValidationError(
             _("Enter a name, or a whole number from 1 to %(max)s."), params={"max": MAX_ID}
         )
@@ -86,8 +88,8 @@ class NamedFilter(django_filters.CharFilter):
         value = " ".join((value or "").split())
         if not value:
             return qs
-        if value.isdigit():
-            return qs.filter(**{f"{self.field_name}_id": int(value)})
+        if whole_number(value) is not None:
+            return qs.filter(**{f"{self.field_name}_id": whole_number(value)})
         # "John Smith" is a first and a last name: each word must be in one of the names.
         match = Q()
         for word in value.split() if len(self.names) > 1 else [value]:

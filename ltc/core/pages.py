@@ -32,6 +32,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from ltc.core.numbers import whole_number
+
 PAGE_SIZE = 50
 FORWARD, BACKWARD = "n", "p"
 
@@ -265,9 +267,9 @@ def offset_page(request, rows, *, size: int = PAGE_SIZE, param: str = "page", an
     rows by LIMIT/OFFSET, one more to know whether there is a next page, and no count. Only for
     results bounded by their filter (the open invoices), not by the table."""
     raw = request.GET.get(param) or "1"
-    if not raw.isdigit() or not 0 < int(raw) <= 100_000:
+    number = whole_number(raw)
+    if number is None or not 0 < number <= 100_000:
         raise BadRequest(_("%(field)s: this page link is not valid.") % {"field": param})
-    number = int(raw)
     found = list(rows[(number - 1) * size : number * size + 1])
     page = KeysetPage(found[:size])
     if len(found) > size:

@@ -15,6 +15,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from leads.models import Source
+from ltc.core.numbers import whole_number
 
 from . import figures
 from .figures import _money, _sum, default_currency, rate
@@ -34,7 +35,7 @@ def campaign_leads(scope: Scope, period: Period, key: str) -> QuerySet | None:
     """The leads of one group (``campaign_key``), None for a malformed key (a source as stored:
     old imports may hold codes outside today's list)."""
     campaign, _dot, source = key.partition(".")
-    if not campaign.isdigit() or len(campaign) > 18 or not 0 < len(source) <= 20:
+    if whole_number(campaign) is None or not 0 < len(source) <= 20:
         return None
     leads = figures.leads_created(scope, period).filter(source=source)
     if campaign == NO_CAMPAIGN:

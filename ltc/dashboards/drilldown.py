@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from ltc.core.errors import InvalidInput
+from ltc.core.numbers import whole_number
 
 from . import complaint_figures, figures, product_figures, tender_figures
 from .params import FigureRequest
@@ -24,9 +25,10 @@ def _month(key: str):
 
 
 def _id(key: str) -> int:
-    if not key.isdigit() or int(key) >= MAX_ID:
+    number = whole_number(key)
+    if number is None or number >= MAX_ID:
         raise InvalidInput(_("Give the id as a whole number."), "key")
-    return int(key)
+    return number
 
 
 def records(figure: FigureRequest, kind: str, key: str) -> tuple[str, QuerySet]:

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from ltc.core.errors import DomainError
+from ltc.core.numbers import whole_number
 from ltc.org.models import Role, Team
 from ltc.org.scoping import visible_users
 
@@ -59,7 +60,7 @@ def _team_choices(user) -> list[tuple[int, str]]:
 
 def _int_param(request, name: str) -> int | None:
     value = request.GET.get(name, "")
-    return int(value) if value.isdigit() else None
+    return whole_number(value)
 
 
 # One opportunity -------------------------------------------------------------------------------

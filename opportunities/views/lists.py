@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
@@ -34,8 +36,18 @@ class Page:
     Previous and Next instead of "Page n of m". The sorts are any column, so the pages are
     offsets; the first pages (where people are) stay as fast at 10M rows as at 100k."""
 
+    # A page number past this is read as this one (an empty page): an offset the database can
+    # hold (a 20-digit number overflows PostgreSQL's bigint) and a reader never pages to.
+    LAST = 10_000
+
     def __init__(self, queryset, number: str | None, size: int = PAGE_SIZE):
-        self.number = int(number) if (number or "").isdigit() and int(number) > 0 else 1
+        digits = (number or "").strip()
+        # ASCII digits only ("²".isdigit() is true and int() refuses it), and few enough of them
+        # for int() (which refuses more than 4,300).
+        if re.fullmatch(r"[0-9]{1,100}", digits) and int(digits) > 0:
+            self.number = min(int(digits), self.LAST)
+        else:
+            self.number = 1
         start = (self.number - 1) * size
         rows = list(queryset[start : start + size + 1])
         self.object_list = rows[:size]

@@ -48,7 +48,13 @@ def _slow_publish(*args, **kwargs):
 
 
 sweeps_pg.publish_on_commit = _slow_publish
-services.recover_overdue_leads = functools.partial(services.recover_overdue_leads, batch_size=20)
+# The task calls the name the package re-exports (leads.services), so both names get the small
+# batches.
+import leads.services  # noqa: E402
+
+leads.services.recover_overdue_leads = services.recover_overdue_leads = functools.partial(
+    services.recover_overdue_leads, batch_size=20
+)
 
 if __name__ == "__main__":
     import leads.tasks  # noqa: F401 - register the tasks

@@ -38,6 +38,9 @@ HOSTILE = [
     "0001-01-01",
     "2030-13-45",
     "99999999999999999999999",
+    "9" * 5000,  # more digits than int() reads
+    "²",  # a digit to str.isdigit(), not to int()
+    "١٢",  # Arabic-Indic digits: int() reads them as 12
     "-1",
     "1e400",
     "NaN",

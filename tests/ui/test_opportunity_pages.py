@@ -21,6 +21,7 @@ from opportunities.models import (
     ReviewState,
     Stage,
 )
+from opportunities.views.lists import Page
 
 from ..conftest import ROLES
 from ..factories import ContactFactory, CustomerFactory, held_lead, opportunity
@@ -584,8 +585,11 @@ def test_the_list_counts_nothing_and_pages_by_reading_one_row_more(browser_as, o
     assert (len(second.object_list), second.has_next, second.has_previous) == (11, False, True)
     names = {o.name for o in page.object_list} | {o.name for o in second.object_list}
     assert len(names) == 61
-    for bad in ("0", "x", "-1"):
+    for bad in ("0", "x", "-1", "²", "1" * 5000):
         assert client.get(reverse("opportunities:list"), {"page": bad}).context["page"].number == 1
+    # A number no reader pages to (PostgreSQL's bigint overflowed on it): an empty last page.
+    far = client.get(reverse("opportunities:list"), {"page": "9" * 20}).context["page"]
+    assert (far.number, far.object_list, far.has_next) == (Page.LAST, [], False)
 
 
 def test_the_board_filters_by_owner_and_team(browser_as, org):
