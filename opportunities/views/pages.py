@@ -62,14 +62,7 @@ def detail(request, pk: int):
     opportunity = _get_for_page(request, pk)
     setattr(request, UNREAD_ON_REQUEST, opportunity.viewer_unread)
     actions = services.opportunity_actions(user, opportunity)
-    tasks = list(opportunity.tasks.select_related("assignee", "done_by"))
-    manages = services.manages_deal(user, opportunity)
-    for task in tasks:
-        task.can_complete = (
-            opportunity.is_open
-            and not task.done_at
-            and (user.pk == services.role_user_id(opportunity, task.role) or manages)
-        )
+    tasks = _tasks(user, opportunity)
     my_assessments = [
         field
         for role, field in services.ASSESSMENT_BY_ROLE.items()
@@ -111,6 +104,19 @@ def detail(request, pk: int):
     response = render(request, "opportunities/detail.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _tasks(user, opportunity) -> list:
+    """The deal's tasks, each marked with whether ``user`` may tick it off."""
+    tasks = list(opportunity.tasks.select_related("assignee", "done_by"))
+    manages = services.manages_deal(user, opportunity)
+    for task in tasks:
+        task.can_complete = (
+            opportunity.is_open
+            and not task.done_at
+            and (user.pk == services.role_user_id(opportunity, task.role) or manages)
+        )
+    return tasks
 
 
 def _get_for_page(request, pk: int) -> Opportunity:
