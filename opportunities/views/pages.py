@@ -57,7 +57,7 @@ def detail(request, pk: int):
     customer's contacts for the chain form); the other panels load right after (``panels``)."""
     panel = wanted_panel(request)
     if panel:
-        return render_panel(request, _get(request, pk), panel, {})
+        return render_panel(request, _get(request, pk), panel)
     user = request.user
     opportunity = _get_for_page(request, pk)
     setattr(request, UNREAD_ON_REQUEST, opportunity.viewer_unread)

@@ -66,8 +66,8 @@ def wanted_panel(request) -> str | None:
     return name if request.htmx and name in PANELS else None
 
 
-def render_panel(request, opportunity, name: str, context: dict):
-    context = {**context, "opportunity": opportunity, **PANELS[name](opportunity)}
+def render_panel(request, opportunity, name: str):
+    context = {"opportunity": opportunity, **PANELS[name](opportunity)}
     response = render(request, f"opportunities/_panel_{name}.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response

@@ -681,6 +681,23 @@ def test_the_deal_page_and_its_panels_run_a_fixed_number_of_queries_for_every_ro
     assert quotes.count() == 14
     assert all(reverse("contracts:quote_detail", args=[q.pk]) in page for q in quotes)
     assert 'id="field-history"' in page and 'id="tenders"' in page and 'id="plans"' in page
+    # The header's count, folded into the deal's query, is the viewer's real unread count.
+    assert '<span class="badge">14</span>' in page
+
+
+def test_a_panel_of_a_deal_one_does_not_see_is_a_404_and_without_htmx_the_page_answers(
+    browser_as, deal
+):
+    for name in PANELS:
+        assert deal_panel(browser_as("rep2"), deal.pk, name).status_code == 404
+    client = browser_as("rep1")
+    url = reverse("opportunities:detail", args=[deal.pk])
+    # The files panel sends uploads back to its own address: without htmx, the whole page.
+    whole = client.get(url, {"panel": "plans"})
+    assert whole.status_code == 200 and 'id="panel-plans"' in whole.content.decode()
+    panel = deal_panel(client, deal.pk, "plans")
+    assert "<html" not in panel.content.decode() and 'id="plans"' in panel.content.decode()
+    assert "HX-Request" in panel["Vary"] and "HX-Request" in whole["Vary"]
 
 
 def test_the_detail_page_query_count_does_not_grow_with_its_history(
