@@ -100,9 +100,10 @@ def back_to(opportunity: Opportunity, skipped: list[Stage]) -> Stage:
     )
 
 
-def track_rule(grade: str) -> str:
-    """The track of ``grade`` in words a rep understands (the checklist and the edit form)."""
-    policy = GradingPolicy.current()
+def track_rule(grade: str, b_min: Decimal | None = None) -> str:
+    """The track of ``grade`` in words a rep understands (the checklist and the edit form).
+    ``b_min``: the grading policy's grade B threshold when the caller read it already (the deal
+    page reads it with the deal); else the policy is read here, and only for a fast-track grade."""
     if grade == Grade.E:
         return _("Grade E (partner-led): the partner registration track.")
     if grade in FULL_TRACK_GRADES:
@@ -114,7 +115,10 @@ def track_rule(grade: str) -> str:
         "Grade %(grade)s: fast track. From the first stage the deal may go straight to signing. "
         "If its amount later reaches %(b_min)s (grade B) or a manager raises its grade, it goes "
         "back to the first stage it skipped, to pass every gate."
-    ) % {"grade": grade, "b_min": format_money(policy.b_min)}
+    ) % {
+        "grade": grade,
+        "b_min": format_money(GradingPolicy.current().b_min if b_min is None else b_min),
+    }
 
 
 def stricter_track_warning(opportunity: Opportunity) -> str:

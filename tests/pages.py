@@ -1,10 +1,15 @@
-"""Walking the keyset pages of an HTML list (ltc.core.pages): every row of every page, in order,
-following the "next" links as a browser would."""
+"""Reading pages as a browser does: walking the keyset pages of an HTML list (ltc.core.pages),
+following the "next" links; and the deal page with its lazy panels (tenders, quotes and contract,
+timeline, histories, planned activities and files), which htmx loads right away and a test client,
+running no JavaScript, fetches the way htmx does."""
 
 from __future__ import annotations
 
+import re
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 
 def walk(client, url: str, params: dict | None = None, *, key: str = "page", **extra) -> list:
@@ -38,3 +43,28 @@ def counting_queries(client, url: str, table: str, params: dict | None = None, *
         and f'"{table}"' in q["sql"]
         and f'"{table}"."owner_id" = ' not in q["sql"]
     ]
+
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+LAZY = re.compile(
+    r'<div class="lazy-panel" id="panel-(?P<name>\w+)" hx-get="(?P<url>[^"]+)".*?</div>'
+)
+
+
+def deal_panel(client, deal_id: int, name: str, **headers):
+    """One lazy panel of the deal page, as htmx asks for it."""
+    url = reverse("opportunities:detail", args=[deal_id])
+    return client.get(url, {"panel": name}, **HTMX, **headers)
+
+
+def deal_page(client, deal_id: int, **headers) -> str:
+    """The deal page's HTML with every lazy panel in place, as the browser shows it."""
+    response = client.get(reverse("opportunities:detail", args=[deal_id]), **headers)
+    assert response.status_code == 200, response.status_code
+
+    def panel(match) -> str:
+        loaded = client.get(match["url"].replace("&amp;", "&"), **HTMX, **headers)
+        assert loaded.status_code == 200, (match["name"], loaded.status_code)
+        return loaded.content.decode()
+
+    return LAZY.sub(panel, response.content.decode())

@@ -25,18 +25,20 @@ def _scope(request):
     return Opportunity.objects.visible_to(request.user)
 
 
+DETAIL_RELATED = (
+    "customer",
+    "owner",
+    "solution_owner",
+    "fulfillment_owner",
+    "stage",
+    "process",
+    "team",
+    "lead",
+)
+
+
 def _get(request, pk: int) -> Opportunity:
-    related = (
-        "customer",
-        "owner",
-        "solution_owner",
-        "fulfillment_owner",
-        "stage",
-        "process",
-        "team",
-        "lead",
-    )
-    return get_object_or_404(_scope(request).select_related(*related), pk=pk)
+    return get_object_or_404(_scope(request).select_related(*DETAIL_RELATED), pk=pk)
 
 
 def _detail_url(opportunity) -> str:

@@ -6,15 +6,18 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from leads.models import Lead, LeadState
 from leads.services import works_on as works_on_lead
-from ltc.activity.services import activities_of, transitions_of
-from ltc.audit.history import page_of as field_history
+from ltc.activity.models import Notification
+from ltc.core.context_processors import UNREAD_ON_REQUEST
 from ltc.core.errors import DomainError
 from ltc.core.normalize import company_key
 from ltc.core.views import flash_refusal
@@ -33,23 +36,33 @@ from ..forms import (
     RegradeForm,
     ReviewRequestForm,
 )
-from ..models import Grade, Opportunity
-from ._common import _detail_url, _flash_sent_back, _gate_view, _get, _review_kinds, _scope
+from ..models import Grade, GradingPolicy, Opportunity
+from ._common import (
+    DETAIL_RELATED,
+    _detail_url,
+    _flash_sent_back,
+    _gate_view,
+    _get,
+    _review_kinds,
+    _scope,
+)
+from .panels import PANELS, render_panel, wanted_panel
 
 
 @login_required
 def detail(request, pk: int):
+    """The deal page in ten queries at most, whatever the number of rows (the layout's three,
+    the deal with the grading threshold and the viewer's unread count folded in, its tasks,
+    decision chain, competitors, reviews, the process's stages with their requirements, and the
+    customer's contacts for the chain form); the other panels load right after (``panels``)."""
+    panel = wanted_panel(request)
+    if panel:
+        return render_panel(request, _get(request, pk), panel)
     user = request.user
-    opportunity = _get(request, pk)
+    opportunity = _get_for_page(request, pk)
+    setattr(request, UNREAD_ON_REQUEST, opportunity.viewer_unread)
     actions = services.opportunity_actions(user, opportunity)
-    tasks = list(opportunity.tasks.select_related("assignee", "done_by"))
-    manages = services.manages_deal(user, opportunity)
-    for task in tasks:
-        task.can_complete = (
-            opportunity.is_open
-            and not task.done_at
-            and (user.pk == services.role_user_id(opportunity, task.role) or manages)
-        )
+    tasks = _tasks(user, opportunity)
     my_assessments = [
         field
         for role, field in services.ASSESSMENT_BY_ROLE.items()
@@ -68,14 +81,12 @@ def detail(request, pk: int):
         "opportunity": opportunity,
         "title": opportunity.name,
         "gates": _gates(opportunity, facts),
-        "history": _stage_history(opportunity),
-        "grade_changes": opportunity.grade_changes.select_related("by").order_by("at", "id"),
         "chain": chain,
         "competitors": competitors,
         "open_tasks": [t for t in tasks if not t.done_at],
         "done_tasks": [t for t in tasks if t.done_at],
         "reviews": reviews,
-        "timeline": _timeline(opportunity),
+        "panels": list(PANELS),
         # The buttons come from the one rule (services.opportunity_actions) the services ask.
         "actions": actions,
         "can_work": bool(actions["edit"]),
@@ -86,15 +97,52 @@ def detail(request, pk: int):
         "win_missing": services.win_missing(opportunity)
         if opportunity.grade == Grade.E and opportunity.is_open
         else [],
-        "track_rule": tracks.track_rule(opportunity.grade) if opportunity.is_open else "",
-        **field_history(opportunity),  # amount, close date, owners, grade, stage: who, when
+        "track_rule": tracks.track_rule(opportunity.grade, opportunity.policy_b_min)
+        if opportunity.is_open
+        else "",
     }
-    return render(request, "opportunities/detail.html", context)
+    response = render(request, "opportunities/detail.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _tasks(user, opportunity) -> list:
+    """The deal's tasks, each marked with whether ``user`` may tick it off."""
+    tasks = list(opportunity.tasks.select_related("assignee", "done_by"))
+    manages = services.manages_deal(user, opportunity)
+    for task in tasks:
+        task.can_complete = (
+            opportunity.is_open
+            and not task.done_at
+            and (user.pk == services.role_user_id(opportunity, task.role) or manages)
+        )
+    return tasks
+
+
+def _get_for_page(request, pk: int) -> Opportunity:
+    """The deal, with two small facts of other tables folded into its row: the grading policy's
+    grade B threshold (the track rule) and the viewer's unread notifications (the header)."""
+    unread = (
+        Notification.objects.shown_to(request.user)
+        .filter(read_at__isnull=True)
+        .order_by()
+        .values("recipient_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    scope = _scope(request).select_related(*DETAIL_RELATED)
+    return get_object_or_404(
+        scope.annotate(
+            policy_b_min=Subquery(GradingPolicy.objects.order_by("id").values("b_min")[:1]),
+            viewer_unread=Coalesce(Subquery(unread[:1]), 0),
+        ),
+        pk=pk,
+    )
 
 
 def _gates(opportunity, facts) -> list[dict]:
     """The next move's gate and, for a fast-track deal in its first stage, the jump to signing;
-    the process's stages and requirements read once for both (two queries)."""
+    the process's stages and requirements read once for both (one query)."""
     if not opportunity.is_open:
         return []
     process = requirements.ProcessRows(opportunity.process_id)
@@ -105,25 +153,6 @@ def _gates(opportunity, facts) -> list[dict]:
         if signing and signing.order > opportunity.stage.order + 1:
             gates.append(_gate_view(opportunity, signing.code, facts=facts, process=process))
     return gates
-
-
-def _stage_history(opportunity) -> list:
-    now = timezone.now()
-    history = list(
-        opportunity.stage_history.select_related("stage", "entered_by").order_by("entered_at", "id")
-    )
-    for row in history:
-        row.duration = (row.exited_at or now) - row.entered_at
-    return history
-
-
-def _timeline(opportunity) -> list[tuple]:
-    return sorted(
-        [("activity", a.occurred_at, a) for a in activities_of(opportunity)[:100]]
-        + [("transition", t.at, t) for t in transitions_of(opportunity)[:100]],
-        key=lambda item: item[1],
-        reverse=True,
-    )
 
 
 def _forms(opportunity, my_assessments: list[str]) -> dict:

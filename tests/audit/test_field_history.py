@@ -15,6 +15,7 @@ from opportunities.models import Opportunity
 
 from ..conftest import ROLES
 from ..factories import opportunity
+from ..pages import deal_page, deal_panel
 
 pytestmark = pytest.mark.django_db
 
@@ -92,11 +93,12 @@ def test_editing_a_deals_amount_close_date_and_owners_writes_a_readable_history(
         "B: large (full process)",
     )
 
-    page = browser_as("manager").get(reverse("opportunities:detail", args=[deal.pk]), **EN)
-    html = page.content.decode()
+    manager = browser_as("manager")
+    html = deal_page(manager, deal.pk, **EN)
     assert 'id="field-history"' in html
     for text in ("300,000.00", "1,500,000.00", "Wei Zhang", "Yang Liu", "Hao Sun", "Jianguo Wang"):
         assert text in html, text
+    page = deal_panel(manager, deal.pk, "history", **EN)
     assert page.context["field_history"][0].field == "owner_id"
 
 

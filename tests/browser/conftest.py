@@ -89,6 +89,12 @@ def demo(live_server, monkeypatch, _shipped_configuration):
     return live_server
 
 
+def panels_loaded(page) -> None:
+    """Wait for the lazy panels (``.lazy-panel``, swapped by htmx as the page loads: the deal
+    page's tenders, quotes, timeline, histories, plans and files) to be in place."""
+    page.wait_for_function("() => !document.querySelector('.lazy-panel')")
+
+
 class Session:
     """One demo user's browser session: a context of its own, so several users work side by
     side (the rep asks, the manager approves) without logging out."""
@@ -125,6 +131,7 @@ class Session:
 
     def go(self, path: str):
         self.page.goto(path)
+        panels_loaded(self.page)
         return self.page
 
     def flash(self) -> str:

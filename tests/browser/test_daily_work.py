@@ -14,6 +14,8 @@ from ltc.activity.models import PlannedActivity
 from opportunities import services as deals
 from opportunities.models import Opportunity, Review, ReviewKind
 
+from .conftest import panels_loaded
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 LATE = "Visit overdue for this stage's cadence"
@@ -61,6 +63,7 @@ def test_a_rep_plans_and_completes_a_visit_and_the_sr_assesses_the_review(login)
     page.locator(f"form[action='/activities/{planned.pk}/complete/'] button").click()
     page.locator("#plans", has_text="Recently done").wait_for()
     page.reload()
+    panels_loaded(page)  # the timeline is one of the deal page's lazy panels
     text = page.locator("main").inner_text()
     assert LATE not in text
     assert "The COO wants a pilot line in Q3" in text  # logged on the deal's timeline

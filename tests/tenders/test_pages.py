@@ -10,6 +10,7 @@ from django.utils import timezone
 from tenders import services
 from tenders.models import Tender, TenderState
 
+from ..pages import deal_page
 from .conftest import soon
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +29,7 @@ def _local(moment) -> str:
 
 def test_the_deal_page_offers_a_tender_and_the_form_creates_it(browser_as, org, deal, en):
     client = browser_as("rep1")
-    page = client.get(reverse("opportunities:detail", args=[deal.pk])).content.decode()
+    page = deal_page(client, deal.pk)
     create_url = reverse("tenders:create", args=[deal.pk])
     assert 'id="tenders"' in page and create_url in page
     response = client.post(
@@ -47,7 +48,7 @@ def test_the_deal_page_offers_a_tender_and_the_form_creates_it(browser_as, org, 
     assert response.status_code == 302 and response.url == reverse(
         "tenders:detail", args=[tender.pk]
     )
-    page = client.get(reverse("opportunities:detail", args=[deal.pk])).content.decode()
+    page = deal_page(client, deal.pk)
     assert "ZB-7" in page and create_url not in page  # one tender in progress per deal
 
 

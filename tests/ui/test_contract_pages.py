@@ -19,7 +19,7 @@ from ..billing.steps import collect_in_full
 from ..conftest import ROLES
 from ..contracts.steps import product_id, standard_book
 from ..factories import opportunity
-from ..pages import walk
+from ..pages import deal_page, walk
 from ..profiles import FULL
 
 pytestmark = pytest.mark.django_db
@@ -208,26 +208,22 @@ def test_the_menu_offers_contracts_and_approvals_by_role(browser_as, org):
 
 def test_the_deal_page_shows_its_quotes_and_offers_the_contract_in_signing(browser_as, org, deal):
     quote = _quote(deal, org.rep1)
-    page = (
-        browser_as("rep1").get(reverse("opportunities:detail", args=[deal.pk]), **EN)
-    ).content.decode()
+    page = deal_page(browser_as("rep1"), deal.pk, **EN)
     assert "Quotes and contract" in page
     assert reverse("contracts:quote_detail", args=[quote.pk]) in page
     assert reverse("contracts:quote_create", args=[deal.pk]) in page
     assert reverse("contracts:contract_create", args=[deal.pk]) in page
     contract = _contract(deal, org.rep1)
-    page = (
-        browser_as("rep1").get(reverse("opportunities:detail", args=[deal.pk]), **EN)
-    ).content.decode()
+    page = deal_page(browser_as("rep1"), deal.pk, **EN)
     assert reverse("contracts:contract_detail", args=[contract.pk]) in page
     assert reverse("contracts:contract_create", args=[deal.pk]) not in page
 
 
 def test_an_early_stage_deal_offers_no_contract(browser_as, org):
     early = opportunity(org.rep1)
-    page = browser_as("rep1").get(reverse("opportunities:detail", args=[early.pk])).content
-    assert reverse("contracts:contract_create", args=[early.pk]).encode() not in page
-    assert reverse("contracts:quote_create", args=[early.pk]).encode() in page
+    page = deal_page(browser_as("rep1"), early.pk)
+    assert reverse("contracts:contract_create", args=[early.pk]) not in page
+    assert reverse("contracts:quote_create", args=[early.pk]) in page
 
 
 # Quotes -----------------------------------------------------------------------------------------
