@@ -19,6 +19,7 @@ from contracts.models import Contract, PaymentTerm
 from delivery.models import Order
 from ltc.activity.services import transitions_of
 from ltc.core.errors import DomainError, InvalidInput
+from ltc.core.numbers import whole_number
 from ltc.core.pages import keyset_page, offset_page
 from ltc.core.views import add_form_error, run_post
 from ltc.customers.models import Customer
@@ -43,7 +44,7 @@ def _payment_url(pk: int) -> str:
 
 
 def _int(value) -> int | None:
-    return int(value) if value and str(value).isdigit() and len(str(value)) < 10 else None
+    return whole_number(value if isinstance(value, str) else str(value or ""))
 
 
 # The invoiceable work queue ----------------------------------------------------------------------

@@ -2,6 +2,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from ltc.core.numbers import whole_number
 from ltc.search.registry import Hit, register
 
 from .models import Lead
@@ -16,8 +17,8 @@ def find_leads(user, query: str, limit: int) -> list[Hit]:
         | Q(phone__icontains=query)
         | Q(email__icontains=query)
     )
-    if query.lstrip("#").isdigit():
-        match |= Q(pk=int(query.lstrip("#")))
+    if (number := whole_number(query.lstrip("#"))) is not None:
+        match |= Q(pk=number)
     rows = Lead.objects.visible_to(user).filter(match).order_by("-created_at", "-id")[:limit]
     return [
         Hit(

@@ -23,6 +23,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 
+from ltc.core.numbers import whole_number
+
 from .models import AuditEntry
 
 EMPTY = "—"
@@ -99,7 +101,7 @@ def model_label(label: str) -> str:
 def _record_names(entries: list[AuditEntry]) -> dict[tuple[str, str], str]:
     wanted: dict[str, set[str]] = defaultdict(set)
     for entry in entries:
-        if entry.object_id.isdigit():
+        if whole_number(entry.object_id) is not None:
             wanted[entry.model].add(entry.object_id)
     names = {}
     for label, ids in wanted.items():
@@ -148,7 +150,7 @@ def readable(entries: Iterable[AuditEntry], *, with_records: bool = True) -> lis
                     wanted[field.related_model].add(raw)
     names: dict[tuple[type[models.Model], str], str] = {}
     for model, ids in wanted.items():
-        keys = [pk for pk in ids if pk.isdigit()]
+        keys = [pk for pk in ids if whole_number(pk) is not None]
         for obj in model._base_manager.filter(pk__in=keys):
             names[(model, str(obj.pk))] = str(obj)
     for entry in entries:

@@ -26,10 +26,14 @@ def test_whole_number_reads_ascii_digits_only():
         ("opportunities:board", "owner"),
         ("billing:receivables", "page"),
         ("leads:list", "owner"),
+        ("billing:invoice_create", "contract"),
+        ("billing:invoice_create", "order"),
+        ("billing:payment_create", "customer"),
+        ("search:results", "q"),
     ],
 )
 def test_odd_numbers_in_a_parameter_answer_without_a_server_error(
     browser_as, org, name, param, value
 ):
     response = browser_as("admin").get(reverse(name), {param: value})
-    assert response.status_code in (200, 400), (name, param, value, response.status_code)
+    assert response.status_code < 500, (name, param, value, response.status_code)
