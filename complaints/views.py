@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ltc.core.errors import DomainError
+from ltc.core.pages import keyset_page
 from ltc.core.views import run_post
 from ltc.org.models import Role
 from ltc.org.scoping import visible_users
@@ -53,7 +53,7 @@ def complaint_list(request):
     for name in ("customer", "contract", "order", "owner", "opened_from", "opened_to"):
         if not request.GET.get(name):
             del fields[name]  # shown when a drill-down or a record's panel asks for them
-    page = Paginator(complaint_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(request, complaint_filter.qs, size=PAGE_SIZE)
     now = timezone.now()
     for row in page.object_list:
         row.late = row.breached(now)

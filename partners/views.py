@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from ltc.activity.services import transitions_of
 from ltc.core.errors import DomainError, InvalidInput
+from ltc.core.pages import keyset_page
 from ltc.core.views import flash_form_errors, flash_refusal
 from ltc.org.scoping import is_partner_user
 
@@ -86,7 +86,7 @@ def registration_list(request):
         queryset = _registrations(request.user).none()
     else:
         queryset = found.qs
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(request, queryset, size=PAGE_SIZE)
     return render(
         request,
         "partners/registration_list.html",

@@ -1,13 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ltc.core.errors import DomainError
+from ltc.core.pages import keyset_page
 from ltc.core.views import flash_refusal
 
 from . import importing, selectors, services
@@ -21,7 +21,7 @@ def product_list(request):
     query = request.GET.get("q", "").strip()[:100]
     family = request.GET.get("family", "").strip()[:40]
     products = selectors.products_for(request.user, query=query, family=family)
-    page = Paginator(products, 50).get_page(request.GET.get("page"))
+    page = keyset_page(request, products)
     return render(
         request,
         "products/product_list.html",
@@ -83,8 +83,10 @@ def price_book_list(request):
 @login_required
 def price_book_detail(request, pk: int):
     book = get_object_or_404(PriceBook.objects.visible_to(request.user), pk=pk)
-    entries = book.entries.select_related("product", "product__family").order_by("product__code")
-    page = Paginator(entries, 100).get_page(request.GET.get("page"))
+    entries = book.entries.select_related("product", "product__family").order_by(
+        "product__code", "id"
+    )
+    page = keyset_page(request, entries, size=100)
     return render(
         request,
         "products/price_book_detail.html",

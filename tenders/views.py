@@ -5,7 +5,6 @@ Every change is a service call; refusals come back as messages listing every mis
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from ltc.activity.services import transitions_of
 from ltc.core.errors import DomainError
+from ltc.core.pages import keyset_page
 from ltc.core.views import flash_form_errors, run_post
 from ltc.org.models import User
 from opportunities.models import Opportunity
@@ -37,7 +37,7 @@ def tender_list(request):
     state = request.GET.get("state", "")
     state = state if state in selectors.STATE_FILTERS else ""
     tenders = selectors.tenders_for(request.user, state=state)
-    page = Paginator(tenders, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(request, tenders, size=PAGE_SIZE)
     return render(
         request,
         "tenders/list.html",

@@ -1,10 +1,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from ltc.core.pages import keyset_page
 
 from .models import Notification
 
@@ -12,7 +13,7 @@ from .models import Notification
 @login_required
 def notifications(request):
     qs = Notification.objects.shown_to(request.user).order_by("-created_at", "-id")
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = keyset_page(request, qs)
     return render(
         request, "activity/notifications.html", {"page": page, "title": _("Notifications")}
     )

@@ -1,8 +1,9 @@
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+
+from ltc.core.pages import keyset_page
 
 from .filters import AuditEntryFilter
 from .history import readable
@@ -21,7 +22,7 @@ def audit_list(request):
     entry_filter = AuditEntryFilter(request.GET or None, queryset=qs, request=request)
     # An invalid filter shows its error and no rows rather than the unfiltered trail.
     rows = entry_filter.qs if entry_filter.is_bound else qs
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(request, rows, size=PAGE_SIZE)
     page.object_list = readable(page.object_list)
     return render(
         request,

@@ -8,7 +8,6 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ltc.core.errors import DomainError
+from ltc.core.pages import keyset_page
 from ltc.core.views import flash_form_errors, flash_refusal, safe_next
 from ltc.org.models import Role, User
 from ltc.org.scoping import managed_users, visible_users
@@ -41,7 +41,7 @@ def pool_page(request):
     query = request.GET.get("q", "").strip()[:100]
     if query:
         qs = qs.filter(name__icontains=query)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = keyset_page(request, qs)
     blockers = pool.claim_blockers(request.user, page.object_list, now)
     rows = [(customer, blockers[customer.pk]) for customer in page.object_list]
     due_soon = (

@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -9,6 +8,7 @@ from django.utils.translation import gettext as _
 from ltc.activity.services import transitions_of
 from ltc.audit.history import page_of as field_history
 from ltc.core.errors import DomainError
+from ltc.core.pages import keyset_page
 from ltc.core.tables import sort_by
 from ltc.core.views import flash_refusal
 
@@ -35,7 +35,7 @@ def customer_list(request):
     if query:
         qs = qs.filter(name__icontains=query)
     qs, sorting = sort_by(request, qs.order_by("name", "id"), SORTS)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = keyset_page(request, qs)
     return render(
         request,
         "customers/list.html",

@@ -128,11 +128,11 @@ def test_the_list_is_scoped_filtered_and_bounded(
     client = browser_as("rep1")
     with django_assert_max_num_queries(12):
         response = client.get(reverse("tenders:list"))
-    assert response.context["page"].paginator.count == 7
+    assert len(response.context["page"].object_list) == 7
     with django_assert_max_num_queries(12):
         response = client.get(reverse("tenders:list") + "?state=won")
-    assert response.context["page"].paginator.count == 0
-    assert browser_as("rep2").get(reverse("tenders:list")).context["page"].paginator.count == 0
+    assert response.context["page"].object_list == []
+    assert browser_as("rep2").get(reverse("tenders:list")).context["page"].object_list == []
 
 
 def test_tender_documents_attach_to_the_tender_and_follow_its_scope(browser_as, org, tender, en):

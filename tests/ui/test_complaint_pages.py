@@ -116,7 +116,7 @@ def test_the_list_and_detail_pages_run_a_bounded_number_of_queries(
         client = browser_as(name)
         with django_assert_max_num_queries(12):
             response = client.get(reverse("complaints:list"), {"severity": "low"})
-        assert response.context["page"].paginator.count == rows
+        assert len(response.context["page"].object_list) == min(rows, 50)
         with django_assert_max_num_queries(16):
             assert client.get(reverse("complaints:detail", args=[last.pk])).status_code == 200
 
