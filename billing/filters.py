@@ -5,7 +5,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ltc.core.filters import IdFilter, customer_filter
+from contracts.filters import contract_filter
+from delivery.filters import order_filter
+from ltc.core.filters import customer_filter
 from ltc.core.money import Currency
 
 from .models import OPEN_STATES, Invoice, InvoiceState, Payment
@@ -17,8 +19,8 @@ class InvoiceFilter(django_filters.FilterSet):
     )
     state = django_filters.MultipleChoiceFilter(choices=InvoiceState.choices, label=_("State"))
     customer = customer_filter("customer", _("Customer"))
-    contract = IdFilter(field_name="contract_id", label=_("Contract (id)"))
-    order = IdFilter(field_name="order_id", label=_("Order (id)"))
+    contract = contract_filter("contract")
+    order = order_filter("order")
     overdue = django_filters.BooleanFilter(method="is_overdue", label=_("Overdue"))
 
     class Meta:

@@ -5,7 +5,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ltc.core.filters import IdFilter, customer_filter, owner_filter
+from contracts.filters import contract_filter
+from delivery.filters import order_filter
+from ltc.core.filters import customer_filter, owner_filter
 
 from .models import AWAITING_RESPONSE, UNRESOLVED, Category, Complaint, ComplaintState, Severity
 
@@ -28,8 +30,8 @@ class ComplaintFilter(django_filters.FilterSet):
     severity = django_filters.MultipleChoiceFilter(choices=Severity.choices, label=_("Severity"))
     category = django_filters.ChoiceFilter(choices=Category.choices, label=_("Category"))
     customer = customer_filter("customer", _("Customer"))
-    contract = IdFilter(field_name="contract_id", label=_("Contract (id)"))
-    order = IdFilter(field_name="order_id", label=_("Order (id)"))
+    contract = contract_filter("contract")
+    order = order_filter("order")
     owner = owner_filter("owner", _("Owner"))
     breached = django_filters.BooleanFilter(method="filter_breached", label=_("SLA breached"))
     opened_from = django_filters.DateFilter(

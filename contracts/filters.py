@@ -4,16 +4,24 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ltc.core.filters import IdFilter, customer_filter, owner_filter
+from ltc.core.filters import NamedFilter, customer_filter, named_filter, owner_filter
+from opportunities.filters import opportunity_filter
 
 from .models import ChangeRequest, ChangeState, Contract, ContractState, Quote, QuoteState
+
+
+def contract_filter(field_name: str, label=None) -> NamedFilter:
+    """A contract picked by its number or title (or its id), suggesting the numbers of the
+    contracts the viewer sees."""
+    label = label or _("Contract")
+    return named_filter(field_name, label, ("number", "title"), Contract.objects.visible_to)
 
 
 class ContractFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search (number or title)"))
     state = django_filters.MultipleChoiceFilter(choices=ContractState.choices, label=_("State"))
     customer = customer_filter("customer", _("Customer"))
-    opportunity = IdFilter(field_name="opportunity_id", label=_("Opportunity (id)"))
+    opportunity = opportunity_filter("opportunity")
     owner = owner_filter("opportunity__owner", _("AR"))
 
     class Meta:
@@ -30,7 +38,7 @@ class ContractFilter(django_filters.FilterSet):
 class QuoteFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search (number)"))
     state = django_filters.MultipleChoiceFilter(choices=QuoteState.choices, label=_("State"))
-    opportunity = IdFilter(field_name="opportunity_id", label=_("Opportunity (id)"))
+    opportunity = opportunity_filter("opportunity")
     needs_approval = django_filters.BooleanFilter(label=_("Needs discount approval"))
 
     class Meta:
@@ -46,7 +54,7 @@ class QuoteFilter(django_filters.FilterSet):
 
 class ChangeRequestFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=ChangeState.choices, label=_("State"))
-    contract = IdFilter(field_name="contract_id", label=_("Contract (id)"))
+    contract = contract_filter("contract")
 
     class Meta:
         model = ChangeRequest

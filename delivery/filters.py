@@ -7,16 +7,23 @@ from django.core.validators import RegexValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ltc.core.filters import IdFilter, customer_filter
+from contracts.filters import contract_filter
+from ltc.core.filters import NamedFilter, customer_filter, named_filter
 
 from .models import DeliveryUnit, Order, OrderState, RevenueEntry, UnitKind, UnitState
+
+
+def order_filter(field_name: str, label=None) -> NamedFilter:
+    """An order picked by its PO number (or its id), suggesting the orders the viewer sees."""
+    label = label or _("Order")
+    return named_filter(field_name, label, ("number",), Order.objects.visible_to)
 
 
 class OrderFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="search", max_length=200, label=_("Search (PO number, contract or customer)")
     )
-    contract = IdFilter(field_name="contract_id", label=_("Contract (id)"))
+    contract = contract_filter("contract")
     state = django_filters.MultipleChoiceFilter(choices=OrderState.choices, label=_("State"))
     number = django_filters.CharFilter(
         field_name="number", lookup_expr="icontains", max_length=60, label=_("PO number")
@@ -38,9 +45,9 @@ class OrderFilter(django_filters.FilterSet):
 
 
 class UnitFilter(django_filters.FilterSet):
-    order = IdFilter(field_name="order_id", label=_("Order (id)"))
+    order = order_filter("order")
     state = django_filters.MultipleChoiceFilter(choices=UnitState.choices, label=_("State"))
-    contract = IdFilter(field_name="order__contract_id", label=_("Contract (id)"))
+    contract = contract_filter("order__contract")
     kind = django_filters.MultipleChoiceFilter(choices=UnitKind.choices, label=_("Kind"))
 
     class Meta:
@@ -57,7 +64,7 @@ class RevenueFilter(django_filters.FilterSet):
         ],
         label=_("Month (YYYY-MM)"),
     )
-    contract = IdFilter(field_name="contract_id", label=_("Contract (id)"))
+    contract = contract_filter("contract")
     customer = customer_filter("customer", _("Customer"))
 
     class Meta:

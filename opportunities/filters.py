@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ltc.core.filters import IdFilter, customer_filter, owner_filter
+from ltc.core.filters import NamedFilter, customer_filter, named_filter, owner_filter
 from ltc.org.models import Team
 
 from .models import Grade, Opportunity, OpportunityState, Review, ReviewKind, ReviewState, Stage
@@ -17,6 +17,12 @@ def stage_choices() -> list[tuple[str, str]]:
     for stage in Stage.objects.order_by("-process__is_default", "process_id", "order"):
         choices.setdefault(stage.code, stage.name)
     return list(choices.items())
+
+
+def opportunity_filter(field_name: str, label=None) -> NamedFilter:
+    """A deal picked by its name (or its id), suggesting the deals the viewer sees."""
+    label = label or _("Opportunity")
+    return named_filter(field_name, label, ("name",), Opportunity.objects.visible_to)
 
 
 class OpportunityFilter(django_filters.FilterSet):
@@ -67,7 +73,7 @@ class OpportunityFilter(django_filters.FilterSet):
 class ReviewFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=ReviewState.choices, label=_("State"))
     kind = django_filters.MultipleChoiceFilter(choices=ReviewKind.choices, label=_("Kind"))
-    opportunity = IdFilter(field_name="opportunity_id", label=_("Opportunity (id)"))
+    opportunity = opportunity_filter("opportunity")
     to_decide = django_filters.BooleanFilter(
         method="filter_to_decide", label=_("Waiting for my decision")
     )

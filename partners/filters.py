@@ -4,15 +4,15 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ltc.core.filters import IdFilter
+from ltc.core.filters import named_filter
 
-from .models import DealRegistration, RegistrationState
+from .models import DealRegistration, Partner, RegistrationState
 
 
 class RegistrationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"), max_length=100)
     state = django_filters.MultipleChoiceFilter(choices=RegistrationState.choices, label=_("State"))
-    partner = IdFilter(field_name="partner_id", label=_("Partner (id)"))
+    partner = named_filter("partner", _("Partner"), ("name",), Partner.objects.visible_to)
 
     class Meta:
         model = DealRegistration

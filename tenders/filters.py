@@ -2,14 +2,14 @@
 
 import django_filters
 
-from ltc.core.filters import IdFilter
+from opportunities.filters import opportunity_filter
 
 from .models import Tender, TenderState
 
 
 class TenderFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=TenderState.choices)
-    opportunity = IdFilter(field_name="opportunity_id")
+    opportunity = opportunity_filter("opportunity")
     bond_outstanding = django_filters.BooleanFilter(method="filter_bond_outstanding")
 
     class Meta:

@@ -123,6 +123,25 @@ def suggest_customers(user, limit: int) -> list[str]:
     return list(dict.fromkeys(names[:limit]))
 
 
+def suggest_from(scoped, field: str):
+    """A ``suggest`` for ``NamedFilter``: the values of ``field`` on the rows ``scoped(user)``
+    answers (the viewer's scoped queryset), in order, at most ``limit`` of them."""
+
+    def suggest(user, limit: int) -> list[str]:
+        values = scoped(user).order_by(field).values_list(field, flat=True)
+        return list(dict.fromkeys(values[:limit]))
+
+    return suggest
+
+
+def named_filter(field_name: str, label, names: tuple[str, ...], scoped) -> NamedFilter:
+    """A related record picked by its ``names`` (or its id), suggesting the first of them from the
+    records ``scoped(user)`` lets the viewer see."""
+    return NamedFilter(
+        field_name=field_name, label=label, names=names, suggest=suggest_from(scoped, names[0])
+    )
+
+
 def owner_filter(field_name: str, label) -> NamedFilter:
     return NamedFilter(field_name=field_name, label=label, names=USER_NAMES, suggest=suggest_users)
 

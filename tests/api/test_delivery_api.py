@@ -346,7 +346,12 @@ def test_orders_and_units_filter_by_contract_state_number_and_kind(org, api):
     assert client.get(f"{UNITS}?state=shipped").json()["results"][0]["id"] == first.pk
     assert client.get(f"{UNITS}?kind=site").json()["count"] == 0
     assert client.get(f"{UNITS}?state=lost").status_code == 400
-    assert client.get(f"{ORDERS}?contract=abc").status_code == 400
+    # A contract and an order are picked by number (or id), as people know them; a number
+    # that cannot be an id is refused.
+    assert client.get(f"{ORDERS}?contract={contract.number}").json()["count"] == 2
+    assert client.get(f"{ORDERS}?contract=abc").json()["count"] == 0
+    assert client.get(f"{UNITS}?order=PO-ALPHA").json()["count"] == 2
+    assert client.get(f"{ORDERS}?contract=-1").status_code == 400
     assert client.get(f"{REVENUE}?period=2026-13").status_code == 400
     assert client.get(f"{REVENUE}?period=0000-01").status_code == 400
 

@@ -71,3 +71,16 @@ def test_deals_are_filtered_by_a_team_picked_from_a_list(org, browser_as, api):
     assert f'<option value="{org.team1.pk}" selected>{org.team1.name}</option>' in select
     assert f"/opportunities/{deal.pk}/" in page
     assert api("manager").get("/api/v1/opportunities/", {"team": 10**9}).status_code == 400
+
+
+def test_orders_are_filtered_by_a_contract_picked_by_its_number(org, browser_as):
+    from ..api.test_delivery_api import placed_order
+
+    order = placed_order(org, number="PO-GAMMA")
+    contract = order.contract
+    page = browser_as("manager").get("/delivery/orders/", {"contract": contract.number}).content.decode()
+    assert "PO-GAMMA" in page
+    assert f'<option value="{contract.number}">' in _suggested(page, "id_contract-names")
+    # A rep of another team is suggested none of this team's contracts, and finds nothing.
+    other = browser_as("rep3").get("/delivery/orders/", {"contract": contract.number}).content.decode()
+    assert "PO-GAMMA" not in other and contract.number not in _suggested(other, "id_contract-names")
