@@ -73,14 +73,22 @@ def test_deals_are_filtered_by_a_team_picked_from_a_list(org, browser_as, api):
     assert api("manager").get("/api/v1/opportunities/", {"team": 10**9}).status_code == 400
 
 
-def test_orders_are_filtered_by_a_contract_picked_by_its_number(org, browser_as):
+def test_units_and_invoices_are_filtered_by_a_contract_picked_by_its_number(org, browser_as, api):
     from ..api.test_delivery_api import placed_order
 
     order = placed_order(org, number="PO-GAMMA")
     contract = order.contract
-    page = browser_as("manager").get("/delivery/orders/", {"contract": contract.number}).content.decode()
-    assert "PO-GAMMA" in page
-    assert f'<option value="{contract.number}">' in _suggested(page, "id_contract-names")
-    # A rep of another team is suggested none of this team's contracts, and finds nothing.
-    other = browser_as("rep3").get("/delivery/orders/", {"contract": contract.number}).content.decode()
-    assert "PO-GAMMA" not in other and contract.number not in _suggested(other, "id_contract-names")
+    page = browser_as("manager").get("/complaints/", {"contract": contract.number})
+    assert page.status_code == 200
+    suggested = _suggested(page.content.decode(), "id_contract-names")
+    assert f'<option value="{contract.number}">' in suggested
+    # A rep of another team is suggested none of this team's contracts.
+    other = browser_as("rep3").get("/complaints/", {"contract": contract.number})
+    assert other.status_code == 200, other.status_code
+    assert contract.number not in _suggested(other.content.decode(), "id_contract-names")
+    units = api("manager").get("/api/v1/delivery-units/", {"contract": contract.number}).json()
+    assert units["count"] == 2
+    assert (
+        api("rep3").get("/api/v1/delivery-units/", {"contract": contract.number}).json()["count"]
+        == 0
+    )
