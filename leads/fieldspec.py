@@ -22,6 +22,9 @@ EDITABLE = (
     "budget_confirmed",
     "notes",
 )
+# What a lead import file may hold: the editable fields but the campaign (the import page picks
+# one for the whole file) and the confirmed budget (a fact the rep checks, not a cell to upload).
+IMPORTED = tuple(name for name in EDITABLE if name not in ("campaign", "budget_confirmed"))
 # Written when the lead is created through the API (its pool), never edited afterwards.
 PLACED = ("pool",)
 # Read-only everywhere: moved by the transitions and the clocks, or computed (``COMPUTED``).

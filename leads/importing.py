@@ -14,6 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from ltc.core.errors import DomainError
 from ltc.core.uploads import MAX_BYTES, UploadRefused, read_rows, records_of
 
+from . import fieldspec
+from .models import Lead
+
 MAX_ROWS = 5000
 __all__ = ["MAX_BYTES", "MAX_ROWS", "ImportRefused", "import_rows", "parse_upload"]
 
@@ -51,22 +54,11 @@ HEADER_ALIASES = {
 }
 
 
-# The columns the import page lists, in the order of a template file.
-COLUMNS = (
-    "title",
-    "company_name",
-    "contact_name",
-    "phone",
-    "email",
-    "source",
-    "estimated_amount",
-    "currency",
-    "need",
-    "notes",
-)
+# The columns the import page lists, in the order of a template file: the field spec's.
+COLUMNS = fieldspec.IMPORTED
 # The columns whose values are choices: a cell may hold the code ("trade_show") or the choice's
 # label in any language we ship ("Trade show", "展会"), whatever language the uploader uses.
-CHOICE_COLUMNS = ("source", "currency")
+CHOICE_COLUMNS = tuple(name for name in COLUMNS if Lead._meta.get_field(name).choices)
 
 
 def _key(text) -> str:

@@ -36,8 +36,10 @@ def test_the_lead_lists_are_its_spec():
     assert tuple(meta.read_only_fields) == lead_spec.API_READ_ONLY
     assert lead_api.LEAD_ROW_COLUMNS == lead_spec.row_columns()
     assert tuple(LeadAdmin.readonly_fields) == lead_spec.ADMIN_READ_ONLY
-    # The import's columns are fields people type.
-    assert set(importing.HEADER_ALIASES.values()) <= set(lead_spec.EDITABLE)
+    # The import's columns are the spec's, and every header alias names one of them.
+    assert importing.COLUMNS == lead_spec.IMPORTED
+    assert set(lead_spec.IMPORTED) <= set(lead_spec.EDITABLE)
+    assert set(importing.HEADER_ALIASES.values()) == set(lead_spec.IMPORTED)
 
 
 def test_every_name_in_the_lead_spec_is_a_field_or_computed():
