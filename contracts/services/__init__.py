@@ -30,7 +30,6 @@ from .drafting import (  # noqa: F401  (re-exported: callers import from here)
     _locked_contract,
     _log_risk,
     _refuse_off_track,
-    _require_draft,
     _set_commercial_fields,
     _snapshot,
     _terms_as_rows,
