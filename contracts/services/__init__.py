@@ -76,3 +76,12 @@ from .quotes import (  # noqa: F401  (re-exported: callers import from here)
     submit_quote,
     update_quote,
 )
+from .rules import (  # noqa: F401  (re-exported: callers import from here)
+    change_actions,
+    contract_actions,
+    new_contract_action,
+    new_quote_action,
+    offered,
+    quote_actions,
+    require_who,
+)
