@@ -78,19 +78,22 @@ def new_quote_action(user, opportunity: Opportunity) -> Action:
     return _quoting(user, opportunity, "quote")
 
 
-def new_contract_action(user, opportunity: Opportunity) -> Action:
+def new_contract_action(user, opportunity: Opportunity, *, live: bool | None = None) -> Action:
     """Drafting the deal's contract: its AR or a manager, in the signing stage (or won), one live
-    contract a deal. The amount's fit with the deal's track is checked on the amount given."""
+    contract a deal (``live``: whether it has one, when the caller has read it already). The
+    amount's fit with the deal's track is checked on the amount given."""
     missing = []
     if opportunity.state not in (OpportunityState.OPEN, OpportunityState.WON):
         missing.append(Missing("state", _("The opportunity is open or won")))
     elif opportunity.state == OpportunityState.OPEN and not opportunity.stage.is_signing:
         missing.append(Missing("signing_stage", _("The opportunity is in the signing stage")))
-    if (
-        Contract.objects.filter(opportunity=opportunity)
-        .exclude(state=ContractState.CANCELLED)
-        .exists()
-    ):
+    if live is None:
+        live = (
+            Contract.objects.filter(opportunity=opportunity)
+            .exclude(state=ContractState.CANCELLED)
+            .exists()
+        )
+    if live:
         missing.append(Missing("one_contract", _("The opportunity has no other live contract")))
     return action(
         "draft_contract",

@@ -189,10 +189,9 @@ def contract_create(request, opportunity_pk: int):
 @login_required
 def contract_edit(request, pk: int):
     contract = _contract(request, pk)
-    if not contract.is_editable:
-        messages.info(
-            request, _("Only a draft contract is edited; a signed one changes by change request.")
-        )
+    edit = services.contract_actions(request.user, contract)["edit"]
+    if edit.missing:  # not a draft: the rule's sentence (who may is the service's refusal)
+        messages.info(request, str(edit.detail))
         return redirect(_contract_url(contract))
     return _contract_editor(request, contract.opportunity, contract)
 

@@ -217,10 +217,9 @@ def quote_create(request, opportunity_pk: int):
 @login_required
 def quote_edit(request, pk: int):
     quote = _quote(request, pk)
-    if not quote.is_editable:
-        messages.info(
-            request, _("Only a draft quote can be edited; revise it to make a new version.")
-        )
+    edit = services.quote_actions(request.user, quote)["edit"]
+    if edit.missing:  # not a draft: the rule's sentence (who may is the service's refusal)
+        messages.info(request, str(edit.detail))
         return redirect(_quote_url(quote))
     return _quote_editor(request, quote.opportunity, quote)
 

@@ -232,6 +232,20 @@ def test_the_quote_page_draws_its_buttons_from_the_actions(org, deal, browser_as
     assert page.context["can_submit"] == services.offered(actions["submit"], "needs_approval")
 
 
+@pytest.mark.parametrize("name", ["rep1", "manager", "solution", "rep3"])
+def test_the_deal_pages_quote_and_contract_buttons_are_the_actions(org, deal, name):
+    from contracts.templatetags.contracts_tags import deal_commercials
+
+    user = org.user(name)
+    panel = deal_commercials(deal, user)
+    assert panel["can_quote"] == bool(services.new_quote_action(user, deal))
+    assert panel["can_draft"] == bool(services.new_contract_action(user, deal))
+    assert panel["can_draft"] == (name in ("rep1", "manager"))
+    contract_in(org, "draft", opp=deal)
+    assert not deal_commercials(deal, user)["can_draft"]
+    assert not services.new_contract_action(user, deal)
+
+
 # The API --------------------------------------------------------------------------------------
 def test_the_api_answers_403_and_409_from_the_actions(org, api):
     draft = contract_in(org, "draft")
