@@ -1,15 +1,40 @@
 """Who sees which quote and contract: the deal's scope (its iron triangle and the managers above
-it); finance sees every contract, since invoicing runs against them."""
+it); finance sees every contract, since invoicing runs against them. And what waits for a
+manager's decision: the queryset forms of the approve actions of ``contracts.services.rules``
+(tests/contracts/test_contract_actions.py holds each to its rule on random records)."""
 
 from django.db import models
+from django.db.models import Q
 
 from ltc.org.models import Role
+from ltc.org.scoping import managed_team_ids, managed_users
 from opportunities.querysets import opportunity_scope
+
+
+def managed_deals(user, prefix: str = "") -> Q | None:
+    """The deals ``user`` decides on as a manager (``None`` when they manage none): the queryset
+    form of ``opportunities.services.manages_deal``."""
+    if user.is_superuser or user.role == Role.ADMIN:
+        return Q()
+    team_ids = managed_team_ids(user)
+    if not team_ids:
+        return None
+    return Q(**{f"{prefix}team_id__in": team_ids}) | Q(
+        **{f"{prefix}owner__in": managed_users(user)}
+    )
 
 
 class QuoteQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(opportunity_scope(user, prefix="opportunity__"))
+
+    def approvable_by(self, user):
+        """Quotes whose discount ``user`` may approve now (``quote_actions``' approve and reject):
+        waiting for approval, on a deal they manage and do not own."""
+        managed = managed_deals(user, "opportunity__")
+        if managed is None:
+            return self.none()
+        return self.filter(managed, state="pending_approval").exclude(opportunity__owner=user)
 
 
 class ContractQuerySet(models.QuerySet):
@@ -20,3 +45,21 @@ class ContractQuerySet(models.QuerySet):
 
     def for_list(self):
         return self.select_related("customer", "opportunity", "opportunity__owner")
+
+    def decidable_by(self, user):
+        """Contracts in review whose review ``user`` may decide now (``contract_actions``' approve
+        and reject, which are the review's: ``Review.objects.decidable_by``)."""
+        from opportunities.models import Review, ReviewKind
+
+        reviews = Review.objects.decidable_by(user).filter(kind=ReviewKind.CONTRACT)
+        return self.filter(state="in_review", review__in=reviews)
+
+
+class ChangeRequestQuerySet(models.QuerySet):
+    def approvable_by(self, user):
+        """Reviewed change requests ``user`` may approve now (``change_actions``' approve): on a
+        deal they manage and do not own."""
+        managed = managed_deals(user, "contract__opportunity__")
+        if managed is None:
+            return self.none()
+        return self.filter(managed, state="reviewed").exclude(contract__opportunity__owner=user)

@@ -13,6 +13,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 from ltc.core.fsm import requirement
 from ltc.core.money import money_field
 
+from ..querysets import ChangeRequestQuerySet
 from .agreements import Contract
 
 
@@ -60,6 +61,8 @@ class ChangeRequest(FSMModelMixin, models.Model):
     resulting_version = models.PositiveSmallIntegerField(
         _("resulting version"), null=True, blank=True
     )
+
+    objects = ChangeRequestQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("change request")

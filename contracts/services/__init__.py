@@ -30,7 +30,6 @@ from .drafting import (  # noqa: F401  (re-exported: callers import from here)
     _locked_contract,
     _log_risk,
     _refuse_off_track,
-    _require_draft,
     _set_commercial_fields,
     _snapshot,
     _terms_as_rows,
@@ -76,4 +75,13 @@ from .quotes import (  # noqa: F401  (re-exported: callers import from here)
     set_quote_costs,
     submit_quote,
     update_quote,
+)
+from .rules import (  # noqa: F401  (re-exported: callers import from here)
+    change_actions,
+    contract_actions,
+    new_contract_action,
+    new_quote_action,
+    offered,
+    quote_actions,
+    require_who,
 )

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ltc.activity.services import log_transition, notify
 from ltc.core.errors import InvalidInput, Missing, TransitionRefused
-from ltc.core.fsm import ensure_can, unmet
+from ltc.core.fsm import unmet
 from ltc.core.money import quantize
 from opportunities import services as deals
 
@@ -18,10 +18,10 @@ from ..models import (
     ChangeRequest,
     ChangeState,
     Contract,
-    ContractState,
 )
-from ._common import _AMOUNT_CHECKS, _CHANGE_LISTENERS, _require
+from ._common import _AMOUNT_CHECKS, _CHANGE_LISTENERS
 from .drafting import _locked_contract, _snapshot, _terms_as_rows, _write_terms, clean_terms
+from .rules import change_actions, contract_actions, require_who
 
 
 # Change requests -------------------------------------------------------------------------------
@@ -30,15 +30,7 @@ def request_change(
     *, contract: Contract, by, description: str, amount_delta=Decimal("0"), new_terms=None
 ) -> ChangeRequest:
     contract = _locked_contract(contract)
-    _require(
-        deals.may_steer(by, contract.opportunity),
-        _("Only the AR or a manager requests a contract change."),
-    )
-    if contract.state not in (ContractState.SIGNED, ContractState.EXECUTING):
-        raise TransitionRefused(
-            _("Only a signed contract changes by change request."),
-            [Missing("state", _("The contract is signed or executing"))],
-        )
+    contract_actions(by, contract)["request_change"].require()
     if not (description or "").strip():
         raise InvalidInput(_("Describe the change."), "description")
     try:
@@ -97,24 +89,12 @@ def assess_change(
 ) -> ChangeRequest:
     """FR judges deliverability and cost, SR the technical side; with both it is reviewed."""
     change = _locked_change(change)
-    opportunity = change.contract.opportunity
-    manager = deals.manages_deal(by, opportunity)
-    if change.state != ChangeState.REQUESTED:
-        raise TransitionRefused(
-            _("The change request is no longer waiting for assessments."),
-            [Missing("state", _("The change request is requested"))],
-        )
+    actions = change_actions(by, change)
     if fr_assessment:
-        _require(
-            by.pk == opportunity.fulfillment_owner_id or manager,
-            _("The FR of the deal writes this assessment."),
-        )
+        actions["assess_fr"].require()
         change.fr_assessment = fr_assessment
     if sr_assessment:
-        _require(
-            by.pk == opportunity.solution_owner_id or manager,
-            _("The SR of the deal writes this assessment."),
-        )
+        actions["assess_sr"].require()
         change.sr_assessment = sr_assessment
     if not (fr_assessment or sr_assessment):
         raise InvalidInput(_("Write an assessment."), "fr_assessment")
@@ -134,15 +114,12 @@ def assess_change(
 @transaction.atomic
 def decide_change(*, change: ChangeRequest, by, approve: bool, comment: str = "") -> ChangeRequest:
     change = _locked_change(change)
-    opportunity = change.contract.opportunity
-    _require(
-        deals.manages_deal(by, opportunity) and by.pk != opportunity.owner_id,
-        _("A manager above the deal decides its changes."),
-    )
+    method = "approve" if approve else "reject"
+    decision = change_actions(by, change)[method]
+    require_who(decision)
     if not approve and not (comment or "").strip():
         raise InvalidInput(_("Say why the change is rejected."), "comment")
-    method = "approve" if approve else "reject"
-    ensure_can(change, method, _("The change request cannot be decided yet."))
+    decision.require()
     source = change.state
     getattr(change, method)(by=by, at=timezone.now(), comment=comment)
     change.save()
@@ -158,15 +135,8 @@ def apply_change(*, change: ChangeRequest, by) -> Contract:
     versions stay readable."""
     change = _locked_change(change)
     contract = _locked_contract(change.contract)
-    _require(
-        deals.may_steer(by, contract.opportunity), _("Only the AR or a manager applies the change.")
-    )
-    ensure_can(change, "apply", _("Only an approved change can be applied."))
-    if contract.state not in (ContractState.SIGNED, ContractState.EXECUTING):
-        raise TransitionRefused(
-            _("Only a signed or executing contract changes."),
-            [Missing("state", _("The contract is signed or executing"))],
-        )
+    change.contract = contract
+    change_actions(by, change)["apply"].require()
     new_amount = contract.amount + change.amount_delta
     new_terms = clean_terms(change.new_terms) if change.new_terms else _terms_as_rows(contract)
     missing = [m for check in _AMOUNT_CHECKS for m in check(contract, new_amount, new_terms)]

@@ -11,24 +11,22 @@ from django.utils.translation import gettext_lazy as _
 
 from ltc.activity.services import log_transition
 from ltc.core.dates import LONG_AHEAD_DAYS, check_business_date
-from ltc.core.errors import InvalidInput, Missing, TransitionRefused
+from ltc.core.errors import InvalidInput, TransitionRefused
 from ltc.core.money import Currency, quantize
-from opportunities import services as deals
 from opportunities import tracks as deal_tracks
-from opportunities.models import Opportunity, OpportunityState
+from opportunities.models import Opportunity
 
 from .. import fields as commercial_fields
 from ..models import (
     HUNDRED,
     Contract,
-    ContractState,
     ContractVersion,
     CostSource,
     PaymentTerm,
     Quote,
     Trigger,
 )
-from ._common import _require
+from .rules import contract_actions, new_contract_action, require_who
 
 
 # Contracts ---------------------------------------------------------------------------------------
@@ -290,18 +288,9 @@ def create_contract(
         .select_related("stage", "customer", "owner")
         .get(pk=opportunity.pk)
     )
-    _require(deals.may_steer(by, opportunity), _("Only the AR or a manager drafts the contract."))
-    missing = []
-    if opportunity.state not in (OpportunityState.OPEN, OpportunityState.WON):
-        missing.append(Missing("state", _("The opportunity is open or won")))
-    elif opportunity.state == OpportunityState.OPEN and not opportunity.stage.is_signing:
-        missing.append(Missing("signing_stage", _("The opportunity is in the signing stage")))
-    if (
-        Contract.objects.filter(opportunity=opportunity)
-        .exclude(state=ContractState.CANCELLED)
-        .exists()
-    ):
-        missing.append(Missing("one_contract", _("The opportunity has no other live contract")))
+    drafting = new_contract_action(by, opportunity)
+    require_who(drafting)
+    missing = list(drafting.missing)
     if currency and currency not in Currency.values:
         raise InvalidInput(_("Unknown currency."), "currency")
     amount = _check_amount(amount)
@@ -363,14 +352,6 @@ def _locked_contract(contract: Contract) -> Contract:
     )
 
 
-def _require_draft(contract: Contract) -> None:
-    if not contract.is_editable:
-        raise TransitionRefused(
-            _("Only a draft contract is edited; a signed one changes by change request."),
-            [Missing("state", _("The contract is a draft"))],
-        )
-
-
 @transaction.atomic
 def update_contract(
     *, contract: Contract, by, payment_terms=None, risk_cleared_reason: str = "", **fields
@@ -378,10 +359,7 @@ def update_contract(
     """Edit a draft. Each field that changes is checked against the table of who may set it
     (``contracts.fields``); the refusal (403) names every refused field."""
     contract = _locked_contract(contract)
-    _require(
-        deals.may_steer(by, contract.opportunity), _("Only the AR or a manager edits the contract.")
-    )
-    _require_draft(contract)
+    contract_actions(by, contract)["edit"].require()
     changed = commercial_fields.changed(contract, _clean_contract_fields(fields))
     terms = clean_terms(payment_terms) if payment_terms is not None else None
     terms_changed = terms is not None and terms != _terms_as_rows(contract)
@@ -416,8 +394,9 @@ def assess_contract_cost(*, contract: Contract, by, cost_amount, note: str = "")
     it against the contract amount. A draft only: the review judges the figures it was
     submitted with."""
     contract = _locked_contract(contract)
+    # The field table's own 403 names the field; the action adds the contract's state.
     commercial_fields.require_right(by, contract, "cost_amount")
-    _require_draft(contract)
+    contract_actions(by, contract)["costs"].require()
     cost = _check_cost(cost_amount)
     if cost is None:
         raise InvalidInput(_("Give the cost."), "cost_amount")
@@ -434,12 +413,7 @@ def clear_contract_risk(*, contract: Contract, by, reason: str) -> Contract:
     risk flag, saying why; the rep who raised it never does."""
     contract = _locked_contract(contract)
     commercial_fields.require_right(by, contract, "is_risky", clearing=True)
-    _require_draft(contract)
-    if not contract.is_risky:
-        raise TransitionRefused(
-            _("The contract is not marked risky."),
-            [Missing("is_risky", _("The contract is marked risky"))],
-        )
+    contract_actions(by, contract)["clear_risk"].require()
     risk_change = _set_commercial_fields(contract, by, {"is_risky": False}, risk_reason=reason)
     contract.save()
     _log_risk(contract, by, risk_change)

@@ -12,11 +12,10 @@ from django.utils.translation import gettext_lazy as _
 
 from ltc.activity.services import log_transition
 from ltc.core.dates import check_business_date
-from ltc.core.errors import InvalidInput, Missing, TransitionRefused
+from ltc.core.errors import InvalidInput, Missing
 from ltc.core.fsm import ensure_can
 from ltc.integrations.events import emit
 from opportunities import services as deals
-from opportunities import tracks as deal_tracks
 from opportunities.models import OpportunityState, Review, ReviewKind, ReviewState
 
 from ..models import (
@@ -25,8 +24,8 @@ from ..models import (
     ContractState,
     Evaluation,
 )
-from ._common import _CLOSE_CHECKS, _require
 from .drafting import _locked_contract
+from .rules import close_missing, contract_actions  # noqa: F401  (close_missing re-exported)
 
 
 def escalation_reasons(contract: Contract, floor: Decimal | None = None) -> list[Missing]:
@@ -72,16 +71,7 @@ def submit_contract(*, contract: Contract, by, **assessments) -> Contract:
     """Into the contract review: the triangle assesses margin, schedule and cost risk; a manager
     decides, and a risky or thin-margin contract needs a second approver above them."""
     contract = _locked_contract(contract)
-    _require(
-        deals.may_steer(by, contract.opportunity),
-        _("Only the AR or a manager submits the contract."),
-    )
-    ensure_can(
-        contract,
-        "submit",
-        _("The contract cannot go into review yet."),
-        deal_tracks.amount_track_missing(contract.opportunity, contract.amount, contract.currency),
-    )
+    contract_actions(by, contract)["submit"].require()
     reasons = escalation_reasons(contract)
     escalated = bool(reasons)
     review = deals.request_review(
@@ -119,10 +109,7 @@ def submit_contract(*, contract: Contract, by, **assessments) -> Contract:
 
 def decide_contract(*, contract: Contract, by, approve: bool, comment: str = "") -> Contract:
     """Decide the contract's review; the contract follows the review's decision (see receivers)."""
-    if contract.state != ContractState.IN_REVIEW or contract.review_id is None:
-        raise TransitionRefused(
-            _("The contract is not in review."), [Missing("state", _("The contract is in review"))]
-        )
+    contract_actions(by, contract)["approve" if approve else "reject"].require()
     deals.decide_review(review=contract.review, user=by, approve=approve, comment=comment)
     contract.refresh_from_db()
     return contract
@@ -159,10 +146,7 @@ def sign_contract(*, contract: Contract, by, signed_on: date | None = None) -> C
     """Signed: the opportunity becomes won in the same transaction (if either fails, neither
     changes)."""
     contract = _locked_contract(contract)
-    _require(
-        deals.may_steer(by, contract.opportunity), _("Only the AR or a manager signs the contract.")
-    )
-    ensure_can(contract, "sign", _("The contract cannot be signed yet."))
+    contract_actions(by, contract)["sign"].require()
     signed_on = signed_on or timezone.localdate()
     if signed_on > timezone.localdate():
         raise InvalidInput(_("The signing date cannot be in the future."), "signed_on")
@@ -214,12 +198,7 @@ def sign_contract(*, contract: Contract, by, signed_on: date | None = None) -> C
 def accept_contract(*, contract: Contract, by) -> Contract:
     """Delivery accepts the signed contract: it is executing from now on."""
     contract = _locked_contract(contract)
-    opportunity = contract.opportunity
-    _require(
-        by.pk == opportunity.fulfillment_owner_id or deals.manages_deal(by, opportunity),
-        _("The FR of the deal (or a manager) accepts the contract for delivery."),
-    )
-    ensure_can(contract, "accept", _("The contract cannot be accepted for delivery yet."))
+    contract_actions(by, contract)["accept"].require()
     contract.accept(at=timezone.now())
     contract.save()
     log_transition(
@@ -244,16 +223,7 @@ def record_evaluation(
     score: int,
 ) -> Evaluation:
     contract = _locked_contract(contract)
-    opportunity = contract.opportunity
-    _require(
-        deals.works_on(by, opportunity),
-        _("The iron triangle and its managers evaluate the contract."),
-    )
-    if contract.state != ContractState.EXECUTING:
-        raise TransitionRefused(
-            _("A contract is evaluated while it is executing, before it closes."),
-            [Missing("state", _("The contract is executing"))],
-        )
+    contract_actions(by, contract)["evaluate"].require()
     if profitability not in Evaluation.Profitability.values:
         raise InvalidInput(_("Choose a profitability."), "profitability")
     if not (lessons or "").strip():
@@ -275,23 +245,12 @@ def record_evaluation(
     return evaluation
 
 
-def close_missing(contract: Contract) -> list[Missing]:
-    missing = []
-    for check in _CLOSE_CHECKS:
-        missing.extend(check(contract))
-    return missing
-
-
 @transaction.atomic
 def close_contract(*, contract: Contract, by) -> Contract:
     """Closed only when every order is delivered, invoiced and paid (checks registered by the
     delivery and billing apps) and the closing evaluation is recorded."""
     contract = _locked_contract(contract)
-    _require(
-        deals.may_steer(by, contract.opportunity),
-        _("Only the AR or a manager closes the contract."),
-    )
-    ensure_can(contract, "close", _("The contract cannot be closed yet."), close_missing(contract))
+    contract_actions(by, contract)["close"].require()
     contract.close(at=timezone.now())
     contract.save()
     log_transition(
@@ -309,14 +268,8 @@ def cancel_contract(*, contract: Contract, by, reason: str) -> Contract:
     if not (reason or "").strip():
         raise InvalidInput(_("Say why the contract is cancelled."), "reason")
     contract = _locked_contract(contract)
-    _require(
-        deals.may_steer(by, contract.opportunity),
-        _("Only the AR or a manager cancels the contract."),
-    )
+    contract_actions(by, contract)["cancel"].require()
     source = contract.state
-    ensure_can(
-        contract, "cancel", _("A signed contract cannot be cancelled; change it by change request.")
-    )
     contract.cancel(reason=reason)
     contract.save()
     if contract.review_id and contract.review.state == ReviewState.PENDING:

@@ -11,12 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from ltc.activity.services import log_transition, notify
 from ltc.core.dates import check_business_date
-from ltc.core.errors import InvalidInput, Missing, NotAllowed, TransitionRefused
-from ltc.core.fsm import ensure_can
+from ltc.core.errors import InvalidInput, Missing, NotAllowed
 from ltc.core.money import Currency, quantize
 from ltc.org.scoping import managers_of
-from opportunities import services as deals
-from opportunities.models import Opportunity, OpportunityState
+from opportunities.models import Opportunity
 
 from .. import fields as commercial_fields
 from .. import pricing
@@ -27,7 +25,7 @@ from ..models import (
     QuoteLine,
     QuoteState,
 )
-from ._common import _require
+from .rules import new_quote_action, quote_actions, require_who
 
 
 # Quotes ------------------------------------------------------------------------------------------
@@ -263,14 +261,7 @@ def create_quote(
     # Over 60 lines on purpose: one transaction on rows taken in the lock order; kept whole so that
     # order reads top to bottom.
     opportunity = Opportunity.objects.select_for_update(of=("self",)).get(pk=opportunity.pk)
-    _require(
-        deals.works_on(by, opportunity),
-        _("Only the iron triangle and its managers quote this deal."),
-    )
-    if opportunity.state != OpportunityState.OPEN:
-        raise TransitionRefused(
-            _("Closed deals are not quoted."), [Missing("state", _("The opportunity is open"))]
-        )
+    new_quote_action(by, opportunity).require()
     if currency and currency not in Currency.values:
         raise InvalidInput(_("Unknown currency."), "currency")
     check_business_date(valid_until, field="valid_until")
@@ -374,15 +365,7 @@ def update_quote(
     price_book=_KEEP,
 ) -> Quote:
     quote = _locked_quote(quote)
-    _require(
-        deals.works_on(by, quote.opportunity),
-        _("Only the iron triangle and its managers edit this quote."),
-    )
-    if not quote.is_editable:
-        raise TransitionRefused(
-            _("Only a draft quote can be edited; revise it to make a new version."),
-            [Missing("state", _("The quote is a draft"))],
-        )
+    quote_actions(by, quote)["edit"].require()
     if price_book is not _KEEP:
         quote.price_book = price_book
     if lines is None and price_book is not _KEEP:
@@ -412,12 +395,9 @@ def set_quote_costs(*, quote: Quote, by, costs) -> Quote:
     never sees them. With every line costed the quote has its cost and margin, and a contract
     drafted from it carries that cost."""
     quote = _locked_quote(quote)
+    # The field table's own 403 names the field; the action adds the quote's state.
     commercial_fields.require_right(by, QuoteLine(quote=quote), "unit_cost")
-    if quote.state == QuoteState.SUPERSEDED:
-        raise TransitionRefused(
-            _("A superseded quote keeps its costs; enter them on its newest version."),
-            [Missing("state", _("The quote is not superseded"))],
-        )
+    quote_actions(by, quote)["costs"].require()
     if not isinstance(costs, list | tuple) or not costs:
         raise InvalidInput(_("Give the unit cost of at least one line."), "lines")
     lines = {line.position: line for line in quote.lines.all()}
@@ -449,11 +429,7 @@ def set_quote_costs(*, quote: Quote, by, costs) -> Quote:
 def submit_quote(*, quote: Quote, by) -> Quote:
     """A quote with a discount above the threshold goes to a manager before it can be sent."""
     quote = _locked_quote(quote)
-    _require(
-        deals.works_on(by, quote.opportunity),
-        _("Only the iron triangle and its managers submit this quote."),
-    )
-    ensure_can(quote, "submit", _("The quote cannot go for approval."))
+    quote_actions(by, quote)["submit"].require()
     quote.submit()
     quote.save()
     log_transition(
@@ -476,14 +452,12 @@ def submit_quote(*, quote: Quote, by) -> Quote:
 @transaction.atomic
 def decide_quote(*, quote: Quote, by, approve: bool, comment: str = "") -> Quote:
     quote = _locked_quote(quote)
-    _require(
-        deals.manages_deal(by, quote.opportunity) and by.pk != quote.opportunity.owner_id,
-        _("A manager above the deal approves its discounts."),
-    )
+    method = "approve" if approve else "reject"
+    decision = quote_actions(by, quote)[method]
+    require_who(decision)
     if not approve and not (comment or "").strip():
         raise InvalidInput(_("Say why the discount is refused."), "comment")
-    method = "approve" if approve else "reject"
-    ensure_can(quote, method, _("The quote is not waiting for approval."))
+    decision.require()
     source = quote.state
     if approve:
         quote.approve(by=by, at=timezone.now())
@@ -505,10 +479,9 @@ def decide_quote(*, quote: Quote, by, approve: bool, comment: str = "") -> Quote
 @transaction.atomic
 def send_quote(*, quote: Quote, by) -> Quote:
     quote = _locked_quote(quote)
-    _require(deals.may_steer(by, quote.opportunity), _("Only the AR or a manager sends the quote."))
+    quote_actions(by, quote)["send"].require()
     source = quote.state
     method = "send_approved" if quote.state == QuoteState.APPROVED else "send"
-    ensure_can(quote, method, _("The quote cannot be sent yet."))
     getattr(quote, method)(at=timezone.now())
     quote.save()
     log_transition(obj=quote, transition="send", source=source, target=quote.state, actor=by)
@@ -518,12 +491,8 @@ def send_quote(*, quote: Quote, by) -> Quote:
 @transaction.atomic
 def record_quote_answer(*, quote: Quote, by, accepted: bool) -> Quote:
     quote = _locked_quote(quote)
-    _require(
-        deals.may_steer(by, quote.opportunity),
-        _("Only the AR or a manager records the customer's answer."),
-    )
     method = "accept" if accepted else "decline"
-    ensure_can(quote, method, _("Only a sent quote gets an answer."))
+    quote_actions(by, quote)[method].require()
     getattr(quote, method)()
     quote.save()
     log_transition(

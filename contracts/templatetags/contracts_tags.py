@@ -3,9 +3,7 @@ so the opportunities app (upstream) never has to import contracts."""
 
 from django import template
 
-from opportunities import services as deals
-from opportunities.models import OpportunityState
-
+from .. import services
 from ..models import Contract, ContractState, Quote
 
 register = template.Library()
@@ -19,14 +17,13 @@ def deal_commercials(opportunity, user) -> dict:
         .exclude(state=ContractState.CANCELLED)
         .first()
     )
-    is_open = opportunity.state == OpportunityState.OPEN
-    in_signing = (is_open and opportunity.stage.is_signing) or (
-        opportunity.state == OpportunityState.WON
-    )
+    # The buttons are the rules the services ask (services.new_quote_action, new_contract_action).
     return {
         "opportunity": opportunity,
         "quotes": quotes,
         "contract": contract,
-        "can_quote": is_open and deals.works_on(user, opportunity),
-        "can_draft": contract is None and in_signing and deals.may_steer(user, opportunity),
+        "can_quote": bool(services.new_quote_action(user, opportunity)),
+        "can_draft": bool(
+            services.new_contract_action(user, opportunity, live=contract is not None)
+        ),
     }

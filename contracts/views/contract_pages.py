@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 
 from ltc.activity.services import transitions_of
 from ltc.core.errors import DomainError, InvalidInput
-from ltc.core.fsm import unmet
 from ltc.core.pages import keyset_page
 from ltc.core.tables import sort_by
 from ltc.customers.models import Customer
@@ -21,7 +20,6 @@ from opportunities import services as deals
 from opportunities.forms import AssessForm
 from opportunities.models import Opportunity, ReviewState
 
-from .. import fields as commercial_fields
 from .. import services
 from ..filters import ContractFilter
 from ..forms import (
@@ -37,13 +35,12 @@ from ..forms import (
     default_terms,
 )
 from ..models import (
-    ChangeState,
     Contract,
     ContractState,
     Quote,
     QuoteState,
 )
-from ._common import CANCELLABLE, PAGE_SIZE, REVIEW_ASSESSMENTS, _deal, _show_refusal
+from ._common import PAGE_SIZE, REVIEW_ASSESSMENTS, _deal, _show_refusal
 
 # Contract list -----------------------------------------------------------------------------------
 # Column headers that sort the contract list (ltc.core.tables): key → field.
@@ -192,10 +189,9 @@ def contract_create(request, opportunity_pk: int):
 @login_required
 def contract_edit(request, pk: int):
     contract = _contract(request, pk)
-    if not contract.is_editable:
-        messages.info(
-            request, _("Only a draft contract is edited; a signed one changes by change request.")
-        )
+    edit = services.contract_actions(request.user, contract)["edit"]
+    if edit.missing:  # not a draft: the rule's sentence (who may is the service's refusal)
+        messages.info(request, str(edit.detail))
         return redirect(_contract_url(contract))
     return _contract_editor(request, contract.opportunity, contract)
 
@@ -231,7 +227,7 @@ def _contract_url(contract: Contract) -> str:
     return reverse("contracts:contract_detail", args=[contract.pk])
 
 
-def _review_view(user, contract: Contract) -> dict | None:
+def _review_view(user, contract: Contract, actions: dict) -> dict | None:
     """The contract review for the page: who assessed, the form for the member whose part is
     missing, and whether this user may decide (an escalated one needs a second approver above
     the first)."""
@@ -250,7 +246,7 @@ def _review_view(user, contract: Contract) -> dict | None:
         and deals.role_user_id(opportunity, role) == user.pk
         and not getattr(review, field).strip()
     ]
-    can_decide = contract.state == ContractState.IN_REVIEW and deals.may_decide(user, review)
+    can_decide = bool(actions["reject"])
     first = review.first_approved_by
     return {
         "review": review,
@@ -263,32 +259,30 @@ def _review_view(user, contract: Contract) -> dict | None:
     }
 
 
-def _change_rows(user, contract: Contract, can_steer: bool, manager: bool) -> list[dict]:
-    opportunity = contract.opportunity
+def _change_rows(user, contract: Contract) -> list[dict]:
+    """Each change request with its buttons, from the one rule (``services.change_actions``)."""
     rows = []
     changes = contract.changes.select_related("requested_by", "decided_by").order_by(
         "-requested_at", "-id"
     )
     for change in changes:
-        requested = change.state == ChangeState.REQUESTED
-        mine = []
-        if requested and not change.fr_assessment.strip():
-            if user.pk == opportunity.fulfillment_owner_id or manager:
-                mine.append("fr_assessment")
-        if requested and not change.sr_assessment.strip():
-            if user.pk == opportunity.solution_owner_id or manager:
-                mine.append("sr_assessment")
-        can_decide = manager and user.pk != opportunity.owner_id
+        change.contract = contract
+        actions = services.change_actions(user, change)
+        mine = [
+            field
+            for field, name in (("fr_assessment", "assess_fr"), ("sr_assessment", "assess_sr"))
+            if actions[name] and not getattr(change, field).strip()
+        ]
         rows.append(
             {
                 "change": change,
+                "actions": actions,
                 "assess_form": ChangeAssessForm(assessments=mine, auto_id=f"change{change.pk}-%s")
                 if mine
                 else None,
-                "can_approve": can_decide and change.state == ChangeState.REVIEWED,
-                "can_reject": can_decide
-                and change.state in (ChangeState.REQUESTED, ChangeState.REVIEWED),
-                "can_apply": can_steer and change.state == ChangeState.APPROVED,
+                "can_approve": bool(actions["approve"]),
+                "can_reject": bool(actions["reject"]),
+                "can_apply": services.offered(actions["apply"]),
             }
         )
     return rows
@@ -301,56 +295,50 @@ def contract_detail(request, pk: int):
     user = request.user
     contract = _contract(request, pk)
     opportunity = contract.opportunity
-    state = contract.state
-    can_work = deals.works_on(user, opportunity)
-    can_steer = deals.may_steer(user, opportunity)
-    manager = deals.manages_deal(user, opportunity)
+    # The buttons come from the one rule (services.contract_actions) the services ask: shown
+    # when this user may and the contract is in a state the action starts from, with what it
+    # still misses listed next to them.
+    actions = services.contract_actions(user, contract)
+    offered = {name: services.offered(act) for name, act in actions.items()}
     evaluation = getattr(contract, "evaluation", None)
-    executing = state == ContractState.EXECUTING
-    draft = state == ContractState.DRAFT
-    who = commercial_fields.parties(user, contract)
-    may_cost = commercial_fields.access(user, contract, "cost_amount", who=who)
-    may_clear = commercial_fields.access(user, contract, "is_risky", who=who)
+    draft = contract.state == ContractState.DRAFT
     context = {
         "contract": contract,
         "opportunity": opportunity,
         "title": _("Contract %(number)s") % {"number": contract.number},
         "terms": [(term, term.amount_of(contract.amount)) for term in contract.terms.all()],
         "terms_total": contract.terms_total(),
-        "review": _review_view(user, contract),
+        "review": _review_view(user, contract, actions),
         "escalated": services.is_escalated(contract),
         "escalation_reasons": services.escalation_reasons(contract) if draft else [],
         "cost_form": ContractCostForm(
             initial={"cost_amount": contract.cost_amount, "note": contract.cost_note},
             auto_id="cost-%s",
         )
-        if draft and may_cost == commercial_fields.SET
+        if actions["costs"]
         else None,
         "clear_risk_form": ClearRiskForm(auto_id="clear-risk-%s")
-        if draft and contract.is_risky and may_clear == commercial_fields.SET
+        if actions["clear_risk"]
         else None,
         "quote_visible": contract.quote_id is not None
         and Quote.objects.visible_to(user).filter(pk=contract.quote_id).exists(),
         "evaluation": evaluation,
         "versions": contract.versions.select_related("created_by").order_by("-version"),
-        "changes": _change_rows(user, contract, can_steer, manager),
+        "changes": _change_rows(user, contract),
         "timeline": transitions_of(contract)[:100],
-        "can_edit": can_steer and contract.is_editable,
-        "can_submit": can_steer and state == ContractState.DRAFT,
-        "submit_missing": unmet(contract, "submit") if state == ContractState.DRAFT else [],
-        "can_sign": can_steer and state == ContractState.APPROVED,
-        "sign_missing": unmet(contract, "sign") if state == ContractState.APPROVED else [],
-        "can_accept": state == ContractState.SIGNED
-        and (user.pk == opportunity.fulfillment_owner_id or manager),
-        "accept_missing": unmet(contract, "accept") if state == ContractState.SIGNED else [],
-        "can_evaluate": can_work and executing,
-        "can_close": can_steer and executing,
-        "close_missing": unmet(contract, "close") + services.close_missing(contract)
-        if executing
-        else [],
-        "can_cancel": can_steer and state in CANCELLABLE,
-        "can_request_change": can_steer
-        and state in (ContractState.SIGNED, ContractState.EXECUTING),
+        "actions": actions,
+        "can_edit": bool(actions["edit"]),
+        "can_submit": offered["submit"],
+        "submit_missing": actions["submit"].missing if offered["submit"] else [],
+        "can_sign": offered["sign"],
+        "sign_missing": actions["sign"].missing if offered["sign"] else [],
+        "can_accept": offered["accept"],
+        "accept_missing": actions["accept"].missing if offered["accept"] else [],
+        "can_evaluate": offered["evaluate"],
+        "can_close": offered["close"],
+        "close_missing": actions["close"].missing if offered["close"] else [],
+        "can_cancel": offered["cancel"],
+        "can_request_change": offered["request_change"],
         "sign_form": SignForm(initial={"signed_on": timezone.localdate()}, auto_id="sign-%s"),
         "evaluation_form": EvaluationForm(
             initial={

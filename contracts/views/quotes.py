@@ -15,15 +15,12 @@ from django.views.decorators.http import require_POST
 
 from ltc.activity.services import transitions_of
 from ltc.core.errors import DomainError, InvalidInput
-from ltc.core.fsm import unmet
 from ltc.core.money import format_money
 from ltc.core.views import flash_form_errors, flash_refusal, run_post
-from opportunities import services as deals
 from opportunities.forms import DecideForm
-from opportunities.models import Opportunity, OpportunityState
+from opportunities.models import Opportunity
 from products.models import PriceBook, PriceBookEntry
 
-from .. import fields as commercial_fields
 from .. import pricing, services
 from ..forms import (
     QuoteAnswerForm,
@@ -35,7 +32,6 @@ from ..forms import (
 from ..models import (
     CommercialPolicy,
     Quote,
-    QuoteLine,
     QuoteState,
 )
 from ._common import QUOTE_VALIDITY_DAYS, _company_name, _deal, _show_refusal
@@ -221,10 +217,9 @@ def quote_create(request, opportunity_pk: int):
 @login_required
 def quote_edit(request, pk: int):
     quote = _quote(request, pk)
-    if not quote.is_editable:
-        messages.info(
-            request, _("Only a draft quote can be edited; revise it to make a new version.")
-        )
+    edit = services.quote_actions(request.user, quote)["edit"]
+    if edit.missing:  # not a draft: the rule's sentence (who may is the service's refusal)
+        messages.info(request, str(edit.detail))
         return redirect(_quote_url(quote))
     return _quote_editor(request, quote.opportunity, quote)
 
@@ -250,25 +245,19 @@ def quote_detail(request, pk: int):
         .only("pk", "number", "version", "state", "total", "currency", "created_at", "opportunity")
     )
     latest = versions[0] if versions else quote
-    can_work = deals.works_on(user, opportunity)
-    can_steer = deals.may_steer(user, opportunity)
-    is_open = opportunity.state == OpportunityState.OPEN
     state = quote.state
-    send_method = "send_approved" if state == QuoteState.APPROVED else "send"
-    can_send = can_steer and state in (QuoteState.DRAFT, QuoteState.APPROVED)
+    # The buttons come from the one rule (services.quote_actions) the services ask: shown when
+    # this user may and the quote is in a state the action starts from, with what it still misses.
+    actions = services.quote_actions(user, quote)
+    can_send = services.offered(actions["send"])
     lines = _quote_lines(quote, threshold)
-    may_cost = (
-        state != QuoteState.SUPERSEDED
-        and commercial_fields.access(user, QuoteLine(quote=quote), "unit_cost")
-        == commercial_fields.SET
-    )
     context = {
         "quote": quote,
         "opportunity": opportunity,
         "title": _("Quote %(number)s") % {"number": quote.number},
         "lines": lines,
         "uncosted": sum(1 for line in lines if line.unit_cost is None),
-        "costs_form": QuoteCostsForm(lines=lines, auto_id="costs-%s") if may_cost else None,
+        "costs_form": QuoteCostsForm(lines=lines, auto_id="costs-%s") if actions["costs"] else None,
         "threshold": threshold,
         "approval_reasons": pricing.approval_reasons(
             lines, subtotal=quote.subtotal, total=quote.total, threshold=threshold
@@ -278,16 +267,16 @@ def quote_detail(request, pk: int):
         "versions": versions,
         "latest": latest,
         "is_latest": latest.pk == quote.pk,
-        "can_edit": can_work and quote.is_editable,
-        "can_submit": can_work and state == QuoteState.DRAFT and quote.needs_approval,
-        "submit_missing": unmet(quote, "submit") if state == QuoteState.DRAFT else [],
-        "can_decide": state == QuoteState.PENDING_APPROVAL
-        and deals.manages_deal(user, opportunity)
-        and user.pk != opportunity.owner_id,
+        "actions": actions,
+        "can_edit": bool(actions["edit"]),
+        # A quote whose discounts need no approval is sent directly: no submit button.
+        "can_submit": services.offered(actions["submit"], "needs_approval"),
+        "submit_missing": actions["submit"].missing if state == QuoteState.DRAFT else [],
+        "can_decide": bool(actions["approve"]),
         "can_send": can_send,
-        "send_missing": unmet(quote, send_method) if can_send else [],
-        "can_answer": can_steer and state == QuoteState.SENT,
-        "can_revise": can_work and is_open and latest.pk == quote.pk,
+        "send_missing": actions["send"].missing if can_send else [],
+        "can_answer": bool(actions["accept"]),
+        "can_revise": bool(actions["revise"]) and latest.pk == quote.pk,
         "revise_form": ReviseForm(
             initial={
                 "valid_until": max(
