@@ -25,7 +25,7 @@ urlpatterns = [
     path("", include("delivery.api.urls")),
     path("", include("billing.api.urls")),
     path("", include("complaints.api.urls")),
-    path("", include("ltc.dashboards.api")),
+    path("", include("dashboards.api")),
     path("", include("ltc.audit.api.urls")),
     path("", include("ltc.attachments.api.urls")),
     path("", include("partners.api.urls")),

@@ -84,7 +84,7 @@ INSTALLED_APPS = [
     "billing",
     "partners",
     "complaints",
-    "ltc.dashboards",
+    "dashboards",
     "ltc.idempotency",
     "ltc.integrations",
 ]
@@ -567,7 +567,7 @@ MIDDLEWARE = [
     MIDDLEWARE[-1],  # django-axes stays last
 ]
 # The dashboards and their exports read from DATABASE_REPLICA_URL when set (GET/HEAD only).
-LTC_REPLICA_VIEWS = ["ltc.dashboards.views.", "ltc.dashboards.api."]
+LTC_REPLICA_VIEWS = ["dashboards.views.", "dashboards.api."]
 
 # The cache is shared by every node and process when Redis is configured (LTC_CACHE_URL, else
 # REDIS_URL): the integration tokens' rate limit, beat's lock and the task counters of /metrics.

@@ -53,7 +53,7 @@ urlpatterns = [
     path("contracts/", include("contracts.urls")),
     path("delivery/", include("delivery.urls")),
     path("complaints/", include("complaints.urls")),
-    path("dashboards/", include("ltc.dashboards.urls")),
+    path("dashboards/", include("dashboards.urls")),
     path("billing/", include("billing.urls")),
     path("audit/", include("ltc.audit.urls")),
     path("attachments/", include("ltc.attachments.urls")),

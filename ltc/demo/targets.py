@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from ltc.dashboards.models import SalesTarget
-from ltc.dashboards.periods import month_start, next_month
+from dashboards.models import SalesTarget
+from dashboards.periods import month_start, next_month
 from ltc.org.models import Team, User
 
 from . import data

@@ -32,7 +32,7 @@ def _is_admin(user) -> bool:
 
 
 def _sets_targets(user) -> bool:
-    """``ltc.dashboards.services.may_set_targets``' rule (that floor is above this one): an
+    """``dashboards.services.may_set_targets``' rule (that floor is above this one): an
     administrator, or a manager who leads a team (the cached team tree, no extra query once a
     page has scoped anything)."""
     from .scoping import managed_team_ids

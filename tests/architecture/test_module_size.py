@@ -50,13 +50,13 @@ LONG_FUNCTIONS = {
     "the POST merge share the same lookups",
     "ltc/customers/merging.py::merge_customers": "one transaction that moves every kind of "
     "record of one customer to the other, each kind a few lines",
-    "ltc/dashboards/customer360.py::chain_sections": "the customer page's chain sections in "
+    "dashboards/customer360.py::chain_sections": "the customer page's chain sections in "
     "their order on the page (leads, deals, contracts, orders, invoices), a few lines each",
-    "ltc/dashboards/drilldown.py::records": "one branch per bar kind of the figures, each a "
+    "dashboards/drilldown.py::records": "one branch per bar kind of the figures, each a "
     "line or two; a table of lambdas read worse",
-    "ltc/dashboards/partner_figures.py::partners": "four grouped queries and the rows they "
+    "dashboards/partner_figures.py::partners": "four grouped queries and the rows they "
     "fill, kept together so the figure reads as its definition",
-    "ltc/dashboards/views.py::_charts": "the chart specs of every dashboard figure; issue 21 "
+    "dashboards/views.py::_charts": "the chart specs of every dashboard figure; issue 21 "
     "moves each into its figure's module",
 }
 

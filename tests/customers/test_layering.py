@@ -27,6 +27,6 @@ def test_the_ground_app_imports_no_chain_app(package):
             offenders += [
                 (source.name, n)
                 for n in names
-                if n.split(".")[0] in CHAIN_APPS or n.startswith("ltc.dashboards")
+                if n.split(".")[0] in CHAIN_APPS or n.startswith("dashboards")
             ]
     assert not offenders

@@ -8,11 +8,11 @@ from decimal import Decimal
 
 import time_machine
 
+from dashboards import cells, exports
+from dashboards.models import SalesTarget
+from dashboards.params import figure_request
+from dashboards.tables import FIGURES, TABLES_BY_NAME
 from leads.models import Campaign, Lead
-from ltc.dashboards import cells, exports
-from ltc.dashboards.models import SalesTarget
-from ltc.dashboards.params import figure_request
-from ltc.dashboards.tables import FIGURES, TABLES_BY_NAME
 
 from ..billing.steps import NOW, accepted_order, issued, pay
 from ..conftest import Org

@@ -10,11 +10,11 @@ from django.db.models import F
 
 from billing import selectors
 from billing import services as billing
+from dashboards import figures
+from dashboards.periods import parse_period
+from dashboards.scope import resolve_scope
+from dashboards.stats import nearest_rank
 from delivery import services as delivery
-from ltc.dashboards import figures
-from ltc.dashboards.periods import parse_period
-from ltc.dashboards.scope import resolve_scope
-from ltc.dashboards.stats import nearest_rank
 
 from ..billing.steps import accepted_order, issued
 from ..contracts.steps import NOW, ON_ACCEPTANCE, TODAY, signed, signing_deal

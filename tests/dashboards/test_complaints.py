@@ -8,10 +8,10 @@ import time_machine
 from django.utils import timezone
 
 from complaints import services
-from ltc.dashboards import complaint_figures
-from ltc.dashboards.params import figure_request
-from ltc.dashboards.periods import year
-from ltc.dashboards.scope import resolve_scope
+from dashboards import complaint_figures
+from dashboards.params import figure_request
+from dashboards.periods import year
+from dashboards.scope import resolve_scope
 
 from ..api.test_contracts_api import contract_in
 from ..complaints.steps import complaint_in

@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from dashboards import customer_pool_figures
+from dashboards.periods import parse_period
+from dashboards.scope import resolve_scope
 from ltc.customers import pool, pool_sweeps
-from ltc.dashboards import customer_pool_figures
-from ltc.dashboards.periods import parse_period
-from ltc.dashboards.scope import resolve_scope
 
 from ..factories import CustomerPoolFactory, held_customer
 
@@ -70,7 +70,7 @@ def test_the_manager_dashboard_shows_the_table(org, history, browser_as):
 def test_every_pool_number_is_the_count_of_its_records(org, history, viewer, browser_as):
     """Recovered and reclaimed list the recoveries, untouched the customers held; the records
     page states the same count."""
-    from ltc.dashboards.params import figure_request
+    from dashboards.params import figure_request
 
     from .generated import check_pages, check_table
 

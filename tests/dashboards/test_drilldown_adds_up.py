@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import time_machine
 
-from ltc.dashboards import cells
-from ltc.dashboards.models import SalesTarget
-from ltc.dashboards.tables import FIGURES, TABLES, TABLES_BY_NAME
+from dashboards import cells
+from dashboards.models import SalesTarget
+from dashboards.tables import FIGURES, TABLES, TABLES_BY_NAME
 
 from ..billing.steps import NOW
 from .generated import PERIOD, build, check_pages, check_table, numbers_of

@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from ltc.dashboards import figures
-from ltc.dashboards.models import SalesTarget
-from ltc.dashboards.periods import parse_period
-from ltc.dashboards.scope import resolve_scope
+from dashboards import figures
+from dashboards.models import SalesTarget
+from dashboards.periods import parse_period
+from dashboards.scope import resolve_scope
 
 from .builders import deal, lead, review
 

@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 from django.db.models import Count
 
-from ltc.dashboards import figures
-from ltc.dashboards.periods import parse_period
-from ltc.dashboards.scope import resolve_scope
+from dashboards import figures
+from dashboards.periods import parse_period
+from dashboards.scope import resolve_scope
 
 from .builders import deal, lead
 

@@ -8,10 +8,10 @@ from datetime import date, timedelta
 
 import pytest
 
+from dashboards import figures
+from dashboards.periods import parse_period
+from dashboards.scope import resolve_scope
 from leads.models import Lead, LeadRecovery
-from ltc.dashboards import figures
-from ltc.dashboards.periods import parse_period
-from ltc.dashboards.scope import resolve_scope
 from opportunities.models import Stage, StageHistory
 
 from ..conftest import Org

@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from ltc.dashboards import kpis
-from ltc.dashboards.models import Kpi, KpiTarget
-from ltc.dashboards.periods import parse_period
-from ltc.dashboards.tables import FIGURES
+from dashboards import kpis
+from dashboards.models import Kpi, KpiTarget
+from dashboards.periods import parse_period
+from dashboards.tables import FIGURES
 
 from ..billing.steps import NOW
 from .generated import PERIOD, build

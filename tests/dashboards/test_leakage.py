@@ -3,9 +3,9 @@ disqualified, and one outside the period."""
 
 import pytest
 
-from ltc.dashboards import figures
-from ltc.dashboards.periods import parse_period
-from ltc.dashboards.scope import resolve_scope
+from dashboards import figures
+from dashboards.periods import parse_period
+from dashboards.scope import resolve_scope
 
 from .builders import at, lead
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from dashboards.models import SalesTarget
+from dashboards.services import set_target
 from ltc.core.errors import InvalidInput, NotAllowed
-from ltc.dashboards.models import SalesTarget
-from ltc.dashboards.services import set_target
 
 from .builders import deal
 

@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from ltc.dashboards.partner_figures import partners
-from ltc.dashboards.periods import year
-from ltc.dashboards.scope import resolve_scope
+from dashboards.partner_figures import partners
+from dashboards.periods import year
+from dashboards.scope import resolve_scope
 from opportunities import services as deals
 from partners import services
 

@@ -9,12 +9,12 @@ import pytest
 import time_machine
 
 from contracts import services as commercial
+from dashboards import drilldown, product_figures
+from dashboards.params import figure_request
+from dashboards.periods import parse_period
+from dashboards.scope import resolve_scope
 from delivery import services as delivery
 from ltc.core.errors import InvalidInput
-from ltc.dashboards import drilldown, product_figures
-from ltc.dashboards.params import figure_request
-from ltc.dashboards.periods import parse_period
-from ltc.dashboards.scope import resolve_scope
 
 from ..contracts.steps import (
     NOW,

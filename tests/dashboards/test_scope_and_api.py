@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from ltc.dashboards.periods import parse_period
-from ltc.dashboards.scope import resolve_scope
+from dashboards.periods import parse_period
+from dashboards.scope import resolve_scope
 
 from .builders import at, deal, lead
 

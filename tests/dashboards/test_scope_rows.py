@@ -8,8 +8,8 @@ import pytest
 from django.db.models import Q
 from django.http import Http404
 
+from dashboards.scope import resolve_scope
 from leads.models import Lead, LeadRecovery
-from ltc.dashboards.scope import resolve_scope
 from opportunities.models import Opportunity, Review, StageHistory
 
 from ..conftest import ROLES

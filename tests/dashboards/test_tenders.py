@@ -7,11 +7,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from dashboards import drilldown, tender_figures
+from dashboards.params import figure_request
+from dashboards.periods import parse_period
+from dashboards.scope import resolve_scope
 from ltc.core.errors import InvalidInput
-from ltc.dashboards import drilldown, tender_figures
-from ltc.dashboards.params import figure_request
-from ltc.dashboards.periods import parse_period
-from ltc.dashboards.scope import resolve_scope
 from tenders import services
 
 from ..factories import opportunity

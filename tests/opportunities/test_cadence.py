@@ -310,8 +310,8 @@ def test_the_managers_dashboard_counts_the_late_deals_per_rep(
     deal_in(org, "bidding", owner="rep3")  # another team: not the manager's
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with time_machine.travel(START + timedelta(days=9), tick=False):
-        from ltc.dashboards import figures
-        from ltc.dashboards.scope import resolve_scope
+        from dashboards import figures
+        from dashboards.scope import resolve_scope
 
         figure = figures.visit_cadence(resolve_scope(org.manager))
         client.force_login(org.manager)

@@ -6,7 +6,7 @@ class DashboardsConfig(AppConfig):
     """Funnel dashboards: the figure definitions, sales targets, the dashboard pages and API.
     Reads every chain app; no app imports it."""
 
-    name = "ltc.dashboards"
+    name = "dashboards"
     label = "dashboards"
     verbose_name = _("Dashboards")
 
