@@ -4,11 +4,10 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.generics import get_object_or_404  # a malformed id is a 404, not a 500
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from ltc.core.api import FORBIDDEN, REFUSED
+from ltc.core.api import FORBIDDEN, REFUSED, ScopedViewSet
 from ltc.core.errors import NotAllowed
 from ltc.idempotency.services import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from ltc.org.models import Role
@@ -64,7 +63,7 @@ class LeadViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedViewSet,
 ):
     """Leads the caller may see. State changes only through the actions below."""
 
@@ -96,20 +95,11 @@ class LeadViewSet(
         """How KeysetPagination reads the page of ``list`` and ``pool``."""
         return lead_rows(queryset)
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.queryset
-        return Lead.objects.visible_to(self.request.user).for_list().order_by("-score", "-id")
+    default_order = ("-score", "-id")
+    object_joins = ("pool", "owner")
 
-    def _lead(self, queryset=None) -> Lead:
-        queryset = Lead.objects.visible_to(self.request.user) if queryset is None else queryset
-        return get_object_or_404(queryset.select_related("pool", "owner"), pk=self.kwargs["pk"])
-
-    def _answer(self, lead: Lead, code=status.HTTP_200_OK) -> Response:
-        lead = Lead.objects.for_list().get(pk=lead.pk)
-        return Response(
-            LeadSerializer(lead, context=self.get_serializer_context()).data, status=code
-        )
+    def related(self, queryset):
+        return queryset.for_list()
 
     @extend_schema(
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
@@ -192,7 +182,7 @@ class LeadViewSet(
         user = request.user
         in_my_pools = Lead.objects.filter(pool__in=Pool.objects.visible_to(user))
         claimable = Lead.objects.visible_to(user) | in_my_pools
-        return self._answer(services.claim_lead(lead=self._lead(claimable), user=user))
+        return self.answer(services.claim_lead(lead=self.scoped_object(claimable), user=user))
 
     @extend_schema(
         request=AssignSerializer,
@@ -201,10 +191,10 @@ class LeadViewSet(
     )
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
-        lead = self._lead()
+        lead = self.scoped_object()
         body = AssignSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(
+        return self.answer(
             services.assign_lead(lead=lead, owner=body.validated_data["owner"], by=request.user)
         )
 
@@ -215,10 +205,10 @@ class LeadViewSet(
     )
     @action(detail=True, methods=["post"])
     def release(self, request, pk=None):
-        lead = self._lead()
+        lead = self.scoped_object()
         body = ReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(
+        return self.answer(
             services.release_lead(
                 lead=lead, user=request.user, reason=body.validated_data["reason"]
             )
@@ -231,7 +221,7 @@ class LeadViewSet(
     )
     @action(detail=True, methods=["post"], url_path="follow-up")
     def follow_up(self, request, pk=None):
-        lead = self._lead()
+        lead = self.scoped_object()
         body = FollowUpSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         activity = services.log_follow_up(lead=lead, user=request.user, **body.validated_data)
@@ -242,17 +232,19 @@ class LeadViewSet(
     def activities(self, request, pk=None):
         from ltc.activity.services import activities_of
 
-        return Response(ActivitySerializer(activities_of(self._lead())[:200], many=True).data)
+        return Response(
+            ActivitySerializer(activities_of(self.scoped_object())[:200], many=True).data
+        )
 
     @extend_schema(
         request=ValidateSerializer, responses=ACTION_RESPONSES, summary="Validate a lead"
     )
     @action(detail=True, methods=["post"])
     def validate(self, request, pk=None):
-        lead = self._lead()
+        lead = self.scoped_object()
         body = ValidateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(
+        return self.answer(
             services.validate_lead(lead=lead, user=request.user, **body.validated_data)
         )
 
@@ -261,10 +253,10 @@ class LeadViewSet(
     )
     @action(detail=True, methods=["post"])
     def disqualify(self, request, pk=None):
-        lead = self._lead()
+        lead = self.scoped_object()
         body = DisqualifySerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(
+        return self.answer(
             services.disqualify_lead(lead=lead, user=request.user, **body.validated_data)
         )
 
@@ -275,10 +267,10 @@ class LeadViewSet(
     )
     @action(detail=True, methods=["post"])
     def merge(self, request, pk=None):
-        lead = self._lead()
+        lead = self.scoped_object()
         body = MergeSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
-        return self._answer(
+        return self.answer(
             services.merge_leads(
                 duplicate=lead,
                 into=body.validated_data["into"],
@@ -325,18 +317,14 @@ class LeadImportViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedViewSet,
 ):
     """Lead import jobs (CSV or Excel files run by Celery): the caller's own, their teams' for a
     manager, all for an admin; any other is a 404."""
 
     serializer_class = LeadImportSerializer
     queryset = LeadImport.objects.none()
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.queryset
-        return LeadImport.objects.visible_to(self.request.user).order_by("-id")
+    default_order = ("-id",)
 
     def get_parsers(self):
         if getattr(self, "action", None) == "create":

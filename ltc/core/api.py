@@ -74,6 +74,8 @@ class ScopedViewSet(viewsets.GenericViewSet):
     - ``related(queryset)``: the joins and prefetches its serializer needs;
     - ``default_order``: the order of ``get_queryset`` (none when empty);
     - ``answer_serializer_class``: what an action answers (``serializer_class`` by default);
+    - ``object_joins``: the relations an action's record is read with (its service reads them);
+    - ``answer_carries``: attributes the service set on its row that the answer keeps;
     - ``upsert`` (a service ``(external_id=, by=, **fields) → (row, created)``) or
       ``upsert_by_external_id`` for the ``by-external-id/<id>/`` action
       (:func:`by_external_id_action`).
@@ -83,6 +85,8 @@ class ScopedViewSet(viewsets.GenericViewSet):
     answer_serializer_class = None
     external_id_serializer_class = None  # the PUT body of by-external-id (the viewset's by default)
     upsert = None
+    object_joins: tuple[str, ...] = ()
+    answer_carries: tuple[str, ...] = ()
 
     # Scope ------------------------------------------------------------------------------------
     def visible(self):
@@ -98,10 +102,14 @@ class ScopedViewSet(viewsets.GenericViewSet):
         queryset = self.related(self.visible())
         return queryset.order_by(*self.default_order) if self.default_order else queryset
 
-    def scoped_object(self):
-        """The record of the URL among those the caller sees (404 otherwise), without joins:
-        what an action hands to its service."""
-        return get_object_or_404(self.visible(), pk=self.kwargs["pk"])
+    def scoped_object(self, queryset=None):
+        """The record of the URL among those the caller sees (``queryset``: a wider scope some
+        action allows), 404 otherwise, with ``object_joins``: what an action hands to its
+        service."""
+        queryset = self.visible() if queryset is None else queryset
+        if self.object_joins:
+            queryset = queryset.select_related(*self.object_joins)
+        return get_object_or_404(queryset, pk=self.kwargs["pk"])
 
     # Answers ----------------------------------------------------------------------------------
     def answer(self, row, code=status.HTTP_200_OK) -> Response:
@@ -109,8 +117,11 @@ class ScopedViewSet(viewsets.GenericViewSet):
         and its related rows) with the joins its serializer needs. The caller saw it a moment
         ago; an action that moves it out of the caller's scope still answers its new state."""
         fresh = self.related(self.queryset.model.objects.all()).get(pk=row.pk)
+        for name in self.answer_carries:
+            setattr(fresh, name, getattr(row, name, None))
         serializer_class = self.answer_serializer_class or self.serializer_class
-        return Response(serializer_class(fresh).data, status=code)
+        context = self.get_serializer_context()
+        return Response(serializer_class(fresh, context=context).data, status=code)
 
     def answer_by_external_id(self, request, external_id):
         """``GET``: the visible record the calling system knows by this id; ``PUT``: its

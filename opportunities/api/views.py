@@ -1,6 +1,6 @@
 from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404  # a malformed id is a 404, not a 500
 from rest_framework.response import Response
@@ -10,7 +10,7 @@ from leads.api.serializers import ActivitySerializer
 from leads.models import Lead
 from ltc.activity.services import activities_of
 from ltc.audit.api.views import FieldHistoryMixin
-from ltc.core.api import FORBIDDEN, REFUSED
+from ltc.core.api import FORBIDDEN, REFUSED, ScopedViewSet
 
 from .. import services, tracks
 from ..filters import OpportunityFilter, ReviewFilter
@@ -127,7 +127,7 @@ class OpportunityViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedViewSet,
 ):
     """Opportunities the caller may see. Stage, state and grade change only through the actions."""
 
@@ -145,27 +145,12 @@ class OpportunityViewSet(
     ]
     ordering = ["-created_at", "-id"]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.queryset
-        return _for_list(Opportunity.objects.visible_to(self.request.user)).order_by(
-            "-created_at", "-id"
-        )
+    default_order = ("-created_at", "-id")
+    object_joins = ("stage", "process", "owner")
+    answer_carries = ("sent_back",)  # a gate that sends the deal back says so in the answer
 
-    def _opportunity(self) -> Opportunity:
-        queryset = Opportunity.objects.visible_to(self.request.user).select_related(
-            "stage", "process", "owner"
-        )
-        return get_object_or_404(queryset, pk=self.kwargs["pk"])
-
-    def _answer(self, opportunity: Opportunity, code=status.HTTP_200_OK) -> Response:
-        sent_back = getattr(opportunity, "sent_back", None)
-        opportunity = _for_list(Opportunity.objects).get(pk=opportunity.pk)
-        opportunity.sent_back = sent_back
-        return Response(
-            OpportunitySerializer(opportunity, context=self.get_serializer_context()).data,
-            status=code,
-        )
+    def related(self, queryset):
+        return _for_list(queryset)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -178,10 +163,10 @@ class OpportunityViewSet(
                 opportunity = services.update_opportunity(
                     opportunity=opportunity, by=request.user, **later
                 )
-        return self._answer(opportunity, status.HTTP_201_CREATED)
+        return self.answer(opportunity, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
-        opportunity = self._opportunity()
+        opportunity = self.scoped_object()
         serializer = self.get_serializer(
             opportunity, data=request.data, partial=kwargs.get("partial", False)
         )
@@ -192,7 +177,7 @@ class OpportunityViewSet(
             for name, value in serializer.validated_data.items()
             if name in services.EDITABLE_FIELDS or getattr(opportunity, name) != value
         }
-        return self._answer(
+        return self.answer(
             services.update_opportunity(opportunity=opportunity, by=request.user, **fields)
         )
 
@@ -205,7 +190,7 @@ class OpportunityViewSet(
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def checklist(self, request, pk=None):
-        opportunity = self._opportunity()
+        opportunity = self.scoped_object()
         to_stage = request.query_params.get("to_stage") or None
         following = services.next_stage(opportunity)
         answer = {
@@ -254,11 +239,11 @@ class OpportunityViewSet(
     )
     @action(detail=True, methods=["post"])
     def advance(self, request, pk=None):
-        opportunity = self._opportunity()
+        opportunity = self.scoped_object()
         body = AdvanceSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         to_stage = body.validated_data["to_stage"] or None
-        return self._answer(
+        return self.answer(
             services.advance(opportunity=opportunity, user=request.user, to_stage=to_stage)
         )
 
@@ -267,7 +252,7 @@ class OpportunityViewSet(
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def tasks(self, request, pk=None):
-        opportunity = self._opportunity()
+        opportunity = self.scoped_object()
         tasks = OpportunityTask.objects.filter(opportunity=opportunity).select_related(
             "assignee", "done_by"
         )
@@ -278,7 +263,7 @@ class OpportunityViewSet(
     )
     @action(detail=True, methods=["post"], url_path=r"tasks/(?P<code>[\w-]+)/complete")
     def complete_task(self, request, pk=None, code=None):
-        opportunity = self._opportunity()
+        opportunity = self.scoped_object()
         body = NoteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         task = services.complete_task(
@@ -300,7 +285,7 @@ class OpportunityViewSet(
     )
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def reviews(self, request, pk=None):
-        opportunity = self._opportunity()
+        opportunity = self.scoped_object()
         if request.method == "GET":
             reviews = _reviews().filter(opportunity=opportunity)
             return Response(ReviewSerializer(reviews, many=True).data)
@@ -330,10 +315,10 @@ class OpportunityViewSet(
         return self._close(request, abandon=True)
 
     def _close(self, request, *, abandon: bool) -> Response:
-        opportunity = self._opportunity()
+        opportunity = self.scoped_object()
         body = LossSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(
+        return self.answer(
             services.close_lost(
                 opportunity=opportunity, user=request.user, abandon=abandon, **body.validated_data
             )
@@ -346,8 +331,8 @@ class OpportunityViewSet(
     )
     @action(detail=True, methods=["post"])
     def win(self, request, pk=None):
-        return self._answer(
-            services.win_partner_deal(opportunity=self._opportunity(), user=request.user)
+        return self.answer(
+            services.win_partner_deal(opportunity=self.scoped_object(), user=request.user)
         )
 
     @extend_schema(
@@ -355,10 +340,10 @@ class OpportunityViewSet(
     )
     @action(detail=True, methods=["post"])
     def regrade(self, request, pk=None):
-        opportunity = self._opportunity()
+        opportunity = self.scoped_object()
         body = RegradeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(
+        return self.answer(
             services.regrade(opportunity=opportunity, user=request.user, **body.validated_data)
         )
 
@@ -381,7 +366,7 @@ class OpportunityViewSet(
         filter_backends=[],
     )
     def decision_chain(self, request, pk=None):
-        opportunity = self._opportunity()
+        opportunity = self.scoped_object()
         if request.method == "GET":
             members = DecisionChainMember.objects.filter(opportunity=opportunity).select_related(
                 "contact"
@@ -407,7 +392,7 @@ class OpportunityViewSet(
     )
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def competitors(self, request, pk=None):
-        opportunity = self._opportunity()
+        opportunity = self.scoped_object()
         if request.method == "GET":
             return Response(CompetitorSerializer(opportunity.competitors.all(), many=True).data)
         body = CompetitorSerializer(data=request.data)
@@ -430,7 +415,7 @@ class OpportunityViewSet(
     )
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def activities(self, request, pk=None):
-        opportunity = self._opportunity()
+        opportunity = self.scoped_object()
         if request.method == "GET":
             return Response(ActivitySerializer(activities_of(opportunity)[:200], many=True).data)
         body = ActivityInputSerializer(data=request.data)
@@ -445,7 +430,7 @@ class OpportunityViewSet(
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, pk=None):
-        opportunity = self._opportunity()
+        opportunity = self.scoped_object()
         stages = StageHistory.objects.filter(opportunity=opportunity).select_related(
             "stage", "entered_by"
         )
@@ -458,7 +443,7 @@ def _reviews(queryset=None):
     return queryset.select_related("opportunity", "requested_by", "decided_by")
 
 
-class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Reviews of the deals the caller may see; ``?to_decide=true``: those waiting for them."""
 
     serializer_class = ReviewSerializer
@@ -467,18 +452,10 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     ordering_fields = ["requested_at", "decided_at", "id"]
     ordering = ["-requested_at", "-id"]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.queryset
-        return _reviews(Review.objects.visible_to(self.request.user)).order_by(
-            "-requested_at", "-id"
-        )
+    default_order = ("-requested_at", "-id")
 
-    def _review(self) -> Review:
-        return get_object_or_404(Review.objects.visible_to(self.request.user), pk=self.kwargs["pk"])
-
-    def _answer(self, review: Review) -> Response:
-        return Response(ReviewSerializer(_reviews().get(pk=review.pk)).data)
+    def related(self, queryset):
+        return _reviews(queryset)
 
     @extend_schema(
         request=AssessmentSerializer,
@@ -487,10 +464,10 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     )
     @action(detail=True, methods=["post"])
     def assess(self, request, pk=None):
-        review = self._review()
+        review = self.scoped_object()
         body = AssessmentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(
+        return self.answer(
             services.assess_review(review=review, user=request.user, **body.validated_data)
         )
 
@@ -511,10 +488,10 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return self._decide(request, approve=False)
 
     def _decide(self, request, *, approve: bool) -> Response:
-        review = self._review()
+        review = self.scoped_object()
         body = DecisionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(
+        return self.answer(
             services.decide_review(
                 review=review, user=request.user, approve=approve, **body.validated_data
             )
