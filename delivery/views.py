@@ -160,6 +160,7 @@ def order_create(request, contract_pk: int):
         pk=contract_pk,
     )
     remaining = services.remaining_amount(contract)
+    place = rules.contract_order_actions(request.user, contract)["place"]
     data = request.POST if request.method == "POST" else None
     form = OrderForm(
         data,
@@ -211,6 +212,7 @@ def order_create(request, contract_pk: int):
             "contract": contract,
             "remaining": remaining,
             "is_active": contract.state in ACTIVE_STATES,
+            "place": place,  # the rule create_order asks: who may, before the form is sent
             "title": _("New order under contract %(number)s") % {"number": contract.number},
         },
     )

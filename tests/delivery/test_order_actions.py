@@ -10,6 +10,7 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -193,3 +194,12 @@ def test_the_delivery_queue_lists_exactly_what_the_rule_allows(world, specs, clo
                 allowed = {u.pk for u in fresh if rules.unit_actions(user, u)[action]}
                 assert listed == allowed, (name, action, specs, closed)
         transaction.set_rollback(True)
+
+
+def test_the_order_form_says_who_may_place_an_order_before_it_is_sent(org, browser_as, contract):
+    url = reverse("delivery:order_create", args=[contract.pk])
+    with translation.override("en"):
+        for name in ("solution", "rep1"):
+            place = rules.contract_order_actions(getattr(org, name), contract)["place"]
+            html = browser_as(name).get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+            assert (escape(str(place.refused)) in html) == (name == "solution")
