@@ -11,6 +11,7 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -77,6 +78,22 @@ def test_the_payment_page_draws_its_buttons_from_the_actions(org, browser_as, re
     release = rules.allocation_actions(user, allocation)["release"]
     url = reverse("billing:allocation_release", args=[allocation.pk])
     assert _shown(html, url) == bool(release) == (name in {"finance", "admin"})
+
+
+def test_a_button_refused_for_what_the_record_lacks_is_disabled_with_the_reasons(
+    org, browser_as, records
+):
+    Contract.objects.filter(pk=records["draft"].contract_id).update(state=ContractState.CLOSED)
+    draft = Invoice.objects.get(pk=records["draft"].pk)
+    issue = rules.invoice_actions(org.finance, draft)["issue"]
+    assert issue.refused is None and [m.code for m in issue.missing] == ["contract_active"]
+    with translation.override("en"):
+        html = browser_as("finance").get(
+            reverse("billing:invoice_detail", args=[draft.pk]), HTTP_ACCEPT_LANGUAGE="en"
+        )
+        html = html.content.decode()
+        assert not _shown(html, reverse("billing:invoice_issue", args=[draft.pk]))
+        assert "disabled" in html and escape(str(issue.missing[0].label)) in html
 
 
 def test_a_refused_service_call_raises_the_actions_refusal(org, records):
