@@ -153,6 +153,15 @@ def _units_of(formset) -> list[dict]:
     ]
 
 
+def _placing(user, contract: Contract) -> dict:
+    """Whether the contract takes orders, and who may place one (the rule create_order asks),
+    said before the form is sent."""
+    return {
+        "is_active": contract.state in ACTIVE_STATES,
+        "place": rules.contract_order_actions(user, contract)["place"],
+    }
+
+
 @login_required
 def order_create(request, contract_pk: int):
     contract = get_object_or_404(
@@ -160,7 +169,6 @@ def order_create(request, contract_pk: int):
         pk=contract_pk,
     )
     remaining = services.remaining_amount(contract)
-    place = rules.contract_order_actions(request.user, contract)["place"]
     data = request.POST if request.method == "POST" else None
     form = OrderForm(
         data,
@@ -211,8 +219,7 @@ def order_create(request, contract_pk: int):
             "refusal": refusal,
             "contract": contract,
             "remaining": remaining,
-            "is_active": contract.state in ACTIVE_STATES,
-            "place": place,  # the rule create_order asks: who may, before the form is sent
+            **_placing(request.user, contract),
             "title": _("New order under contract %(number)s") % {"number": contract.number},
         },
     )
