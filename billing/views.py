@@ -24,7 +24,7 @@ from ltc.core.pages import keyset_page, offset_page
 from ltc.core.views import add_form_error, run_post
 from ltc.customers.models import Customer
 
-from . import invoiceable, selectors, services
+from . import invoiceable, rules, selectors, services
 from .filters import InvoiceFilter, PaymentFilter
 from .forms import AllocationFormSet, InvoiceForm, IssueForm, PaymentForm, ReasonForm
 from .models import OPEN_STATES, Allocation, BillingPolicy, Invoice, Payment
@@ -57,6 +57,8 @@ def queue(request):
     today = timezone.localdate()
     order_page = keyset_page(request, invoiceable.queue_orders(user), size=PAGE_SIZE)
     order_page.object_list = invoiceable.with_figures(order_page.object_list)
+    for order in order_page.object_list:  # its Invoice button: the rule create_invoice asks
+        order.actions = rules.order_billing_actions(user, order)
     contracts = invoiceable.queue_contracts(user).order_by("-signed_on", "-id")
     contract_page = keyset_page(
         request, contracts, size=PAGE_SIZE, param="ccursor", anchor="#contracts"
@@ -69,7 +71,7 @@ def queue(request):
         {
             "order_page": order_page,
             "contract_page": contract_page,
-            "may_bill": services.may_bill(user),
+            "may_bill": bool(rules.billing_actions(user)["invoice"]),
             "title": _("Invoiceable work"),
         },
     )
@@ -177,7 +179,7 @@ def invoice_create(request):
             "figures": figures,
             "refusal": refusal,
             "refused_above": isinstance(refusal, services.AboveInvoiceable),
-            "may_bill": services.may_bill(request.user),
+            "may_bill": bool(rules.billing_actions(request.user)["invoice"]),
             "title": _("New invoice"),
         },
     )
@@ -196,6 +198,8 @@ def invoice_detail(request, pk: int):
         pk=pk,
     )
     allocations = invoice.allocations.select_related("payment", "released_by").order_by("id")
+    # The buttons come from the one rule (rules.invoice_actions) the services ask.
+    actions = rules.invoice_actions(request.user, invoice)
     return render(
         request,
         "billing/invoice_detail.html",
@@ -205,7 +209,8 @@ def invoice_detail(request, pk: int):
             "allocations": allocations,
             "credit_note": getattr(invoice, "credit_note", None),
             "timeline": transitions_of(invoice).order_by("-at", "-id")[:100],
-            "may_bill": services.may_bill(request.user),
+            "actions": actions,
+            "may_bill": any(act.refused is None for act in actions.values()),
             "today": timezone.localdate(),
             "title": _("Invoice %(number)s") % {"number": invoice},
         },
@@ -269,7 +274,7 @@ def payment_list(request):
         {
             "filter": payment_filter,
             "page": page,
-            "may_bill": services.may_bill(request.user),
+            "may_bill": bool(rules.billing_actions(request.user)["record_payment"]),
             "title": _("Payments"),
         },
     )
@@ -368,7 +373,7 @@ def payment_create(request):
             "customer": customer,
             "customer_field": customer_field,
             "refusal": refusal,
-            "may_bill": services.may_bill(user),
+            "may_bill": bool(rules.billing_actions(user)["record_payment"]),
             "title": _("Record a payment"),
         },
     )
@@ -379,12 +384,19 @@ def payment_detail(request, pk: int):
     payment = get_object_or_404(
         Payment.objects.visible_to(request.user).select_related("customer", "created_by"), pk=pk
     )
-    allocations = Allocation.objects.filter(payment=payment).select_related(
-        "invoice", "created_by", "released_by"
+    user = request.user
+    allocations = list(
+        Allocation.objects.filter(payment=payment).select_related(
+            "invoice", "invoice__order", "created_by", "released_by"
+        )
     )
+    # The buttons come from the one rule (rules.payment_actions, allocation_actions).
+    actions = rules.payment_actions(user, payment)
+    for allocation in allocations:
+        allocation.actions = rules.allocation_actions(user, allocation)
     invoices = (
-        list(_open_invoices_of(request.user, payment.customer_id, payment.currency))
-        if payment.unapplied
+        list(_open_invoices_of(user, payment.customer_id, payment.currency))
+        if actions["allocate"]
         else []
     )
     formset = AllocationFormSet(
@@ -398,7 +410,8 @@ def payment_detail(request, pk: int):
             "allocations": allocations,
             "formset": formset,
             "rows": _rows(formset, invoices),
-            "may_bill": services.may_bill(request.user),
+            "actions": actions,
+            "may_bill": actions["allocate"].refused is None,
             "title": _("Payment %(reference)s") % {"reference": payment.reference},
         },
     )

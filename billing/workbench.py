@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from ltc.core.workbench import register
 from ltc.org.models import Role
 
-from . import invoiceable, selectors
+from . import invoiceable, rules, selectors
 from .models import Invoice
 
 ROWS = 8
@@ -14,7 +14,10 @@ ROWS = 8
 def billing_panels(user) -> list[dict]:
     if not (user.is_superuser or user.role in {Role.FINANCE, Role.ADMIN}):
         return []
-    orders = invoiceable.top_orders(user, ROWS)
+    # What this user may invoice now, most first: the queryset form of the rule create_invoice asks.
+    orders = invoiceable.with_figures(
+        rules.orders_invoiceable_by(user, invoiceable.queue_orders(user))[:ROWS]
+    )
     overdue = selectors.overdue_invoices(Invoice.objects.visible_to(user)).select_related(
         "customer"
     )[:ROWS]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -17,16 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contracts import services as contract_services
-from contracts.models import ACTIVE_STATES, Contract
+from contracts.models import Contract
 from contracts.selectors import product_ids_of
 from ltc.activity.services import log_transition, log_transitions_bulk
 from ltc.core.dates import check_business_date
 from ltc.core.errors import InvalidInput, Missing, NotAllowed, TransitionRefused
-from ltc.core.fsm import ensure_can
 from ltc.core.money import quantize
 from ltc.integrations.events import emit_many
-from ltc.org.models import Role
-from opportunities import services as deals
 
 from .models import (
     DeliveryUnit,
@@ -37,19 +35,14 @@ from .models import (
     UnitKind,
     UnitState,
 )
-
-ORDER_ENTRY_ROLES = {Role.REP, Role.MANAGER, Role.DELIVERY, Role.ADMIN, Role.INTEGRATION}
-
-
-def _require(allowed: bool, detail) -> None:
-    if not allowed:
-        raise NotAllowed(detail)
-
-
-def delivers(user, contract: Contract) -> bool:
-    """The FR of the deal, or a manager above it, ships and accepts."""
-    opportunity = contract.opportunity
-    return user.pk == opportunity.fulfillment_owner_id or deals.manages_deal(user, opportunity)
+from .rules import (  # noqa: F401  (ORDER_ENTRY_ROLES and delivers: read here before the rules)
+    ORDER_ENTRY_ROLES,
+    contract_order_actions,
+    delivers,
+    order_actions,
+    require_permitted,
+    unit_actions,
+)
 
 
 def ordered_total(contract: Contract) -> Decimal:
@@ -128,19 +121,14 @@ def create_order(
 ) -> Order:
     """A PO under a signed or executing contract; refused (409, with the remaining amount) when
     the contract's orders would add up to more than its amount."""
-    _require(by.is_superuser or by.role in ORDER_ENTRY_ROLES, _("Your role may not enter orders."))
-    check_business_date(order_date, field="order_date")
     contract = (
         Contract.objects.select_for_update(of=("self",))
         .select_related("opportunity")
         .get(pk=contract.pk)
     )
-    _require(
-        by.role in {Role.ADMIN, Role.INTEGRATION}
-        or by.is_superuser
-        or deals.works_on(by, contract.opportunity),
-        _("Only the deal's iron triangle and its managers enter its orders."),
-    )
+    place = contract_order_actions(by, contract)["place"]
+    require_permitted(place)  # 403 first; the contract's state is refused below with the money
+    check_business_date(order_date, field="order_date")
     number = (number or "").strip()
     if not number:
         raise InvalidInput(_("Give the PO number."), "number")
@@ -149,9 +137,7 @@ def create_order(
         raise InvalidInput(_("The PO number is at most 60 characters."), "number")
     amount = _money(amount, "amount")
     cleaned = _clean_units(units, amount, functools.cache(lambda: product_ids_of(contract)))
-    missing = []
-    if contract.state not in ACTIVE_STATES:
-        missing.append(Missing("contract_signed", _("The contract is signed or executing")))
+    missing = list(place.missing)
     if Order.objects.filter(contract=contract, number=number).exists():
         raise InvalidInput(_("This contract already has an order with this number."), "number")
     remaining = remaining_amount(contract)
@@ -163,8 +149,7 @@ def create_order(
                 % {"remaining": remaining, "currency": contract.currency},
             )
         )
-    if missing:
-        raise TransitionRefused(_("The order cannot be placed."), missing)
+    replace(place, missing=tuple(missing)).require()
     order = Order.objects.create(
         contract=contract,
         number=number,
@@ -247,10 +232,7 @@ def _check_date(on: date | None, field: str) -> date:
 def ship_unit(*, unit: DeliveryUnit, by, on: date | None = None) -> DeliveryUnit:
     on = _check_date(on, "date")
     (unit,) = _locked_units([unit.pk])
-    _require(
-        delivers(by, unit.order.contract), _("The FR of the deal (or a manager) ships its units.")
-    )
-    ensure_can(unit, "ship", _("The unit cannot be shipped."))
+    unit_actions(by, unit)["ship"].require()
     unit.ship(on=on)
     unit.save()
     log_transition(
@@ -274,19 +256,13 @@ def accept_units(
     if not locked:
         raise InvalidInput(_("Choose the units to accept."), "units")
     missing = []
+    on_orders = {}  # the order's part of the rule, asked once per order
     for unit in locked:
-        _require(
-            delivers(by, unit.order.contract),
-            _("The FR of the deal (or a manager) accepts its units."),
-        )
-        if unit.state != UnitState.SHIPPED:
-            missing.append(
-                Missing(
-                    f"unit_{unit.pk}",
-                    _("%(unit)s is shipped (it is “%(state)s”)")
-                    % {"unit": unit.name, "state": unit.get_state_display()},
-                )
-            )
+        if unit.order_id not in on_orders:
+            on_orders[unit.order_id] = order_actions(by, unit.order)
+        accept = unit_actions(by, unit, on_orders[unit.order_id])["accept"]
+        require_permitted(accept)
+        missing.extend(accept.missing)
         if unit.shipped_on and on < unit.shipped_on:
             missing.append(
                 Missing(
@@ -294,7 +270,7 @@ def accept_units(
                     _("%(unit)s is accepted on or after its shipping date") % {"unit": unit.name},
                 )
             )
-    if missing:
+    if missing:  # every unit's state and date, in one refusal
         raise TransitionRefused(_("The units cannot be accepted."), missing)
     period = on.replace(day=1)
     entries = []
@@ -373,16 +349,11 @@ def correct_acceptance(*, unit: DeliveryUnit, by, reason: str) -> DeliveryUnit:
         raise InvalidInput(_("Say why the acceptance is corrected."), "reason")
     (unit,) = _locked_units([unit.pk])
     contract = unit.order.contract
-    _require(
-        deals.manages_deal(by, contract.opportunity), _("Only a manager corrects an acceptance.")
-    )
-    closed = (
-        [Missing("order_closed", _("The order is not closed"))]
-        if unit.order.state == OrderState.CLOSED
-        else []
-    )
-    closed += [m for check in _CORRECTION_CHECKS for m in check(unit)]  # e.g. billing's
-    ensure_can(unit, "correct", _("Only an accepted unit can be corrected."), closed)
+    correct = unit_actions(by, unit)["correct"]
+    require_permitted(correct)
+    # The money rules of downstream apps (billing's: the invoices stay covered), under lock.
+    checks = [m for check in _CORRECTION_CHECKS for m in check(unit)]
+    replace(correct, missing=(*correct.missing, *checks)).require()
     today = timezone.localdate()
     UnitCorrection.objects.create(
         unit=unit,

@@ -28,13 +28,12 @@ from ltc.core.numbers import whole_number
 from ltc.core.pages import keyset_page
 from ltc.core.tables import sort_by
 from ltc.core.views import add_form_error, run_post
-from opportunities import services as deals
 from products.models import Product
 
-from . import services
+from . import rules, services
 from .filters import OrderFilter
 from .forms import AcceptForm, CorrectForm, OrderForm, ShipForm, UnitFormSet
-from .models import DeliveryUnit, Order, OrderState, RevenueEntry, UnitCorrection, UnitState
+from .models import DeliveryUnit, Order, RevenueEntry, UnitCorrection, UnitState
 from .selectors import units_to_deliver
 
 PAGE_SIZE = 50
@@ -154,6 +153,15 @@ def _units_of(formset) -> list[dict]:
     ]
 
 
+def _placing(user, contract: Contract) -> dict:
+    """Whether the contract takes orders, and who may place one (the rule create_order asks),
+    said before the form is sent."""
+    return {
+        "is_active": contract.state in ACTIVE_STATES,
+        "place": rules.contract_order_actions(user, contract)["place"],
+    }
+
+
 @login_required
 def order_create(request, contract_pk: int):
     contract = get_object_or_404(
@@ -211,7 +219,7 @@ def order_create(request, contract_pk: int):
             "refusal": refusal,
             "contract": contract,
             "remaining": remaining,
-            "is_active": contract.state in ACTIVE_STATES,
+            **_placing(request.user, contract),
             "title": _("New order under contract %(number)s") % {"number": contract.number},
         },
     )
@@ -237,7 +245,10 @@ def order_detail(request, pk: int):
     order = get_object_or_404(Order.objects.visible_to(user).select_related(*ORDER_RELATED), pk=pk)
     contract = order.contract
     units = list(order.units.select_related("accepted_by", "product").order_by("id"))
-    can_deliver = services.delivers(user, contract)
+    # The buttons come from the one rule (rules.order_actions, unit_actions) the services ask.
+    actions = rules.order_actions(user, order)
+    for unit in units:
+        unit.actions = rules.unit_actions(user, unit, actions)
     totals = {state: sum(u.amount for u in units if u.state == state) for state in UnitState}
     return render(
         request,
@@ -247,10 +258,10 @@ def order_detail(request, pk: int):
             "contract": contract,
             "units": units,
             "totals": totals,
-            "can_deliver": can_deliver,
-            "can_correct": order.state != OrderState.CLOSED
-            and deals.manages_deal(user, contract.opportunity),
-            "has_shipped": can_deliver and any(u.state == UnitState.SHIPPED for u in units),
+            "actions": actions,
+            "can_deliver": bool(actions["ship"]),
+            "can_correct": bool(actions["correct"]),
+            "has_shipped": any(unit.actions["accept"] for unit in units),
             "accept_form": AcceptForm(initial={"on": timezone.localdate()}, auto_id="bulk-%s"),
             "corrections": UnitCorrection.objects.filter(unit__order=order)
             .select_related("unit", "by")

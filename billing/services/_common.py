@@ -13,14 +13,14 @@ from django.utils.translation import gettext_lazy as _
 
 from ltc.activity.services import log_transition
 from ltc.core.dates import check_business_date
-from ltc.core.errors import InvalidInput, NotAllowed, TransitionRefused
+from ltc.core.errors import InvalidInput, TransitionRefused
 from ltc.core.money import quantize
 
 from ..models import (
     BillingPolicy,
     NumberSequence,
 )
-from ..querysets import sees_all_billing
+from ..rules import billing_actions, may_bill  # noqa: F401  (may_bill: read here before the rules)
 
 MAX_LINES = 200
 
@@ -50,14 +50,10 @@ class DuplicatePayment(TransitionRefused):
 
 
 # Small helpers -----------------------------------------------------------------------------------
-def may_bill(user) -> bool:
-    """Finance, admins and integrations (the ERP) invoice and record payments."""
-    return sees_all_billing(user)
-
-
-def _require_biller(user) -> None:
-    if not may_bill(user):
-        raise NotAllowed(_("Only finance (or an admin, or the ERP) invoices and records payments."))
+def _require_biller(user, name: str = "invoice") -> None:
+    """403 unless ``user`` may bill at all (``billing.rules.billing_actions``): asked first, before
+    the input is read and the rows are locked."""
+    billing_actions(user)[name].require()
 
 
 def _money(value, field: str) -> Decimal:

@@ -12,16 +12,15 @@ from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 
-from contracts.models import ACTIVE_STATES, Contract, PaymentTerm, Trigger
+from contracts.models import Contract, PaymentTerm, Trigger
 from delivery.models import DeliveryUnit, Order, OrderState
 from ltc.activity.services import log_transition
-from ltc.core.errors import InvalidInput, Missing, TransitionRefused
-from ltc.core.fsm import ensure_can
+from ltc.core.errors import InvalidInput, TransitionRefused
 from ltc.core.money import format_money, quantize
 from ltc.integrations.events import emit
 from ltc.org.models import User
 
-from .. import invoiceable
+from .. import invoiceable, rules
 from ..models import (
     ISSUED_STATES,
     BillingPolicy,
@@ -105,10 +104,7 @@ def _refuse_above(amount: Decimal, figures) -> None:
         )
 
 
-def _active(contract: Contract) -> list[Missing]:
-    if contract.state in ACTIVE_STATES:
-        return []
-    return [Missing("contract_active", _("The contract is signed or executing"))]
+_active = rules.contract_active  # (the name callers import)
 
 
 @transaction.atomic
@@ -141,8 +137,7 @@ def create_invoice(
     missing = _active(contract)
     if order is not None:
         order = _lock_order(order.pk)
-        if order.state == OrderState.CLOSED:
-            missing.append(Missing("order_open", _("The order is not closed")))
+        missing += rules.order_open(order)  # the rule's state items; the money just below
         if missing:
             raise TransitionRefused(_("The order cannot be invoiced."), missing)
         _refuse_above(amount, invoiceable.for_order(order, contract=contract))
@@ -194,7 +189,7 @@ def cancel_draft(*, invoice: Invoice, by: User, reason: str = "") -> Invoice:
     """A draft is dropped (kept as cancelled): what it held is invoiceable again."""
     _require_biller(by)
     invoice = _locked_invoice(invoice)
-    ensure_can(invoice, "cancel", _("Only a draft can be cancelled."))
+    rules.invoice_actions(by, invoice)["cancel"].require()
     _lock_contract(invoice.contract_id)  # (the invoice services' lock order)
     invoice.cancel()
     invoice.save()
@@ -210,11 +205,8 @@ def issue_invoice(*, invoice: Invoice, by: User, on: date | None = None) -> Invo
     _require_biller(by)
     on = _check_date(on, "date")
     invoice = _locked_invoice(invoice)
-    ensure_can(invoice, "issue", _("The invoice cannot be issued."))
-    contract = _lock_contract(invoice.contract_id)
-    missing = _active(contract)
-    if missing:
-        raise TransitionRefused(_("The invoice cannot be issued."), missing)
+    invoice.contract = contract = _lock_contract(invoice.contract_id)
+    rules.invoice_actions(by, invoice)["issue"].require()
     if invoice.order_id:
         order = _lock_order(invoice.order_id)
         figures = invoiceable.for_order(order, contract=contract, exclude=invoice.pk)
@@ -261,18 +253,7 @@ def void_invoice(*, invoice: Invoice, by: User, reason: str) -> CreditNote:
         raise InvalidInput(_("Say why the invoice is voided."), "reason")
     invoice = _locked_invoice(invoice)
     _lock_contract(invoice.contract_id)  # (the invoice services' lock order)
-    extra = []
-    if invoice.allocations.live().exists():
-        extra.append(
-            Missing(
-                "allocations_released",
-                _("The payments allocated to it are released (%(paid)s is allocated)")
-                % {"paid": invoice.paid_amount},
-            )
-        )
-    if invoice.order_id and invoice.order.state == OrderState.CLOSED:
-        extra.append(Missing("order_open", _("The order is not closed")))
-    ensure_can(invoice, "void", _("The invoice cannot be voided."), extra)
+    rules.invoice_actions(by, invoice)["void"].require()
     today = timezone.localdate()
     policy = BillingPolicy.current()
     number = _next_number(NumberSequence.Kind.CREDIT_NOTE, today.year)

@@ -9,13 +9,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from delivery.models import OrderState
 from ltc.core.errors import InvalidInput, Missing, TransitionRefused
 from ltc.core.money import Currency, format_money
 from ltc.customers.models import Customer
 from ltc.integrations.events import emit
 from ltc.org.models import User
 
+from .. import rules
 from ..models import (
     OPEN_STATES,
     Allocation,
@@ -175,7 +175,7 @@ def record_payment(
     recorded for the customer is refused with 409 naming the payment."""
     # Over 60 lines on purpose: one transaction that checks every input, refuses a repeated
     # reference and allocates; kept whole so its steps read top to bottom.
-    _require_biller(by)
+    _require_biller(by, "record_payment")
     amount = _money(amount, "amount")
     if currency not in Currency.values:
         raise InvalidInput(_("Give a currency code such as CNY."), "currency")
@@ -230,7 +230,7 @@ def _locked_payment(payment: Payment) -> Payment:
 @transaction.atomic
 def allocate_payment(*, payment: Payment, by: User, allocations, on: date | None = None) -> Payment:
     """Apply a payment's unapplied credit to invoices later."""
-    _require_biller(by)
+    _require_biller(by, "record_payment")
     on = _check_date(on, "date")
     wanted = _clean_allocations(allocations)
     if not wanted:
@@ -244,20 +244,14 @@ def allocate_payment(*, payment: Payment, by: User, allocations, on: date | None
 def release_allocation(*, allocation: Allocation, by: User, reason: str) -> Allocation:
     """Take an allocation back: the payment's credit is unapplied again, the invoice owes it
     again (e.g. before it is voided)."""
-    _require_biller(by)
+    _require_biller(by, "record_payment")
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_("Say why the allocation is released."), "reason")
     payment = _locked_payment(allocation.payment)
     allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
-    invoice = _locked_invoice(allocation.invoice)
-    missing = []
-    if not allocation.is_live:
-        missing.append(Missing("live", _("The allocation is not released already")))
-    if invoice.order_id and invoice.order.state == OrderState.CLOSED:
-        missing.append(Missing("order_open", _("The invoice's order is not closed")))
-    if missing:
-        raise TransitionRefused(_("The allocation cannot be released."), missing)
+    allocation.invoice = invoice = _locked_invoice(allocation.invoice)
+    rules.allocation_actions(by, allocation)["release"].require()
     allocation.released_at = timezone.now()
     allocation.released_by = by
     allocation.release_reason = reason[:300]

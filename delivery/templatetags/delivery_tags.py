@@ -4,10 +4,8 @@ app (upstream) never has to import delivery."""
 from django import template
 
 from contracts.models import ACTIVE_STATES
-from ltc.org.models import Role
-from opportunities import services as deals
 
-from .. import services
+from .. import rules, services
 from ..models import Order
 
 register = template.Library()
@@ -17,8 +15,7 @@ register = template.Library()
 def contract_orders(contract, user) -> dict:
     orders = list(Order.objects.filter(contract_id=contract.pk).order_by("order_date", "id"))
     is_active = contract.state in ACTIVE_STATES
-    enters_orders = user.is_superuser or user.role in services.ORDER_ENTRY_ROLES
-    company_wide = user.is_superuser or user.role in {Role.ADMIN, Role.INTEGRATION}
+    place = rules.contract_order_actions(user, contract)["place"]  # the rule create_order asks
     return {
         "contract": contract,
         "orders": orders,
@@ -26,7 +23,5 @@ def contract_orders(contract, user) -> dict:
         "remaining": services.remaining_amount(contract) if is_active else None,
         "is_active": is_active,
         "show": is_active or bool(orders),
-        "can_order": is_active
-        and enters_orders
-        and (company_wide or deals.works_on(user, contract.opportunity)),
+        "can_order": bool(place),
     }

@@ -38,8 +38,6 @@ LONG_FUNCTIONS = {
     "order on the page, a few lines each",
     "contracts/workbench.py::contract_panels": "the contract panels of every role's workbench "
     "in their order on the page, a few lines each",
-    "delivery/services.py::create_order": "one transaction that checks every input and "
-    "gathers every error, so the refusal names all that is missing",
     "delivery/services.py::accept_units": "one transaction on the units taken in lock order, "
     "checking every unit before accepting any",
     "billing/views.py::payment_create": "the GET/POST round trip of the payment form and its "
