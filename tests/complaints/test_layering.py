@@ -7,7 +7,7 @@ from pathlib import Path
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-READERS_OF_EVERY_APP = {ROOT / "ltc" / "dashboards", ROOT / "ltc" / "demo"}
+READERS_OF_EVERY_APP = {ROOT / "dashboards", ROOT / "ltc" / "demo"}
 SKIPPED = {ROOT / "complaints", ROOT / "tests", ROOT / ".venv", ROOT / "var"}
 
 
