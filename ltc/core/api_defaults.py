@@ -8,6 +8,8 @@ pagination class first did), and the import fails. Nothing here imports ``rest_f
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
@@ -53,9 +55,48 @@ class Metadata(SimpleMetadata):
             view.get_object = get_object
 
 
+COUNT_LIMIT = 10_000
+
+
+class BoundedPaginator(Paginator):
+    """A paginator that counts at most ``COUNT_LIMIT`` + 1 rows: ``SELECT COUNT(*) FROM (…
+    LIMIT 10001)``, so a page costs the same over a thousand rows or ten million, where
+    ``COUNT(*)`` over the filtered table grew with it. Past the limit the count reads
+    ``COUNT_LIMIT`` and the pages stop there (an offset that deep would not be flat either):
+    narrow the filters, or use a keyset list (leads)."""
+
+    @cached_property
+    def count(self) -> int:
+        rows = self.object_list
+        if hasattr(rows, "order_by"):  # a queryset; in any order it counts the same
+            rows = rows.order_by()
+        counted = len(rows[: COUNT_LIMIT + 1]) if isinstance(rows, list) else None
+        if counted is None:
+            counted = rows[: COUNT_LIMIT + 1].count()
+        self.count_capped = counted > COUNT_LIMIT
+        return min(counted, COUNT_LIMIT)
+
+
 class Pagination(PageNumberPagination):
-    """Every list's pages (``GenericAPIView`` reads it in its class body: hence here)."""
+    """Every list's pages (``GenericAPIView`` reads it in its class body: hence here), counted
+    up to ``COUNT_LIMIT`` (``BoundedPaginator``); ``count_capped`` says when there are more."""
 
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+    django_paginator_class = BoundedPaginator
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        capped = getattr(self.page.paginator, "count_capped", False)
+        response.data["count_capped"] = capped
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        schema = super().get_paginated_response_schema(schema)
+        schema["properties"]["count_capped"] = {
+            "type": "boolean",
+            "example": False,
+            "description": f"More than {COUNT_LIMIT} records match: count stops there.",
+        }
+        return schema
