@@ -169,3 +169,30 @@ def opportunity(
         Opportunity.objects.filter(pk=opp.pk).update(stage=stage, probability=stage.probability)
         opp.refresh_from_db()
     return opp
+
+
+# The people who may or may not decide: the org's users and a director above the region's
+# managers (the second approver of an escalated decision).
+DECIDERS = ["admin", "manager", "director", "rep1", "rep2", "rep3", "solution", "finance"]
+
+
+def deciders_and_deals(org, make_deal) -> tuple[dict, dict]:
+    """The ``DECIDERS`` by name (a director added as the region's leader) and four deals made by
+    ``make_deal(owner)``: rep1's, rep3's (another team), the manager's own, and one of rep1's
+    moved to team 2."""
+    from opportunities.models import Opportunity
+
+    director = UserFactory(username="director", role=Role.MANAGER, team=org.region)
+    org.region.leader = director
+    org.region.save()
+    users = {name: getattr(org, name, None) for name in DECIDERS}
+    users["director"] = director
+    deals = {
+        "rep1": make_deal(org.rep1),
+        "rep3": make_deal(org.rep3),
+        "manager": make_deal(org.manager),
+        "rep1-in-team2": opportunity(org.rep1),
+    }
+    Opportunity.objects.filter(pk=deals["rep1-in-team2"].pk).update(team=org.team2)
+    deals["rep1-in-team2"].refresh_from_db()
+    return users, deals

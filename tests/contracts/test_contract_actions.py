@@ -17,11 +17,10 @@ from hypothesis import strategies as st
 from contracts import selectors, services
 from contracts.models import ChangeRequest, Contract, Quote
 from ltc.core.errors import DomainError, NotAllowed, TransitionRefused
-from ltc.org.models import Role
-from opportunities.models import Opportunity, Review, ReviewKind, ReviewState
+from opportunities.models import Review, ReviewKind, ReviewState
 
 from ..api.test_contracts_api import contract_in
-from ..factories import UserFactory, opportunity
+from ..factories import deciders_and_deals
 from ..profiles import examples
 from .steps import TODAY, product_id, signing_deal, standard_book
 
@@ -278,7 +277,6 @@ def test_the_api_answers_403_and_409_from_the_actions(org, api):
 
 # The inbox: the approve rules' queryset forms -------------------------------------------------
 DEALS = ["rep1", "rep3", "manager", "rep1-in-team2"]
-DECIDERS = ["admin", "manager", "director", "rep1", "rep2", "rep3", "solution", "finance"]
 FIRST = [None, "manager", "director", "admin", "rep2"]
 
 records = st.fixed_dictionaries(
@@ -313,20 +311,7 @@ records = st.fixed_dictionaries(
 
 @pytest.fixture
 def people(org):
-    director = UserFactory(username="director", role=Role.MANAGER, team=org.region)
-    org.region.leader = director
-    org.region.save()
-    users = {name: getattr(org, name, None) for name in DECIDERS}
-    users["director"] = director
-    deals = {
-        "rep1": signing_deal(org.rep1),
-        "rep3": signing_deal(org.rep3),
-        "manager": signing_deal(org.manager),
-        "rep1-in-team2": opportunity(org.rep1),
-    }
-    Opportunity.objects.filter(pk=deals["rep1-in-team2"].pk).update(team=org.team2)
-    deals["rep1-in-team2"].refresh_from_db()
-    return users, deals
+    return deciders_and_deals(org, signing_deal)
 
 
 def _make(specs, users, deals) -> tuple[list, list, list]:

@@ -9,15 +9,13 @@ from django.utils import timezone, translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ltc.org.models import Role
 from opportunities import services
-from opportunities.models import Opportunity, Review, ReviewKind, ReviewState
+from opportunities.models import Review, ReviewKind, ReviewState
 
-from ..factories import UserFactory, opportunity
+from ..factories import deciders_and_deals, opportunity
 from ..profiles import examples
 
 DEALS = ["rep1", "rep3", "manager", "rep1-in-team2"]
-DECIDERS = ["admin", "manager", "director", "rep1", "rep2", "rep3", "solution", "finance"]
 FIRST = [None, "manager", "director", "admin", "rep2"]
 
 reviews = st.lists(
@@ -36,20 +34,7 @@ reviews = st.lists(
 
 @pytest.fixture
 def people(org):
-    director = UserFactory(username="director", role=Role.MANAGER, team=org.region)
-    org.region.leader = director
-    org.region.save()
-    users = {name: getattr(org, name, None) for name in DECIDERS}
-    users["director"] = director
-    deals = {
-        "rep1": opportunity(org.rep1),
-        "rep3": opportunity(org.rep3),
-        "manager": opportunity(org.manager),
-        "rep1-in-team2": opportunity(org.rep1),
-    }
-    Opportunity.objects.filter(pk=deals["rep1-in-team2"].pk).update(team=org.team2)
-    deals["rep1-in-team2"].refresh_from_db()
-    return users, deals
+    return deciders_and_deals(org, opportunity)
 
 
 @settings(
