@@ -205,6 +205,10 @@ def test_a_menu_group_works_from_the_keyboard(browser, site):
         card = page.locator("details[data-phone-collapsed]")
         assert card.get_attribute("open") is not None
         set_width(page, "phone")
+        # The media query's change event folds it once the resize is applied: wait for it.
+        page.wait_for_function(
+            "() => !document.querySelector('details[data-phone-collapsed]').open", timeout=5000
+        )
         assert card.get_attribute("open") is None
         card.locator("summary").click()
         assert page.locator("form.filters").is_visible()
