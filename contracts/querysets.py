@@ -4,24 +4,9 @@ manager's decision: the queryset forms of the approve actions of ``contracts.ser
 (tests/contracts/test_contract_actions.py holds each to its rule on random records)."""
 
 from django.db import models
-from django.db.models import Q
 
 from ltc.org.models import Role
-from ltc.org.scoping import managed_team_ids, managed_users
-from opportunities.querysets import opportunity_scope
-
-
-def managed_deals(user, prefix: str = "") -> Q | None:
-    """The deals ``user`` decides on as a manager (``None`` when they manage none): the queryset
-    form of ``opportunities.services.manages_deal``."""
-    if user.is_superuser or user.role == Role.ADMIN:
-        return Q()
-    team_ids = managed_team_ids(user)
-    if not team_ids:
-        return None
-    return Q(**{f"{prefix}team_id__in": team_ids}) | Q(
-        **{f"{prefix}owner__in": managed_users(user)}
-    )
+from opportunities.querysets import managed_deal_scope, opportunity_scope
 
 
 class QuoteQuerySet(models.QuerySet):
@@ -31,10 +16,9 @@ class QuoteQuerySet(models.QuerySet):
     def approvable_by(self, user):
         """Quotes whose discount ``user`` may approve now (``quote_actions``' approve and reject):
         waiting for approval, on a deal they manage and do not own."""
-        managed = managed_deals(user, "opportunity__")
-        if managed is None:
-            return self.none()
-        return self.filter(managed, state="pending_approval").exclude(opportunity__owner=user)
+        return self.filter(
+            managed_deal_scope(user, "opportunity__"), state="pending_approval"
+        ).exclude(opportunity__owner=user)
 
 
 class ContractQuerySet(models.QuerySet):
@@ -59,7 +43,6 @@ class ChangeRequestQuerySet(models.QuerySet):
     def approvable_by(self, user):
         """Reviewed change requests ``user`` may approve now (``change_actions``' approve): on a
         deal they manage and do not own."""
-        managed = managed_deals(user, "contract__opportunity__")
-        if managed is None:
-            return self.none()
-        return self.filter(managed, state="reviewed").exclude(contract__opportunity__owner=user)
+        return self.filter(
+            managed_deal_scope(user, "contract__opportunity__"), state="reviewed"
+        ).exclude(contract__opportunity__owner=user)

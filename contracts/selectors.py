@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from .models import ChangeRequest, Contract, Quote
-from .querysets import managed_deals  # noqa: F401  (re-exported: callers import from here)
 
 
 def approvals_waiting(user) -> dict[str, QuerySet]:

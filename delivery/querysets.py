@@ -4,8 +4,7 @@ managers; finance sees all)."""
 from django.db import models
 
 from ltc.org.models import Role
-from ltc.org.scoping import NOTHING, managed_team_ids
-from opportunities.querysets import opportunity_scope
+from opportunities.querysets import managed_deal_scope, opportunity_scope
 
 DEAL = "order__contract__opportunity__"
 
@@ -14,19 +13,6 @@ def _contract_scope(user, prefix: str):
     if user.is_superuser or user.role in {Role.FINANCE, Role.ADMIN, Role.INTEGRATION}:
         return models.Q()
     return opportunity_scope(user, prefix=f"{prefix}opportunity__")
-
-
-def managed_deal_scope(user, prefix: str = DEAL) -> models.Q:
-    """The deals a manager above them manages (an admin: all): the queryset form of
-    ``opportunities.services.manages_deal``."""
-    if user.is_superuser or user.role == Role.ADMIN:
-        return models.Q()
-    teams = managed_team_ids(user)
-    if not teams:
-        return NOTHING
-    return models.Q(**{f"{prefix}team_id__in": teams}) | models.Q(
-        **{f"{prefix}owner__team_id__in": teams}
-    )
 
 
 def delivery_scope(user, prefix: str = DEAL) -> models.Q:
@@ -53,7 +39,7 @@ class UnitQuerySet(models.QuerySet):
         from .models import OrderState, UnitState
 
         if name == "correct":
-            return self.filter(managed_deal_scope(user), state=UnitState.ACCEPTED).exclude(
+            return self.filter(managed_deal_scope(user, DEAL), state=UnitState.ACCEPTED).exclude(
                 order__state=OrderState.CLOSED
             )
         state = {"ship": UnitState.PLANNED, "accept": UnitState.SHIPPED}[name]

@@ -31,6 +31,18 @@ def opportunity_scope(user, prefix: str = "") -> Q:
     return q
 
 
+def managed_deal_scope(user, prefix: str = "") -> Q:
+    """The deals ``user`` manages, as a manager above their team or owner (an administrator: all;
+    anyone else: none): the queryset form of ``opportunities.services.manages_deal``, which the
+    queryset forms of the deciding and delivering rules are built from."""
+    if user.is_superuser or user.role == Role.ADMIN:
+        return Q()
+    team_ids = managed_team_ids(user)
+    if not team_ids:
+        return NOTHING
+    return Q(**{f"{prefix}team_id__in": team_ids}) | Q(**{f"{prefix}owner__team_id__in": team_ids})
+
+
 # The visit cadence: an open deal is late when its account was not visited (a logged visit or
 # meeting, planned or not) within its current stage's cadence, counted from the last visit or,
 # never visited, from the deal's creation. Entering a later stage does not restart the clock: a
@@ -100,11 +112,9 @@ class ReviewQuerySet(models.QuerySet):
         team_ids = managed_team_ids(user)
         if not (admin or team_ids):
             return self.none()
-        qs = self.filter(state="pending").exclude(opportunity__owner=user)
-        if not admin:
-            qs = qs.filter(
-                Q(opportunity__team_id__in=team_ids) | Q(opportunity__owner__in=managed_users(user))
-            )
+        qs = self.filter(managed_deal_scope(user, "opportunity__"), state="pending").exclude(
+            opportunity__owner=user
+        )
         waits_for_second = Q(needs_second_approval=True, first_approved_by__isnull=False)
         second = ~Q(first_approved_by=user)
         if not admin:

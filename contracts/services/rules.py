@@ -354,7 +354,7 @@ def change_actions(user, change: ChangeRequest) -> dict[str, Action]:
         **{
             name: action(
                 name,
-                manager and user.pk != opportunity.owner_id,
+                decides(user, opportunity),
                 _("A manager above the deal decides its changes."),
                 unmet(change, name),
                 _("The change request cannot be decided yet."),

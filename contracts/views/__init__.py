@@ -8,7 +8,6 @@ from ._common import (  # noqa: F401  (re-exported: callers import from here)
     REVIEW_ASSESSMENTS,
     _company_name,
     _deal,
-    _managed_deals,
     _show_refusal,
 )
 from .approvals import (  # noqa: F401  (re-exported: callers import from here)

@@ -11,7 +11,6 @@ from ltc.core.errors import DomainError, NotAllowed
 from ltc.core.views import add_form_error, flash_refusal
 from opportunities.models import Opportunity
 
-from .. import selectors
 from ..models import (
     ContractState,
 )
@@ -43,9 +42,6 @@ def _show_refusal(request, exc: DomainError, form) -> None:
             form.add_error(item.code, str(item.label))
     else:
         flash_refusal(request, exc)
-
-
-_managed_deals = selectors.managed_deals
 
 
 def _deal(request, pk: int) -> Opportunity:
