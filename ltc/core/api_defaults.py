@@ -66,15 +66,20 @@ class BoundedPaginator(Paginator):
     narrow the filters, or use a keyset list (leads)."""
 
     @cached_property
-    def count(self) -> int:
+    def counted(self) -> int:
+        """The rows, counted up to one past the limit (a queryset in no order: any counts)."""
         rows = self.object_list
-        if hasattr(rows, "order_by"):  # a queryset; in any order it counts the same
-            rows = rows.order_by()
-        counted = len(rows[: COUNT_LIMIT + 1]) if isinstance(rows, list) else None
-        if counted is None:
-            counted = rows[: COUNT_LIMIT + 1].count()
-        self.count_capped = counted > COUNT_LIMIT
-        return min(counted, COUNT_LIMIT)
+        if hasattr(rows, "order_by"):
+            return rows.order_by()[: COUNT_LIMIT + 1].count()
+        return len(rows[: COUNT_LIMIT + 1])
+
+    @property
+    def capped(self) -> bool:
+        return self.counted > COUNT_LIMIT
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.counted, COUNT_LIMIT)
 
 
 class Pagination(PageNumberPagination):
@@ -88,8 +93,7 @@ class Pagination(PageNumberPagination):
 
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)
-        capped = getattr(self.page.paginator, "count_capped", False)
-        response.data["count_capped"] = capped
+        response.data["count_capped"] = self.page.paginator.capped
         return response
 
     def get_paginated_response_schema(self, schema):
