@@ -44,12 +44,6 @@ def _order_entry_refused(user, contract: Contract):
     return _("Only the deal's iron triangle and its managers enter its orders.")
 
 
-def require_permitted(act: Action) -> None:
-    """403 now when ``act`` is refused to this user; its missing items are left to the service,
-    which gathers them with those it computes under lock and refuses with all of them."""
-    replace(act, missing=()).require()
-
-
 def contract_order_actions(user, contract: Contract) -> dict[str, Action]:
     """What ``user`` may do with the orders of ``contract``: place one (a role that enters
     orders, and the deal's iron triangle and its managers, or company-wide, under a signed or

@@ -40,7 +40,6 @@ from .rules import (  # noqa: F401  (ORDER_ENTRY_ROLES and delivers: read here b
     contract_order_actions,
     delivers,
     order_actions,
-    require_permitted,
     unit_actions,
 )
 
@@ -127,7 +126,7 @@ def create_order(
         .get(pk=contract.pk)
     )
     place = contract_order_actions(by, contract)["place"]
-    require_permitted(place)  # 403 first; the contract's state is refused below with the money
+    place.require_permitted()  # 403 first; the contract's state is refused below with the money
     check_business_date(order_date, field="order_date")
     number = (number or "").strip()
     if not number:
@@ -261,7 +260,7 @@ def accept_units(
         if unit.order_id not in on_orders:
             on_orders[unit.order_id] = order_actions(by, unit.order)
         accept = unit_actions(by, unit, on_orders[unit.order_id])["accept"]
-        require_permitted(accept)
+        accept.require_permitted()
         missing.extend(accept.missing)
         if unit.shipped_on and on < unit.shipped_on:
             missing.append(
@@ -350,7 +349,7 @@ def correct_acceptance(*, unit: DeliveryUnit, by, reason: str) -> DeliveryUnit:
     (unit,) = _locked_units([unit.pk])
     contract = unit.order.contract
     correct = unit_actions(by, unit)["correct"]
-    require_permitted(correct)
+    correct.require_permitted()
     # The money rules of downstream apps (billing's: the invoices stay covered), under lock.
     checks = [m for check in _CORRECTION_CHECKS for m in check(unit)]
     replace(correct, missing=(*correct.missing, *checks)).require()

@@ -83,5 +83,4 @@ from .rules import (  # noqa: F401  (re-exported: callers import from here)
     new_quote_action,
     offered,
     quote_actions,
-    require_who,
 )

@@ -21,7 +21,7 @@ from ..models import (
 )
 from ._common import _AMOUNT_CHECKS, _CHANGE_LISTENERS
 from .drafting import _locked_contract, _snapshot, _terms_as_rows, _write_terms, clean_terms
-from .rules import change_actions, contract_actions, require_who
+from .rules import change_actions, contract_actions
 
 
 # Change requests -------------------------------------------------------------------------------
@@ -116,7 +116,7 @@ def decide_change(*, change: ChangeRequest, by, approve: bool, comment: str = ""
     change = _locked_change(change)
     method = "approve" if approve else "reject"
     decision = change_actions(by, change)[method]
-    require_who(decision)
+    decision.require_permitted()
     if not approve and not (comment or "").strip():
         raise InvalidInput(_("Say why the change is rejected."), "comment")
     decision.require()

@@ -26,7 +26,7 @@ from ..models import (
     Quote,
     Trigger,
 )
-from .rules import contract_actions, new_contract_action, require_who
+from .rules import contract_actions, new_contract_action
 
 
 # Contracts ---------------------------------------------------------------------------------------
@@ -289,7 +289,7 @@ def create_contract(
         .get(pk=opportunity.pk)
     )
     drafting = new_contract_action(by, opportunity)
-    require_who(drafting)
+    drafting.require_permitted()
     missing = list(drafting.missing)
     if currency and currency not in Currency.values:
         raise InvalidInput(_("Unknown currency."), "currency")

@@ -25,7 +25,7 @@ from ..models import (
     QuoteLine,
     QuoteState,
 )
-from .rules import new_quote_action, quote_actions, require_who
+from .rules import new_quote_action, quote_actions
 
 
 # Quotes ------------------------------------------------------------------------------------------
@@ -454,7 +454,7 @@ def decide_quote(*, quote: Quote, by, approve: bool, comment: str = "") -> Quote
     quote = _locked_quote(quote)
     method = "approve" if approve else "reject"
     decision = quote_actions(by, quote)[method]
-    require_who(decision)
+    decision.require_permitted()
     if not approve and not (comment or "").strip():
         raise InvalidInput(_("Say why the discount is refused."), "comment")
     decision.require()

@@ -32,13 +32,6 @@ LIVE = (ContractState.SIGNED, ContractState.EXECUTING)
 
 
 # Shared -----------------------------------------------------------------------------------------
-def require_who(act: Action) -> None:
-    """Raise only the 403 of ``act``: for the services that check an input between who may and
-    the record's state (a rejection's comment), as they did before the rule was one function."""
-    if act.refused is not None:
-        raise NotAllowed(act.refused)
-
-
 def offered(act: Action, *hidden: str) -> bool:
     """Whether a page shows the action's button: this user may, and the record is in a state
     the action starts from (``state``, or another of ``hidden``'s codes, hides it; any other

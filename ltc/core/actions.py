@@ -38,6 +38,12 @@ class Action:
         if self.missing:
             raise TransitionRefused(self.detail or self.missing[0].label, list(self.missing))
 
+    def require_permitted(self) -> None:
+        """Raise only the 403: for a service that checks its input, or gathers more missing
+        items under lock, between who may and the record's state, then refuses with all."""
+        if self.refused is not None:
+            raise NotAllowed(self.refused)
+
     def as_dict(self) -> dict:
         return {
             "allowed": self.allowed,
