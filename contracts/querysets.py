@@ -40,6 +40,12 @@ class ContractQuerySet(models.QuerySet):
 
 
 class ChangeRequestQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A change request is seen by whoever sees its contract."""
+        from .models import Contract
+
+        return self.filter(contract__in=Contract.objects.visible_to(user).values("pk"))
+
     def approvable_by(self, user):
         """Reviewed change requests ``user`` may approve now (``change_actions``' approve): on a
         deal they manage and do not own."""

@@ -363,6 +363,7 @@ SPECTACULAR_SETTINGS = {
         "ProfitabilityEnum": "contracts.models.Evaluation.Profitability",
         "OrderStateEnum": "delivery.models.OrderState",
         "UnitStateEnum": "delivery.models.UnitState",
+        "InvoiceStateEnum": "billing.models.InvoiceState",
         "BidRoleEnum": "tenders.models.BidRole",
         "TenderStateEnum": "tenders.models.TenderState",
         "UnitKindEnum": "delivery.models.UnitKind",

@@ -21,7 +21,7 @@ from ltc.core.api_defaults import Pagination
 from ltc.core.pages import keyset_page
 from ltc.idempotency.services import IDEMPOTENCY_KEY_PARAMETER, idempotent
 
-from .. import invoiceable, selectors, services
+from .. import invoiceable, rules, selectors, services
 from ..filters import InvoiceFilter, PaymentFilter
 from ..models import Allocation, CreditNote, Invoice, Payment
 from .serializers import (
@@ -83,6 +83,7 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
     void through a credit note. Finance (admins, the ERP) create, issue and void them."""
 
     serializer_class = InvoiceSerializer
+    actions_of = staticmethod(rules.invoice_actions)
     queryset = Invoice.objects.none()  # the schema's model; requests use get_queryset
     filterset_class = InvoiceFilter
     ordering_fields = ["created_at", "issued_on", "due_date", "amount", "number", "id"]
@@ -177,6 +178,7 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
     customer's unapplied credit."""
 
     serializer_class = PaymentSerializer
+    actions_of = staticmethod(rules.payment_actions)
     queryset = Payment.objects.none()
     filterset_class = PaymentFilter
     ordering_fields = ["received_on", "amount", "created_at", "id"]

@@ -64,6 +64,7 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
     new version. A discount above the threshold needs a manager's approval before sending."""
 
     serializer_class = QuoteSerializer
+    actions_of = staticmethod(services.quote_actions)
     queryset = Quote.objects.none()  # the schema's model; requests use get_queryset
     filterset_class = QuoteFilter
     ordering_fields = ["created_at", "valid_until", "total", "version", "id"]
@@ -188,6 +189,7 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
     only through the actions; a signed contract changes by change request, into a new version."""
 
     serializer_class = ContractSerializer
+    actions_of = staticmethod(services.contract_actions)
     queryset = Contract.objects.none()  # the schema's model; requests use get_queryset
     filterset_class = ContractFilter
     ordering_fields = ["created_at", "amount", "signed_on", "number", "id"]
@@ -410,17 +412,13 @@ class ChangeRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
     approved or rejected (a manager) → applied (a new contract version)."""
 
     serializer_class = ChangeRequestSerializer
+    actions_of = staticmethod(services.change_actions)
     queryset = ChangeRequest.objects.none()  # the schema's model; requests use get_queryset
     filterset_class = ChangeRequestFilter
     ordering_fields = ["requested_at", "decided_at", "id"]
     ordering = ["-requested_at", "-id"]
 
     default_order = ("-requested_at", "-id")
-
-    def visible(self):
-        # A change request is seen by whoever sees its contract.
-        contracts = Contract.objects.visible_to(self.request.user)
-        return ChangeRequest.objects.filter(contract__in=contracts.values("pk"))
 
     def related(self, queryset):
         return _changes(queryset)

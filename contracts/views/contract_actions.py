@@ -25,7 +25,6 @@ from ..forms import (
 )
 from ..models import (
     ChangeRequest,
-    Contract,
     ContractState,
 )
 from .contract_pages import _contract, _contract_url
@@ -172,9 +171,7 @@ def contract_cancel(request, pk: int):
 # Change requests ---------------------------------------------------------------------------------
 def _change(request, pk: int) -> ChangeRequest:
     return get_object_or_404(
-        ChangeRequest.objects.filter(
-            contract__in=Contract.objects.visible_to(request.user)
-        ).select_related("contract"),
+        ChangeRequest.objects.visible_to(request.user).select_related("contract"),
         pk=pk,
     )
 

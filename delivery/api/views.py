@@ -22,7 +22,7 @@ from ltc.core.api import (
 )
 from ltc.idempotency.services import IDEMPOTENCY_KEY_PARAMETER, idempotent
 
-from .. import services
+from .. import rules, services
 from ..filters import OrderFilter, RevenueFilter, UnitFilter
 from ..models import DeliveryUnit, Order, RevenueEntry, UnitState
 from .serializers import (
@@ -96,6 +96,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
     state follows the units (open → delivering → delivered); it is never written."""
 
     serializer_class = OrderSerializer
+    actions_of = staticmethod(rules.order_actions)
     queryset = Order.objects.none()  # the schema's model; requests use get_queryset
     filterset_class = OrderFilter
     ordering_fields = ["order_date", "created_at", "amount", "number", "id"]
@@ -148,6 +149,7 @@ class DeliveryUnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
     signed the certificate; revenue is recognised then). The deal's FR or a manager acts."""
 
     serializer_class = DeliveryUnitSerializer
+    actions_of = staticmethod(rules.unit_actions)
     queryset = DeliveryUnit.objects.none()  # the schema's model; requests use get_queryset
     filterset_class = UnitFilter
     ordering_fields = ["shipped_on", "accepted_on", "amount", "id"]

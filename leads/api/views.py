@@ -68,6 +68,7 @@ class LeadViewSet(
     """Leads the caller may see. State changes only through the actions below."""
 
     serializer_class = LeadSerializer
+    actions_of = staticmethod(services.lead_actions)
     queryset = Lead.objects.none()  # the schema's model; requests use get_queryset
     filterset_class = LeadFilter
     # Keyset pages (next/previous cursors, no count): a million leads page as fast as fifty.

@@ -132,6 +132,7 @@ class OpportunityViewSet(
     """Opportunities the caller may see. Stage, state and grade change only through the actions."""
 
     serializer_class = OpportunitySerializer
+    actions_of = staticmethod(services.opportunity_actions)
     queryset = Opportunity.objects.none()  # the schema's model; requests use get_queryset
     filterset_class = OpportunityFilter
     ordering_fields = [
@@ -447,6 +448,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     """Reviews of the deals the caller may see; ``?to_decide=true``: those waiting for them."""
 
     serializer_class = ReviewSerializer
+    actions_of = staticmethod(services.review_actions)
     queryset = Review.objects.none()  # the schema's model; requests use get_queryset
     filterset_class = ReviewFilter
     ordering_fields = ["requested_at", "decided_at", "id"]
