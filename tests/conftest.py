@@ -362,9 +362,28 @@ def celery_worker_parameters():
     return {"perform_ping_check": False, "shutdown_timeout": 20.0}
 
 
+# How long the embedded worker's loop waits for a message before it looks again whether it should
+# stop: Celery's blocking loop waits 2 s (celery/worker/loops.py), and a test worker's shutdown
+# took two of those waits, 4 s of idle teardown for each test that runs a worker.
+TEST_WORKER_WAIT = 0.1
+
+
 @pytest.fixture
-def celery_app(celery_config):
-    """The project's own Celery app (``ltc.celery.app``) pointed at the test broker."""
+def _short_worker_waits(monkeypatch):
+    from kombu.transport.virtual import base
+
+    drain = base.Transport.drain_events
+
+    def drain_events(self, connection, timeout=None):
+        return drain(self, connection, timeout=min(timeout or TEST_WORKER_WAIT, TEST_WORKER_WAIT))
+
+    monkeypatch.setattr(base.Transport, "drain_events", drain_events)
+
+
+@pytest.fixture
+def celery_app(celery_config, _short_worker_waits):
+    """The project's own Celery app (``ltc.celery.app``) pointed at the test broker, its worker
+    looking for messages (and for the order to stop) every ``TEST_WORKER_WAIT`` seconds."""
     from ltc.celery import app
 
     # The app reads Django settings with the CELERY_ namespace, so its keys carry the prefix.

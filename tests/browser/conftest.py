@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -77,15 +78,44 @@ def chromium(demo):
         browser.close()
 
 
+# The seeded demo database of this test process (SQLite), copied back before each later browser
+# test instead of seeding again: ``seed_demo`` took 1.5–3 s of every browser test's setup.
+_SEEDED: list = []
+
+
+def _seeded_demo() -> None:
+    """The demo data in the test's (flushed, transactional) database: seeded by ``seed_demo`` the
+    first time, and on SQLite kept as a page-for-page copy (SQLite's backup API) that later tests
+    restore. The restore overwrites every table, so each test starts from the same rows whatever
+    the one before it left; the caches that remember rows (content types, the cache framework)
+    are emptied with it."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.cache import caches
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor != "sqlite" or not _SEEDED:
+        call_command("seed_demo", stdout=io.StringIO())
+        if connection.vendor == "sqlite":
+            connection.ensure_connection()
+            snapshot = sqlite3.connect(":memory:", check_same_thread=False)
+            connection.connection.backup(snapshot)
+            _SEEDED.append(snapshot)
+        return
+    connection.ensure_connection()
+    _SEEDED[0].backup(connection.connection)
+    ContentType.objects.clear_cache()
+    for cache in caches.all():
+        cache.clear()
+
+
 @pytest.fixture
 def demo(live_server, monkeypatch, _shipped_configuration):
     """The demo data in the live server's (transactional) database."""
     # Playwright's sync API keeps an event loop in this thread; the ORM calls the test makes
     # between browser steps are still plain synchronous code.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from django.core.management import call_command
-
-    call_command("seed_demo", stdout=io.StringIO())
+    _seeded_demo()
     return live_server
 
 
