@@ -21,7 +21,7 @@ PYTEST_WORKERS ?= 2
 # some 2,000 modules (Django, DRF, LTC) from source again, about a fifth of the suite's time.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: help venv venv-runtime lock run test lint format messages migrate seed clean soak bench
+.PHONY: help venv venv-runtime lock run test lint format messages migrate seed clean soak bench bench-scales
 
 help:
 	@echo "make run       start LTC with demo data at http://127.0.0.1:8000/ (Ctrl-C stops it)"
@@ -34,6 +34,7 @@ help:
 	@echo "make migrate   apply database migrations"
 	@echo "make seed      create the demo data (idempotent)"
 	@echo "make bench     fresh PostgreSQL database, 1M leads generated, hot paths timed (var/bench/)"
+	@echo "make bench-scales  the bench at 100k, 1M and 10M leads, side by side (var/bench/scales.md)"
 	@echo "make clean     remove caches, logs, broker files and the test database (keeps var/ltc.sqlite3)"
 
 venv: $(STAMP)
@@ -114,6 +115,17 @@ bench: venv
 		--leads $(BENCH_LEADS) --scale $(BENCH_SCALE)
 	DATABASE_URL="$(BENCH_PG)/$(BENCH_DB)" DEBUG=0 $(PY) manage.py bench \
 		--json var/bench/bench.json $(BENCH_ARGS)
+
+# The bench at each size of BENCH_SIZES, one after the other (each run's JSON kept as
+# var/bench/bench-<leads>.json), then side by side in var/bench/scales.md: which paths stay flat
+# as the leads grow. About an hour with ten million leads; BENCH_ARGS="--iterations 10" shortens it.
+BENCH_SIZES ?= 100000 1000000 10000000
+bench-scales: venv
+	@for n in $(BENCH_SIZES); do \
+		$(MAKE) --no-print-directory bench BENCH_LEADS=$$n \
+			BENCH_ARGS="$(BENCH_ARGS) --json var/bench/bench-$$n.json" || exit 1; \
+	done
+	$(PY) manage.py bench_scales $(foreach n,$(BENCH_SIZES),var/bench/bench-$(n).json)
 
 clean:
 	rm -rf .pytest_cache .ruff_cache *.egg-info var/staticfiles var/celery var/log var/test_ltc.sqlite3*

@@ -60,6 +60,11 @@ def verdict(met) -> str:
     return {True: "met", False: "**not met**", None: "–"}[met]
 
 
+def generation_target_seconds(leads: int) -> int:
+    """Five minutes for a company of up to a million leads, thirty for ten million (issue 20)."""
+    return max(300, round(leads * 0.00018))
+
+
 def markdown(data: dict) -> str:
     env = data["environment"]
     lines = [
@@ -96,11 +101,12 @@ def markdown(data: dict) -> str:
     gen = data.get("generation")
     if gen:
         rows = sum(gen.get("rows", {}).values())
+        target = generation_target_seconds(gen.get("rows", {}).get("leads", 0))
         out += [
             "",
             f"Generation: {rows:,} rows in {gen['seconds']} s "
-            f"({gen['rows_per_second']:,} rows/s); target ≤ 300 s: "
-            f"{verdict(gen['seconds'] <= 300)}. Leads: {gen['rows'].get('leads', 0):,} in "
+            f"({gen['rows_per_second']:,} rows/s); target ≤ {target:,} s: "
+            f"{verdict(gen['seconds'] <= target)}. Leads: {gen['rows'].get('leads', 0):,} in "
             f"{gen.get('tables', {}).get('leads', 0)} s.",
         ]
     out += postgresql_lines(data.get("postgresql"))
