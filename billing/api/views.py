@@ -43,7 +43,6 @@ NOT_VISIBLE = OpenApiResponse(description="Not visible")
 REPLAY_CONFLICT = OpenApiResponse(description="The Idempotency-Key was used with a different body")
 ERRORS = {400: INVALID, 403: FORBIDDEN, 404: NOT_VISIBLE, 409: REFUSED}
 INVOICE_RESPONSES = {200: InvoiceSerializer, **ERRORS}
-MAX_QUEUE_ROWS = 500
 
 
 def _invoices(queryset=None):
@@ -305,10 +304,7 @@ class InvoiceableViewSet(viewsets.ViewSet):
         orders = invoiceable.with_figures(page.object_list)
         contracts = []
         if not request.GET.get("cursor"):
-            for contract in invoiceable.queue_contracts(user).order_by("number")[:MAX_QUEUE_ROWS]:
-                contract.figures = invoiceable.figures_of_contract(contract, today)
-                if contract.figures.invoiceable > 0 and len(contracts) < size:
-                    contracts.append(contract)
+            contracts = invoiceable.contracts_invoiceable_now(user, size, today)
         body = InvoiceableSerializer({"orders": orders, "contracts": contracts}).data
         base = request.build_absolute_uri(request.path)
         return Response(

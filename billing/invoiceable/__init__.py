@@ -49,6 +49,7 @@ from .orders import (  # noqa: F401  (re-exported: callers import from here)
 )
 from .queue import (  # noqa: F401  (re-exported: callers import from here)
     contracts_for_queue,
+    contracts_invoiceable_now,
     figures_of_contract,
     queue_contracts,
     queue_orders,
@@ -56,6 +57,7 @@ from .queue import (  # noqa: F401  (re-exported: callers import from here)
     store_invoiceable,
     top_orders,
     with_figures,
+    with_milestones_maybe_due,
 )
 from .terms import (  # noqa: F401  (re-exported: callers import from here)
     HUNDRED,
