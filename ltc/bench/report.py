@@ -42,6 +42,8 @@ def _fmt(value, digits=2) -> str:
 
 
 def target_text(target: dict) -> str:
+    if "either" in target:
+        return " or ".join(target_text(t) for t in target["either"])
     parts = []
     if "median_ms" in target:
         parts.append(f"≤ {target['median_ms']} ms")

@@ -103,3 +103,16 @@ def test_the_settings_a_session_may_change_are_applied_for_the_run(postgres):
     compared = pgconf.compare()["settings"]
     assert compared["random_page_cost"]["matches"] and compared["work_mem"]["matches"]
     assert all(": refused" not in a for a in applied if a.startswith("random_page_cost"))
+
+
+def test_a_target_with_alternatives_is_met_by_either_and_says_both():
+    from ltc.bench.paths import check_target
+
+    company = {"either": [{"median_ms": 100}, {"ratio": 1.5}]}
+    assert check_target(company, {"median_ms": 37.0}, 5, 18.8)  # fast, though far from its floor
+    assert check_target(company, {"median_ms": 300.0}, 5, 1.2)  # slow, but near its floor
+    assert not check_target(company, {"median_ms": 974.0}, 8, 3.08)
+    assert report.target_text(company) == "≤ 100 ms or ≤ 1.5× floor"
+    page = {"queries": 10, "ratio": 10}
+    assert not check_target(page, {"median_ms": 50.0}, 10, 19.05)  # every bound must hold
+    assert check_target(page, {"median_ms": 20.0}, 10, 8.0)
