@@ -104,16 +104,20 @@ BENCH_PG ?= postgres://postgres@127.0.0.1:5432
 BENCH_LEADS ?= 1000000
 BENCH_SCALE ?= 1
 BENCH_ARGS ?=
+# The shared cache production runs with (Redis, as in docker-compose): people's API tokens are
+# read from it (ltc/security/token_cache.py), as gunicorn's workers read them in production.
+BENCH_CACHE ?= redis://127.0.0.1:6379/13
 bench: venv
 	@command -v wrk >/dev/null || command -v ab >/dev/null || \
 		echo "make bench: no load tool; apt-get install wrk (throughput is skipped)" >&2
-	@pg_isready -h 127.0.0.1 -p 5432 -q || ../shared/ci/services-up
+	@(pg_isready -h 127.0.0.1 -p 5432 -q && redis-cli -h 127.0.0.1 ping >/dev/null 2>&1) || \
+		../shared/ci/services-up
 	psql "$(BENCH_PG)/postgres" -q -c "DROP DATABASE IF EXISTS $(BENCH_DB)" -c "CREATE DATABASE $(BENCH_DB)" \
 		-c "ALTER DATABASE $(BENCH_DB) SET jit = off"
 	DATABASE_URL="$(BENCH_PG)/$(BENCH_DB)" DEBUG=0 $(PY) manage.py migrate --noinput -v0
 	DATABASE_URL="$(BENCH_PG)/$(BENCH_DB)" DEBUG=0 $(PY) manage.py generate_data --reset \
 		--leads $(BENCH_LEADS) --scale $(BENCH_SCALE)
-	DATABASE_URL="$(BENCH_PG)/$(BENCH_DB)" DEBUG=0 $(PY) manage.py bench \
+	DATABASE_URL="$(BENCH_PG)/$(BENCH_DB)" LTC_CACHE_URL="$(BENCH_CACHE)" DEBUG=0 $(PY) manage.py bench \
 		--json var/bench/bench.json $(BENCH_ARGS)
 
 # The bench at each size of BENCH_SIZES, one after the other (each run's JSON kept as
