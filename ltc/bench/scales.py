@@ -89,7 +89,8 @@ def markdown(runs: list[dict]) -> str:
     ]
     for name in names:
         rows = [run.get("paths", {}).get(name) for run in runs]
-        label = next(row["label"] for row in rows if row)
+        # The largest run's label: some labels carry a count of that run (the overdue leads).
+        label = next(row["label"] for row in reversed(rows) if row)
         ratio = growth(rows[0], rows[-1])
         verdict_text = {True: "flat", False: "**grows**", None: "–"}[flat(name, ratio)]
         lines.append(
