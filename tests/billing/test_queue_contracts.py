@@ -54,14 +54,13 @@ invoice_specs = st.lists(
 
 
 def percents(weights: list[int]) -> list[Decimal]:
-    """Percents with two decimals adding up to exactly 100, in proportion to ``weights``."""
+    """Percents with two decimals, each at least a cent of a percent (the terms' check), adding up
+    to exactly 100, in proportion to ``weights``: the largest takes what rounding left over."""
+    cent = Decimal("0.01")
     total = sum(weights)
-    shares = [(Decimal(100) * w / total).quantize(Decimal("0.01")) for w in weights]
-    shares[-1] += Decimal(100) - sum(shares)
-    if shares[-1] <= 0:  # rounding ate the last share: give it a cent from the largest
-        largest = shares.index(max(shares))
-        shares[largest] -= Decimal("0.01") - shares[-1]
-        shares[-1] = Decimal("0.01")
+    shares = [max(cent, (Decimal(100) * w / total).quantize(cent)) for w in weights]
+    largest = shares.index(max(shares))
+    shares[largest] += Decimal(100) - sum(shares)
     return shares
 
 
