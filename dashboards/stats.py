@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from django.db import connections
-from django.db.models import Aggregate, Count, Expression, F, Q, QuerySet, Window
+from django.db.models import Aggregate, Avg, Count, Expression, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 PERCENTILES = (50, 90)
@@ -44,20 +44,28 @@ def nearest_rank(
     *,
     group: str | None = None,
     percentiles: Sequence[int] = PERCENTILES,
+    average: bool = False,
 ) -> dict:
-    """``{group value: {"count": n, 50: v, 90: v}}`` (``group=None``: one key, ``None``).
-    Rows whose value is NULL are left out before ranking."""
-    if connections[queryset.db].vendor == "postgresql":
-        return by_percentile_disc(queryset, value, group=group, percentiles=percentiles)
-    return by_window(queryset, value, group=group, percentiles=percentiles)
+    """``{group value: {"count": n, 50: v, 90: v}}`` (``group=None``: one key, ``None``), with
+    the group's ``"average"`` (the database's AVG) when asked, in the same statement. Rows whose
+    value is NULL are left out before ranking."""
+    form = by_percentile_disc if connections[queryset.db].vendor == "postgresql" else by_window
+    return form(queryset, value, group=group, percentiles=percentiles, average=average)
 
 
 def by_percentile_disc(
-    queryset: QuerySet, value: Expression, *, group: str | None, percentiles: Sequence[int]
+    queryset: QuerySet,
+    value: Expression,
+    *,
+    group: str | None,
+    percentiles: Sequence[int],
+    average: bool = False,
 ) -> dict:
     """``nearest_rank`` by PostgreSQL's ordered-set aggregate: one row per group."""
     valued = queryset.order_by().annotate(_v=value).filter(_v__isnull=False)
     sums = {"_n": Count("pk"), **{f"_p{p}": PercentileDisc("_v", p) for p in percentiles}}
+    if average:
+        sums["_average"] = Avg("_v")
     if group is None:
         row = valued.aggregate(**sums)
         rows = [row] if row["_n"] else []
@@ -67,13 +75,19 @@ def by_percentile_disc(
         row[group] if group else None: {
             "count": row["_n"],
             **{p: row[f"_p{p}"] for p in percentiles},
+            **({"average": row["_average"]} if average else {}),
         }
         for row in rows
     }
 
 
 def by_window(
-    queryset: QuerySet, value: Expression, *, group: str | None, percentiles: Sequence[int]
+    queryset: QuerySet,
+    value: Expression,
+    *,
+    group: str | None,
+    percentiles: Sequence[int],
+    average: bool = False,
 ) -> dict:
     """``nearest_rank`` by numbering the rows (``ROW_NUMBER``, ``COUNT`` over the group)."""
     partition = [F(group)] if group else []
@@ -86,17 +100,20 @@ def by_window(
                 RowNumber(), partition_by=partition, order_by=[F("_v").asc(), F("pk").asc()]
             ),
             _n=Window(Count("pk"), partition_by=partition),
+            **({"_average": Window(Avg("_v"), partition_by=partition)} if average else {}),
         )
     )
     # ⌈p·n/100⌉ in integer arithmetic: (p·n + 99) // 100 (both engines divide integers exactly).
     wanted = Q()
     for p in percentiles:
         wanted |= Q(_rank=(F("_n") * p + 99) / 100)
-    rows = ranked.filter(wanted).values(*([group] if group else []), "_v", "_rank", "_n")
+    columns = [*([group] if group else []), "_v", "_rank", "_n", *(["_average"] if average else [])]
     result: dict = {}
-    for row in rows:  # at most len(percentiles) rows per group
+    for row in ranked.filter(wanted).values(*columns):  # at most len(percentiles) per group
         key = row[group] if group else None
-        entry = result.setdefault(key, {"count": row["_n"]})
+        entry = result.setdefault(
+            key, {"count": row["_n"], **({"average": row["_average"]} if average else {})}
+        )
         for p in percentiles:
             if row["_rank"] == (row["_n"] * p + 99) // 100:
                 entry[p] = row["_v"]

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from functools import reduce
-from operator import or_
-
 from django.db.models import (
-    Avg,
-    Count,
     DurationField,
     ExpressionWrapper,
     F,
-    Q,
     QuerySet,
-    Window,
 )
-from django.db.models.functions import RowNumber
 
 from opportunities.models import (
     ReviewKind,
@@ -24,7 +16,7 @@ from opportunities.models import (
 
 from ..periods import Period
 from ..scope import Scope
-from ..stats import PERCENTILES, days, nearest_rank
+from ..stats import days, nearest_rank
 from ._base import _in, _on
 from .forecast import won_deals
 
@@ -110,29 +102,10 @@ def order_to_cash_days(scope: Scope, period: Period) -> dict:
     the average (one decimal, as billing rounds it)."""
     from billing import selectors
 
-    invoices = paid_invoices(scope, period)
-    # The nearest ranks of ``stats.nearest_rank`` and billing's average in one statement: the
-    # average is one more window over the same rows.
-    wanted = [(p * F("_n") + 99) / 100 for p in PERCENTILES]
-    rows = list(
-        invoices.order_by()
-        .annotate(
-            _rank=Window(RowNumber(), order_by=[F("o2c_days").asc(), F("pk").asc()]),
-            _n=Window(Count("pk")),
-            _average=Window(Avg("o2c_days")),
-        )
-        .filter(reduce(or_, (Q(_rank=rank) for rank in wanted)))
-        .values("o2c_days", "_rank", "_n", "_average")
-    )
-    spread, average = None, None
-    for row in rows:  # the two rows at the wanted ranks (one when they coincide)
-        spread = spread or {"count": row["_n"]}
-        average = selectors.average_days(row["_average"])
-        for p in PERCENTILES:
-            if row["_rank"] == (row["_n"] * p + 99) // 100:
-                spread[p] = row["o2c_days"]
+    ranks = nearest_rank(paid_invoices(scope, period), F("o2c_days"), average=True).get(None)
+    average = selectors.average_days(ranks["average"]) if ranks else None
     return {
-        **_spread(spread, convert=_whole_days),
+        **_spread(ranks, convert=_whole_days),
         "average": None if average is None else float(average),
     }
 

@@ -76,4 +76,11 @@ def test_every_form_gives_the_nearest_rank_per_group_and_overall(pairs):
         assert stats.nearest_rank(queryset, value, group="parent_id", percentiles=PERCENTILES) == (
             by_group
         )
+        # The group's average comes in the same statement when asked (order to cash uses it).
+        for form in forms():
+            got = form(queryset, value, group="parent_id", percentiles=(50,), average=True)
+            for key, row in got.items():
+                kept = [v for g, v in pairs if parents[g].pk == key and v is not None]
+                assert float(row["average"]) == pytest.approx(sum(kept) / len(kept))
+                assert row["count"] == by_group[key]["count"]
         transaction.set_rollback(True)
