@@ -14,6 +14,7 @@ the two forms to the definition on random values.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import connections
@@ -38,6 +39,21 @@ class PercentileDisc(Aggregate):
         super().__init__(expression, fraction=repr(percentile / 100 - 1e-9), **extra)
 
 
+@dataclass(frozen=True)
+class Ask:
+    """What ``nearest_rank`` is asked for: the group's field (None: all rows are one group), the
+    percentiles, and the group's average too or not."""
+
+    group: str | None = None
+    percentiles: tuple[int, ...] = PERCENTILES
+    average: bool = False
+
+
+def valued(queryset: QuerySet, value: Expression) -> QuerySet:
+    """The rows with their value as ``_v``; a row without one (NULL) is left out."""
+    return queryset.order_by().annotate(_v=value).filter(_v__isnull=False)
+
+
 def nearest_rank(
     queryset: QuerySet,
     value: Expression,
@@ -50,71 +66,52 @@ def nearest_rank(
     the group's ``"average"`` (the database's AVG) when asked, in the same statement. Rows whose
     value is NULL are left out before ranking."""
     form = by_percentile_disc if connections[queryset.db].vendor == "postgresql" else by_window
-    return form(queryset, value, group=group, percentiles=percentiles, average=average)
+    return form(valued(queryset, value), Ask(group, tuple(percentiles), average))
 
 
-def by_percentile_disc(
-    queryset: QuerySet,
-    value: Expression,
-    *,
-    group: str | None,
-    percentiles: Sequence[int],
-    average: bool = False,
-) -> dict:
-    """``nearest_rank`` by PostgreSQL's ordered-set aggregate: one row per group."""
-    valued = queryset.order_by().annotate(_v=value).filter(_v__isnull=False)
-    sums = {"_n": Count("pk"), **{f"_p{p}": PercentileDisc("_v", p) for p in percentiles}}
-    if average:
+def by_percentile_disc(rows: QuerySet, ask: Ask) -> dict:
+    """``nearest_rank`` of ``valued`` rows by PostgreSQL's ordered-set aggregate: a row a group."""
+    sums = {"_n": Count("pk"), **{f"_p{p}": PercentileDisc("_v", p) for p in ask.percentiles}}
+    if ask.average:
         sums["_average"] = Avg("_v")
-    if group is None:
-        row = valued.aggregate(**sums)
-        rows = [row] if row["_n"] else []
+    if ask.group is None:
+        total = rows.aggregate(**sums)
+        groups = [total] if total["_n"] else []
     else:
-        rows = valued.values(group).annotate(**sums)
+        groups = rows.values(ask.group).annotate(**sums)
     return {
-        row[group] if group else None: {
+        row[ask.group] if ask.group else None: {
             "count": row["_n"],
-            **{p: row[f"_p{p}"] for p in percentiles},
-            **({"average": row["_average"]} if average else {}),
+            **{p: row[f"_p{p}"] for p in ask.percentiles},
+            **({"average": row["_average"]} if ask.average else {}),
         }
-        for row in rows
+        for row in groups
     }
 
 
-def by_window(
-    queryset: QuerySet,
-    value: Expression,
-    *,
-    group: str | None,
-    percentiles: Sequence[int],
-    average: bool = False,
-) -> dict:
-    """``nearest_rank`` by numbering the rows (``ROW_NUMBER``, ``COUNT`` over the group)."""
+def by_window(rows: QuerySet, ask: Ask) -> dict:
+    """``nearest_rank`` of ``valued`` rows by numbering them (``ROW_NUMBER`` and ``COUNT`` over
+    the group); only the rows at the wanted ranks leave the database."""
+    group = ask.group
     partition = [F(group)] if group else []
-    ranked = (
-        queryset.order_by()
-        .annotate(_v=value)
-        .filter(_v__isnull=False)
-        .annotate(
-            _rank=Window(
-                RowNumber(), partition_by=partition, order_by=[F("_v").asc(), F("pk").asc()]
-            ),
-            _n=Window(Count("pk"), partition_by=partition),
-            **({"_average": Window(Avg("_v"), partition_by=partition)} if average else {}),
-        )
+    ranked = rows.annotate(
+        _rank=Window(RowNumber(), partition_by=partition, order_by=[F("_v").asc(), F("pk").asc()]),
+        _n=Window(Count("pk"), partition_by=partition),
+        **({"_average": Window(Avg("_v"), partition_by=partition)} if ask.average else {}),
     )
     # ⌈p·n/100⌉ in integer arithmetic: (p·n + 99) // 100 (both engines divide integers exactly).
     wanted = Q()
-    for p in percentiles:
+    for p in ask.percentiles:
         wanted |= Q(_rank=(F("_n") * p + 99) / 100)
-    columns = [*([group] if group else []), "_v", "_rank", "_n", *(["_average"] if average else [])]
+    columns = [*([group] if group else []), "_v", "_rank", "_n"]
+    columns += ["_average"] if ask.average else []
     result: dict = {}
     for row in ranked.filter(wanted).values(*columns):  # at most len(percentiles) per group
         key = row[group] if group else None
         entry = result.setdefault(
-            key, {"count": row["_n"], **({"average": row["_average"]} if average else {})}
+            key, {"count": row["_n"], **({"average": row["_average"]} if ask.average else {})}
         )
-        for p in percentiles:
+        for p in ask.percentiles:
             if row["_rank"] == (row["_n"] * p + 99) // 100:
                 entry[p] = row["_v"]
     return result

@@ -69,16 +69,16 @@ def test_every_form_gives_the_nearest_rank_per_group_and_overall(pairs):
         by_group = {parents[g].pk: row for g, row in definition(pairs).items()}
         overall = definition([(None, v) for _g, v in pairs])
         for form in forms():
-            got = form(queryset, value, group="parent_id", percentiles=PERCENTILES)
+            rows = stats.valued(queryset, value)
+            got = form(rows, stats.Ask("parent_id", PERCENTILES))
             assert got == by_group, (form.__name__, pairs)
-            got = form(queryset, value, group=None, percentiles=PERCENTILES)
-            assert got == overall, (form.__name__, pairs)
+            assert form(rows, stats.Ask(None, PERCENTILES)) == overall, (form.__name__, pairs)
         assert stats.nearest_rank(queryset, value, group="parent_id", percentiles=PERCENTILES) == (
             by_group
         )
         # The group's average comes in the same statement when asked (order to cash uses it).
         for form in forms():
-            got = form(queryset, value, group="parent_id", percentiles=(50,), average=True)
+            got = form(stats.valued(queryset, value), stats.Ask("parent_id", (50,), average=True))
             for key, row in got.items():
                 kept = [v for g, v in pairs if parents[g].pk == key and v is not None]
                 assert float(row["average"]) == pytest.approx(sum(kept) / len(kept))
