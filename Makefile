@@ -122,7 +122,8 @@ bench: venv
 
 # The bench at each size of BENCH_SIZES, one after the other (each run's JSON kept as
 # var/bench/bench-<leads>.json), then side by side in var/bench/scales.md: which paths stay flat
-# as the leads grow. About an hour with ten million leads; BENCH_ARGS="--iterations 10" shortens it.
+# as the leads grow. 17 minutes for the three on the 2-core machine with
+# BENCH_ARGS="--iterations 10" (generation included); longer at the default 30 iterations.
 BENCH_SIZES ?= 100000 1000000 10000000
 bench-scales: venv
 	@for n in $(BENCH_SIZES); do \

@@ -33,7 +33,6 @@ class PercentileDisc(Aggregate):
 
     function = "PERCENTILE_DISC"
     template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    allow_distinct = False
 
     def __init__(self, expression, percentile: int, **extra):
         super().__init__(expression, fraction=repr(percentile / 100 - 1e-9), **extra)

@@ -82,7 +82,7 @@ def markdown(runs: list[dict]) -> str:
     """The table: each path's median and × floor per size, its growth and whether it is flat."""
     sizes = [size_label(leads_of(run)) for run in runs]
     names = list(dict.fromkeys(name for run in runs for name in run.get("paths", {})))
-    span = f"{sizes[0]} → {sizes[-1]}" if runs else ""
+    span = f"{sizes[0]} → {sizes[-1]}"  # the command takes one run at least
     lines = [
         "| hot path | kind | " + " | ".join(f"{s} ms (× floor)" for s in sizes) + f" | {span} | |",
         "|---|---|" + "---:|" * len(sizes) + "---:|---|",
@@ -104,8 +104,8 @@ def markdown(runs: list[dict]) -> str:
             f"{size}: {run['environment']['at']}, load average {run['environment'].get('load_average_at_start')}"
             for size, run in zip(sizes, runs, strict=True)
         )
-        + f"). A page or record path is flat when its median at {sizes[-1] if runs else ''} is "
-        f"at most ×{FLAT_GROWTH} its median at {sizes[0] if runs else ''}.",
+        + f"). A page or record path is flat when its median at {sizes[-1]} is "
+        f"at most ×{FLAT_GROWTH} its median at {sizes[0]}.",
         "",
         *lines,
         "",
